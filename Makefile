@@ -1,0 +1,41 @@
+# The two commands a new user types: `make run` and `make test`. Both install what is missing
+# (Debian packages), build with CMake + Ninja (+ ccache), then run.
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+KEFU_WERROR ?= OFF
+PORT ?= 8080
+DB ?= kefu.db
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps configure build run test test-unit test-integration bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DKEFU_WERROR=$(KEFU_WERROR)
+
+configure: deps $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@echo "kefu: starting the demo shop on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(BUILD_DIR)/kefu serve --port $(PORT) --db $(DB)
+
+test: build
+	scripts/run-tests.sh $(BUILD_DIR)
+
+bench: deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DKEFU_BUILD_BENCH=ON
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	bench/run.sh $(BUILD_DIR)
+
+format:
+	scripts/format.sh
+
+clean:
+	rm -rf $(BUILD_DIR)

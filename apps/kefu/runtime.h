@@ -1,0 +1,37 @@
+// What every subcommand shares: the resolved config, the store and the engine.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/config.h"
+#include "core/result.h"
+#include "engine/engine.h"
+#include "store/store.h"
+
+namespace kefu::app {
+
+// Flags common to subcommands; empty means "not given on the command line".
+struct CommonFlags {
+  std::string config_path;
+  std::string db_path;
+  std::string data_dir;
+  std::string log_level;
+};
+
+// Loads the config (file, environment) and applies the flags on top.
+Result<Config> ResolveConfig(const CommonFlags& flags);
+
+struct Runtime {
+  Config config;
+  std::string data_dir;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<engine::Engine> engine;
+};
+
+// Opens the store (applying migrations), loads the demo shop into an empty database when the
+// config allows it, and builds the engine.
+Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty);
+
+}  // namespace kefu::app

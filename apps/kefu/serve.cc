@@ -1,0 +1,49 @@
+#include <iostream>
+
+#include "commands.h"
+#include "core/logging.h"
+#include "server/http_server.h"
+
+namespace kefu::app {
+
+int RunServe(const CommonFlags& common, const ServeFlags& flags) {
+  Result<Config> config = ResolveConfig(common);
+  if (!config.ok()) {
+    return Fail(config.status());
+  }
+  if (!flags.host.empty()) {
+    config->server.host = flags.host;
+  }
+  if (flags.port >= 0) {
+    config->server.port = flags.port;
+  }
+  Result<Runtime> rt = OpenRuntime(*config, /*load_demo_if_empty=*/true);
+  if (!rt.ok()) {
+    return Fail(rt.status());
+  }
+  const ServerConfig& sc = config->server;
+  server::Api api(*rt->engine, {.max_body_bytes = sc.max_body_bytes,
+                                .turn_deadline_ms = config->engine.turn_deadline_ms,
+                                .history_page_limit = config->engine.history_page_limit});
+  server::HttpServer http(api, {.host = sc.host,
+                                .port = sc.port,
+                                .io_threads = sc.io_threads,
+                                .worker_threads = sc.worker_threads,
+                                .queue_limit = sc.queue_limit,
+                                .max_body_bytes = sc.max_body_bytes,
+                                .request_timeout_ms = sc.request_timeout_ms,
+                                .shutdown_grace_ms = sc.shutdown_grace_ms,
+                                .turn_deadline_ms = config->engine.turn_deadline_ms});
+  if (Status s = http.Start(); !s.ok()) {
+    return Fail(s);
+  }
+  http.StopOnSignals();
+  const std::string host = sc.host.find(':') != std::string::npos ? "[" + sc.host + "]" : sc.host;
+  std::cout << "kefu is serving on http://" << host << ":" << http.port() << "/" << std::endl;
+  KEFU_LOG_INFO("serving db={} data={}", config->store.db_path, rt->data_dir);
+  http.Wait();
+  KEFU_LOG_INFO("stopped");
+  return 0;
+}
+
+}  // namespace kefu::app

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian package kefu needs to build, run and test. Idempotent: when nothing is
+# missing it only runs dpkg-query and exits in well under a second.
+# Never add libboost-dev: it is the 1.74 metapackage and conflicts with libboost1.81-dev.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git
+  # libraries
+  libboost1.81-dev nlohmann-json3-dev libsqlite3-dev sqlite3
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev googletest libbenchmark-dev wrk curl
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  if [[ "$status" != "install ok installed" ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then
+  SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

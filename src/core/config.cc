@@ -1,0 +1,228 @@
+#include "core/config.h"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include <toml++/toml.h>
+
+extern char** environ;
+
+namespace kefu {
+namespace {
+
+// One settable key: its TOML path and how to parse text into the field.
+struct Key {
+  std::string section;
+  std::string name;
+  std::function<Status(Config&, const std::string&)> set;
+};
+
+Status ParseInt(const std::string& text, int& out) {
+  int v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (ec != std::errc() || ptr != end) {
+    return InvalidArgumentError("not an integer: '" + text + "'");
+  }
+  out = v;
+  return OkStatus();
+}
+
+Status ParseBool(const std::string& text, bool& out) {
+  if (text == "true" || text == "1" || text == "yes" || text == "on") {
+    out = true;
+  } else if (text == "false" || text == "0" || text == "no" || text == "off") {
+    out = false;
+  } else {
+    return InvalidArgumentError("not a boolean: '" + text + "'");
+  }
+  return OkStatus();
+}
+
+template <typename Section>
+Key IntKey(std::string section, std::string name, Section Config::*sec, int Section::*field) {
+  return {std::move(section), std::move(name), [sec, field](Config& c, const std::string& v) {
+            return ParseInt(v, c.*sec.*field);
+          }};
+}
+template <typename Section>
+Key StrKey(std::string section, std::string name, Section Config::*sec,
+           std::string Section::*field) {
+  return {std::move(section), std::move(name), [sec, field](Config& c, const std::string& v) {
+            c.*sec.*field = v;
+            return OkStatus();
+          }};
+}
+template <typename Section>
+Key BoolKey(std::string section, std::string name, Section Config::*sec, bool Section::*field) {
+  return {std::move(section), std::move(name), [sec, field](Config& c, const std::string& v) {
+            return ParseBool(v, c.*sec.*field);
+          }};
+}
+
+const std::vector<Key>& Keys() {
+  static const std::vector<Key> keys = {
+      StrKey("server", "host", &Config::server, &ServerConfig::host),
+      IntKey("server", "port", &Config::server, &ServerConfig::port),
+      IntKey("server", "io_threads", &Config::server, &ServerConfig::io_threads),
+      IntKey("server", "worker_threads", &Config::server, &ServerConfig::worker_threads),
+      IntKey("server", "queue_limit", &Config::server, &ServerConfig::queue_limit),
+      IntKey("server", "max_body_bytes", &Config::server, &ServerConfig::max_body_bytes),
+      IntKey("server", "request_timeout_ms", &Config::server, &ServerConfig::request_timeout_ms),
+      IntKey("server", "shutdown_grace_ms", &Config::server, &ServerConfig::shutdown_grace_ms),
+      StrKey("store", "db_path", &Config::store, &StoreConfig::db_path),
+      IntKey("store", "busy_timeout_ms", &Config::store, &StoreConfig::busy_timeout_ms),
+      IntKey("store", "pool_size", &Config::store, &StoreConfig::pool_size),
+      StrKey("engine", "data_dir", &Config::engine, &EngineConfig::data_dir),
+      IntKey("engine", "max_message_chars", &Config::engine, &EngineConfig::max_message_chars),
+      IntKey("engine", "turn_deadline_ms", &Config::engine, &EngineConfig::turn_deadline_ms),
+      IntKey("engine", "timezone_offset_minutes", &Config::engine,
+             &EngineConfig::timezone_offset_minutes),
+      IntKey("engine", "max_verification_attempts", &Config::engine,
+             &EngineConfig::max_verification_attempts),
+      IntKey("engine", "history_page_limit", &Config::engine, &EngineConfig::history_page_limit),
+      StrKey("log", "level", &Config::log, &LogConfig::level),
+      BoolKey("demo", "load_when_empty", &Config::demo, &DemoConfig::load_when_empty),
+  };
+  return keys;
+}
+
+std::string Upper(std::string s) {
+  for (char& c : s) {
+    if (c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - 'a' + 'A');
+    }
+  }
+  return s;
+}
+
+std::string NodeToText(const toml::node& node) {
+  if (auto s = node.value<std::string>()) {
+    return *s;
+  }
+  if (auto b = node.value_exact<bool>()) {
+    return *b ? "true" : "false";
+  }
+  if (auto i = node.value_exact<int64_t>()) {
+    return std::to_string(*i);
+  }
+  return {};
+}
+
+Status Validate(const Config& c) {
+  auto positive = [](int v, const char* key) -> Status {
+    if (v <= 0) {
+      return InvalidArgumentError(std::string(key) + " must be positive, got " + std::to_string(v));
+    }
+    return OkStatus();
+  };
+  if (c.server.port < 0 || c.server.port > 65535) {
+    return InvalidArgumentError("server.port out of range: " + std::to_string(c.server.port));
+  }
+  KEFU_RETURN_IF_ERROR(positive(c.server.io_threads, "server.io_threads"));
+  KEFU_RETURN_IF_ERROR(positive(c.server.worker_threads, "server.worker_threads"));
+  KEFU_RETURN_IF_ERROR(positive(c.server.queue_limit, "server.queue_limit"));
+  KEFU_RETURN_IF_ERROR(positive(c.server.max_body_bytes, "server.max_body_bytes"));
+  KEFU_RETURN_IF_ERROR(positive(c.server.request_timeout_ms, "server.request_timeout_ms"));
+  KEFU_RETURN_IF_ERROR(positive(c.store.pool_size, "store.pool_size"));
+  KEFU_RETURN_IF_ERROR(positive(c.engine.max_message_chars, "engine.max_message_chars"));
+  KEFU_RETURN_IF_ERROR(positive(c.engine.turn_deadline_ms, "engine.turn_deadline_ms"));
+  KEFU_RETURN_IF_ERROR(
+      positive(c.engine.max_verification_attempts, "engine.max_verification_attempts"));
+  KEFU_RETURN_IF_ERROR(positive(c.engine.history_page_limit, "engine.history_page_limit"));
+  if (c.store.db_path.empty()) {
+    return InvalidArgumentError("store.db_path must not be empty");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Env EnvFromProcess() {
+  Env env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    if (kv.substr(0, 5) != "KEFU_") {
+      continue;
+    }
+    const size_t eq = kv.find('=');
+    if (eq == std::string_view::npos) {
+      continue;
+    }
+    env.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return env;
+}
+
+Result<Config> LoadConfig(const std::string& path, const Env& env) {
+  Config config;
+  if (!path.empty()) {
+    if (!std::filesystem::exists(path)) {
+      return NotFoundError("config file '" + path + "' does not exist");
+    }
+    toml::table table;
+    try {
+      table = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      return InvalidArgumentError("config file '" + path + "': " + std::string(e.description()));
+    }
+    for (const auto& [section, node] : table) {
+      const toml::table* sec = node.as_table();
+      if (sec == nullptr) {
+        return InvalidArgumentError("config file '" + path + "': '" + std::string(section.str()) +
+                                    "' must be a table");
+      }
+      for (const auto& [name, value] : *sec) {
+        const Key* key = nullptr;
+        for (const Key& k : Keys()) {
+          if (k.section == section.str() && k.name == name.str()) {
+            key = &k;
+          }
+        }
+        const std::string dotted = std::string(section.str()) + "." + std::string(name.str());
+        if (key == nullptr) {
+          return InvalidArgumentError("config file '" + path + "': unknown key '" + dotted + "'");
+        }
+        KEFU_RETURN_IF_ERROR(key->set(config, NodeToText(value)).WithContext(dotted));
+      }
+    }
+  }
+  static const std::map<std::string, std::string> kAliases = {
+      {"KEFU_DB", "KEFU_STORE_DB_PATH"},         {"KEFU_HOST", "KEFU_SERVER_HOST"},
+      {"KEFU_PORT", "KEFU_SERVER_PORT"},         {"KEFU_DATA_DIR", "KEFU_ENGINE_DATA_DIR"},
+      {"KEFU_LOG_LEVEL", "KEFU_LOG_LEVEL"},
+  };
+  Env canonical;
+  for (const auto& [name, value] : env) {
+    auto alias = kAliases.find(name);
+    canonical[alias != kAliases.end() ? alias->second : name] = value;
+  }
+  for (const Key& k : Keys()) {
+    const std::string var = "KEFU_" + Upper(k.section) + "_" + Upper(k.name);
+    auto it = canonical.find(var);
+    if (it != canonical.end()) {
+      KEFU_RETURN_IF_ERROR(k.set(config, it->second).WithContext(var));
+    }
+  }
+  KEFU_RETURN_IF_ERROR(Validate(config));
+  return config;
+}
+
+std::string ResolveDataDir(const Config& config) {
+  if (!config.engine.data_dir.empty()) {
+    return config.engine.data_dir;
+  }
+#ifdef KEFU_DEFAULT_DATA_DIR
+  if (std::filesystem::exists(KEFU_DEFAULT_DATA_DIR)) {
+    return KEFU_DEFAULT_DATA_DIR;
+  }
+#endif
+  return "./data";
+}
+
+}  // namespace kefu

@@ -1,0 +1,76 @@
+// Config: every setting kefu reads, with defaults so that zero configuration works.
+//
+// Sources, in rising precedence: built-in defaults, a TOML file (`--config PATH`, else
+// $KEFU_CONFIG, else ./kefu.toml when present), KEFU_* environment variables, command-line flags.
+//
+//   Result<Config> config = LoadConfig(path, EnvFromProcess());
+//   config->server.port = 9090;  // a flag, applied last by the CLI
+//
+// TOML keys are `section.key` (`server.port`); the environment variable for a key is
+// KEFU_<SECTION>_<KEY> (KEFU_SERVER_PORT). Short aliases: KEFU_DB, KEFU_HOST, KEFU_PORT,
+// KEFU_DATA_DIR, KEFU_LOG_LEVEL.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/result.h"
+
+namespace kefu {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int io_threads = 2;
+  int worker_threads = 4;           // blocking work (store, engine)
+  int queue_limit = 256;            // queued + running jobs before answering 503
+  int max_body_bytes = 16 * 1024;   // request body limit
+  int request_timeout_ms = 15'000;  // reading one request
+  int shutdown_grace_ms = 10'000;   // SIGTERM: how long in-flight turns may take
+};
+
+struct StoreConfig {
+  std::string db_path = "./kefu.db";
+  int busy_timeout_ms = 5'000;
+  int pool_size = 4;  // SQLite connections
+};
+
+struct EngineConfig {
+  std::string data_dir;  // empty: KEFU_DEFAULT_DATA_DIR from the build, else ./data
+  int max_message_chars = 2'000;
+  int turn_deadline_ms = 5'000;
+  int timezone_offset_minutes = 480;  // shop time zone (UTC+8)
+  int max_verification_attempts = 3;
+  int history_page_limit = 200;
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error, off
+};
+
+struct DemoConfig {
+  bool load_when_empty = true;  // `kefu serve` loads data/demo into an empty database
+};
+
+struct Config {
+  ServerConfig server;
+  StoreConfig store;
+  EngineConfig engine;
+  LogConfig log;
+  DemoConfig demo;
+};
+
+using Env = std::map<std::string, std::string>;
+
+// The process environment's KEFU_* variables.
+Env EnvFromProcess();
+
+// Loads defaults, then `path` (when not empty; kNotFound when it does not exist), then `env`.
+// kInvalidArgument names the key and value that do not parse.
+Result<Config> LoadConfig(const std::string& path, const Env& env);
+
+// Resolves engine.data_dir: the configured one, else the build default, else ./data.
+std::string ResolveDataDir(const Config& config);
+
+}  // namespace kefu

@@ -1,0 +1,167 @@
+#include <cstdio>
+#include <filesystem>
+
+#include <toml++/toml.h>
+
+#include "core/time_util.h"
+#include "dialog/dialog.h"
+
+namespace kefu::dialog {
+namespace {
+
+void Flatten(const toml::table& table, const std::string& prefix,
+             std::map<std::string, std::string>& out) {
+  for (const auto& [key, node] : table) {
+    const std::string name = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+    if (const toml::table* sub = node.as_table()) {
+      Flatten(*sub, name, out);
+    } else if (auto s = node.value<std::string>()) {
+      out[name] = *s;
+    }
+  }
+}
+
+// Replaces each {name} with vars[name]; unknown names are left as they are.
+std::string Substitute(const std::string& tmpl, const std::map<std::string, std::string>& vars) {
+  std::string out;
+  out.reserve(tmpl.size() + 64);
+  size_t i = 0;
+  while (i < tmpl.size()) {
+    if (tmpl[i] == '{') {
+      const size_t close = tmpl.find('}', i + 1);
+      if (close != std::string::npos) {
+        auto it = vars.find(tmpl.substr(i + 1, close - i - 1));
+        if (it != vars.end()) {
+          out += it->second;
+          i = close + 1;
+          continue;
+        }
+      }
+    }
+    out.push_back(tmpl[i]);
+    ++i;
+  }
+  return out;
+}
+
+std::string Money(int64_t cents) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "¥%lld.%02lld", static_cast<long long>(cents / 100),
+                static_cast<long long>(cents % 100));
+  return buf;
+}
+
+}  // namespace
+
+const std::vector<std::string>& RequiredTemplateKeys() {
+  static const std::vector<std::string> keys = {
+      "greeting", "goodbye", "thanks", "fallback", "ask_order_id", "order_not_found",
+      "ask_verification", "ask_verification_again", "verification_failed", "verification_locked",
+      "handoff", "tracking_line", "tracking_none", "item_separator", "items_more",
+      "order.pending_payment", "order.paid", "order.shipped", "order.delivered",
+      "order.cancelled", "order.return_requested", "order.returned", "order.refunded",
+      "status.pending_payment", "status.paid", "status.shipped", "status.delivered",
+      "status.cancelled", "status.return_requested", "status.returned", "status.refunded",
+      "return_status.requested", "return_status.approved", "return_status.received",
+      "return_status.completed", "return_status.rejected", "refund_status.pending",
+      "refund_status.processing", "refund_status.completed", "extra.refund_none"};
+  return keys;
+}
+
+Result<ReplyTemplates> ReplyTemplates::Load(const std::string& path, ReplyOptions options) {
+  if (!std::filesystem::exists(path)) {
+    return NotFoundError("reply templates '" + path + "' do not exist");
+  }
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return InvalidArgumentError("reply templates '" + path + "': " + std::string(e.description()));
+  }
+  ReplyTemplates t;
+  t.options_ = options;
+  Flatten(table, "", t.templates_);
+  for (const char* lang : {"zh", "en"}) {
+    for (const std::string& key : RequiredTemplateKeys()) {
+      if (t.templates_.find(std::string(lang) + "." + key) == t.templates_.end()) {
+        return InvalidArgumentError("reply templates '" + path + "': missing '" +
+                                    std::string(lang) + "." + key + "'");
+      }
+    }
+  }
+  return t;
+}
+
+std::string ReplyTemplates::Get(const std::string& lang, const std::string& key) const {
+  auto it = templates_.find(lang + "." + key);
+  return it == templates_.end() ? std::string() : it->second;
+}
+
+std::string ReplyTemplates::Render(const Outcome& outcome, const std::string& lang_in) const {
+  const std::string lang = lang_in == "en" ? "en" : "zh";
+  const bool en = lang == "en";
+  const int tz = options_.timezone_offset_minutes;
+  std::map<std::string, std::string> vars;
+  vars["order_id"] = outcome.order_id;
+  vars["attempts_left"] = std::to_string(outcome.attempts_left);
+  if (outcome.order) {
+    const store::OrderDetails& d = *outcome.order;
+    const store::Order& o = d.order;
+    vars["status"] = Get(lang, "status." + o.status);
+    vars["created_at"] = FormatLocalMinute(o.created_at, tz);
+    vars["paid_at"] = o.paid_at ? FormatLocalMinute(*o.paid_at, tz) : "";
+    vars["delivered_at"] = o.delivered_at ? FormatLocalMinute(*o.delivered_at, tz) : "";
+    vars["cancelled_at"] = o.cancelled_at ? FormatLocalMinute(*o.cancelled_at, tz) : "";
+    vars["total"] = Money(o.total_cents);
+    std::string items;
+    const size_t shown = std::min<size_t>(d.items.size(), 2);
+    for (size_t i = 0; i < shown; ++i) {
+      if (i > 0) {
+        items += Get(lang, "item_separator");
+      }
+      items += en ? d.items[i].name_en : d.items[i].name_zh;
+      if (d.items[i].quantity > 1) {
+        items += " x" + std::to_string(d.items[i].quantity);
+      }
+    }
+    if (d.items.size() > shown) {
+      items += Substitute(Get(lang, "items_more"),
+                          {{"count", std::to_string(d.items.size() - shown)}});
+    }
+    vars["items"] = items;
+    if (d.shipment) {
+      vars["carrier"] = en && !d.shipment->carrier_en.empty() ? d.shipment->carrier_en
+                                                              : d.shipment->carrier;
+      vars["tracking_number"] = d.shipment->tracking_number;
+      if (!d.shipment->events.empty()) {
+        const store::TrackingEvent& e = d.shipment->events.back();
+        vars["event_time"] = FormatLocalMinute(e.time, tz);
+        vars["event_location"] = en ? e.location_en : e.location_zh;
+        vars["event_description"] = en ? e.description_en : e.description_zh;
+        vars["tracking"] = Substitute(Get(lang, "tracking_line"), vars);
+      } else {
+        vars["tracking"] = Substitute(Get(lang, "tracking_none"), vars);
+      }
+    }
+    if (d.return_request) {
+      vars["return_status"] = Get(lang, "return_status." + d.return_request->status);
+      vars["return_reason"] = en ? d.return_request->reason_en : d.return_request->reason_zh;
+    }
+    if (d.refund) {
+      vars["refund_amount"] = Money(d.refund->amount_cents);
+      vars["refund_status"] = Get(lang, "refund_status." + d.refund->status);
+      vars["refund_completed_at"] =
+          d.refund->completed_at ? FormatLocalMinute(*d.refund->completed_at, tz) : "";
+    } else {
+      vars["refund_status"] = Get(lang, "extra.refund_none");
+      vars["refund_amount"] = Money(0);
+    }
+  }
+  std::string tmpl = Get(lang, outcome.reply_key);
+  if (tmpl.empty()) {
+    tmpl = Get(lang, "fallback");
+  }
+  return Substitute(tmpl, vars);
+}
+
+}  // namespace kefu::dialog

@@ -1,0 +1,257 @@
+#include "engine/engine.h"
+
+#include <array>
+#include <filesystem>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "core/logging.h"
+#include "core/random.h"
+#include "core/sha256.h"
+#include "core/utf8.h"
+#include "dialog/dialog.h"
+#include "engine/pipeline.h"
+#include "nlu/understanding.h"
+#include "text/normalize.h"
+
+namespace kefu::engine {
+namespace {
+
+constexpr int kMaxTurnAttempts = 3;  // re-runs when a concurrent turn saved first
+
+// Everything one turn reads and produces, passed from stage to stage.
+struct Turn {
+  std::string conversation_id;
+  std::string raw;
+  int64_t received_at = 0;
+  store::Conversation conversation;
+  text::NormalizedText normalized;
+  nlu::Understanding understanding;
+  dialog::DialogState state;
+  dialog::Action action;
+  dialog::Outcome outcome;
+  std::string reply;
+  int64_t replied_at = 0;
+};
+
+nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
+  nlohmann::json stages = nlohmann::json::array();
+  for (const StageTiming& s : ctx.timings()) {
+    stages.push_back({{"name", s.name}, {"us", s.micros}, {"ok", s.ok}});
+  }
+  nlohmann::json entities = nlohmann::json::array();
+  for (const nlu::Entity& e : t.understanding.entities) {
+    // Phone numbers never leave the turn in clear; order ids are the shopper's own input.
+    const std::string value = e.type == "phone" ? MaskDigits(e.value) : e.value;
+    entities.push_back({{"type", e.type}, {"value", value}, {"begin", e.begin}, {"end", e.end}});
+  }
+  return {
+      {"trace_id", ctx.trace_id()},
+      {"lang", t.state.lang},
+      {"normalized_lang", text::LanguageCode(t.normalized.lang)},
+      {"intent", t.understanding.intent},
+      {"confidence", t.understanding.confidence},
+      {"entities", entities},
+      {"action", dialog::ActionName(t.action.kind)},
+      {"reply_key", t.outcome.reply_key},
+      {"verified", !t.outcome.order_id.empty() && t.state.IsVerified(t.outcome.order_id)},
+      {"stages", stages},
+  };
+}
+
+}  // namespace
+
+struct Engine::Impl {
+  Impl(store::Store& s, const Clock& c, EngineOptions o, dialog::ReplyTemplates tmpl)
+      : store(s),
+        clock(c),
+        options(std::move(o)),
+        understander(nlu::NewRuleUnderstander()),
+        actor(s, {.max_verification_attempts = options.max_verification_attempts}),
+        templates(std::move(tmpl)) {
+    stages = {
+        {"store.load", [this](Turn& t, RequestContext&) { return Load(t); }},
+        {"text.normalize",
+         [](Turn& t, RequestContext&) {
+           t.normalized = text::Normalize(t.raw);
+           return OkStatus();
+         }},
+        {"nlu.understand",
+         [this](Turn& t, RequestContext&) {
+           t.understanding = understander->Understand(t.normalized);
+           return OkStatus();
+         }},
+        {"dialog.track",
+         [](Turn& t, RequestContext&) {
+           dialog::Track(t.understanding, t.normalized.lang, t.state);
+           return OkStatus();
+         }},
+        {"dialog.decide",
+         [](Turn& t, RequestContext&) {
+           t.action = dialog::Decide(t.understanding, t.state);
+           return OkStatus();
+         }},
+        {"dialog.act",
+         [this](Turn& t, RequestContext& ctx) -> Status {
+           KEFU_ASSIGN_OR_RETURN(t.outcome, actor.Act(t.action, t.state, ctx));
+           return OkStatus();
+         }},
+        {"reply.respond",
+         [this](Turn& t, RequestContext&) {
+           t.reply = templates.Render(t.outcome, t.state.lang);
+           return OkStatus();
+         }},
+        {"store.persist", [this](Turn& t, RequestContext& ctx) { return Persist(t, ctx); }},
+    };
+  }
+
+  Status Load(Turn& t) {
+    KEFU_ASSIGN_OR_RETURN(t.conversation, store.GetConversation(t.conversation_id));
+    Result<dialog::DialogState> state = dialog::DecodeState(t.conversation.state_json);
+    if (!state.ok()) {
+      return InternalError("stored dialog state is unreadable: " + state.status().message());
+    }
+    t.state = std::move(*state);
+    return OkStatus();
+  }
+
+  Status Persist(Turn& t, RequestContext& ctx) {
+    t.replied_at = clock.NowMillis();
+    const std::string trace = TraceJson(t, ctx).dump();
+    store::TurnRecord r;
+    r.conversation_id = t.conversation_id;
+    r.expected_version = t.conversation.version;
+    r.user = {0, t.conversation_id, "user", t.raw, t.received_at,
+              t.understanding.intent, "", "{}"};
+    r.assistant = {0, t.conversation_id, "assistant", t.reply, t.replied_at,
+                   t.understanding.intent, "", trace};
+    r.state_json = dialog::EncodeState(t.state);
+    r.lang = t.state.lang;
+    r.updated_at = t.replied_at;
+    r.events.push_back({t.conversation_id, "turn",
+                        nlohmann::json{{"intent", t.understanding.intent},
+                                       {"action", dialog::ActionName(t.action.kind)},
+                                       {"lang", t.state.lang}}
+                            .dump(),
+                        t.replied_at});
+    for (const auto& [type, payload] : t.outcome.events) {
+      r.events.push_back({t.conversation_id, type, payload, t.replied_at});
+    }
+    return store.SaveTurn(r);
+  }
+
+  store::Store& store;
+  const Clock& clock;
+  EngineOptions options;
+  std::unique_ptr<nlu::Understander> understander;
+  dialog::Actor actor;
+  dialog::ReplyTemplates templates;
+  std::vector<Stage<Turn>> stages;
+
+  // Turns on one conversation run one at a time in this process, so they rarely race; the
+  // store's version check still catches races between processes.
+  std::mutex& StripeFor(const std::string& conversation_id) {
+    return stripes[std::hash<std::string>{}(conversation_id) % stripes.size()];
+  }
+  std::array<std::mutex, 64> stripes;
+};
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+const EngineOptions& Engine::options() const { return impl_->options; }
+
+Result<std::unique_ptr<Engine>> Engine::Create(store::Store& store, const Clock& clock,
+                                               EngineOptions options) {
+  const std::string path =
+      (std::filesystem::path(options.data_dir) / "templates" / "replies.toml").string();
+  KEFU_ASSIGN_OR_RETURN(
+      dialog::ReplyTemplates templates,
+      dialog::ReplyTemplates::Load(path, {.timezone_offset_minutes =
+                                              options.timezone_offset_minutes}));
+  auto impl = std::make_unique<Impl>(store, clock, std::move(options), std::move(templates));
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Result<NewConversation> Engine::CreateConversation(const std::string& channel) {
+  NewConversation nc{"c_" + RandomHex(12), RandomHex(24)};
+  store::Conversation c;
+  c.id = nc.id;
+  c.token_hash = Sha256Hex(nc.token);
+  c.channel = channel;
+  c.state_json = dialog::EncodeState({});
+  c.created_at = impl_->clock.NowMillis();
+  c.updated_at = c.created_at;
+  KEFU_RETURN_IF_ERROR(impl_->store.CreateConversation(c));
+  KEFU_RETURN_IF_ERROR(
+      impl_->store.AppendEvent({c.id, "conversation_created", "{}", c.created_at}));
+  return nc;
+}
+
+Status Engine::Authorize(const std::string& conversation_id, const std::string& token) {
+  KEFU_ASSIGN_OR_RETURN(store::Conversation c, impl_->store.GetConversation(conversation_id));
+  if (!ConstantTimeEquals(Sha256Hex(token), c.token_hash)) {
+    return PermissionDeniedError("token does not match this conversation");
+  }
+  return OkStatus();
+}
+
+Result<TurnResult> Engine::HandleTurn(const std::string& conversation_id, const std::string& text,
+                                      RequestContext& ctx) {
+  if (!utf8::IsValid(text)) {
+    return InvalidArgumentError("message text is not valid UTF-8");
+  }
+  const size_t chars = utf8::CodePointCount(text);
+  if (chars > static_cast<size_t>(impl_->options.max_message_chars)) {
+    return InvalidArgumentError("message text is " + std::to_string(chars) +
+                                " characters; the limit is " +
+                                std::to_string(impl_->options.max_message_chars));
+  }
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return InvalidArgumentError("message text is empty");
+  }
+  std::scoped_lock lock(impl_->StripeFor(conversation_id));
+  const int64_t received_at = impl_->clock.NowMillis();
+  for (int attempt = 1;; ++attempt) {
+    Turn turn;
+    turn.conversation_id = conversation_id;
+    turn.raw = text;
+    turn.received_at = received_at;
+    Status s = RunStages<Turn>(impl_->stages, turn, ctx);
+    if (s.code() == StatusCode::kFailedPrecondition && attempt < kMaxTurnAttempts) {
+      continue;  // another turn on this conversation saved first: re-read and re-run
+    }
+    if (!s.ok()) {
+      KEFU_LOG_WARN("turn failed trace={} conversation={} error={}", ctx.trace_id(),
+                    conversation_id, s.ToString());
+      return s;
+    }
+    TurnResult r;
+    r.conversation_id = conversation_id;
+    r.reply = std::move(turn.reply);
+    r.lang = turn.state.lang;
+    r.intent = turn.understanding.intent;
+    r.confidence = turn.understanding.confidence;
+    r.action = std::string(dialog::ActionName(turn.action.kind));
+    r.handoff = turn.outcome.offer_human;
+    r.trace_json = TraceJson(turn, ctx).dump();
+    r.created_at = turn.replied_at;
+    int64_t total_us = 0;
+    for (const StageTiming& st : ctx.timings()) {
+      total_us += st.micros;
+    }
+    KEFU_LOG_DEBUG("turn trace={} conversation={} intent={} action={} us={}", ctx.trace_id(),
+                   conversation_id, r.intent, r.action, total_us);
+    return r;
+  }
+}
+
+Result<std::vector<store::Message>> Engine::History(const std::string& conversation_id,
+                                                    int64_t after_id, int limit) {
+  return impl_->store.ListMessages(conversation_id, after_id, limit);
+}
+
+std::string NewTraceId() { return "t-" + RandomHex(8); }
+
+}  // namespace kefu::engine

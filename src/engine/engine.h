@@ -1,0 +1,84 @@
+// engine/: the composition of one turn, and the only place that names concrete stages.
+//
+//   auto engine = Engine::Create(store, SystemClock(), {.data_dir = "data"});
+//   Result<NewConversation> c = (*engine)->CreateConversation("web");
+//   RequestContext ctx = RequestContext::WithTimeout(NewTraceId(), 5s);
+//   Result<TurnResult> r = (*engine)->HandleTurn(c->id, c->token, "我的订单 2026... 到哪了", ctx);
+//
+// A turn runs as stages: text.normalize, nlu.understand, dialog.track, dialog.decide,
+// dialog.act, reply.respond, store.persist. The stored state is re-read and the turn re-run when a
+// concurrent turn on the same conversation saved first. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/request_context.h"
+#include "core/result.h"
+#include "store/store.h"
+
+namespace kefu::engine {
+
+struct EngineOptions {
+  std::string data_dir = "data";  // holds templates/replies.toml
+  int max_message_chars = 2'000;
+  int timezone_offset_minutes = 480;
+  int max_verification_attempts = 3;
+};
+
+struct NewConversation {
+  std::string id;
+  std::string token;  // shown once; only its hash is stored
+};
+
+struct TurnResult {
+  std::string conversation_id;
+  std::string reply;
+  std::string lang;
+  std::string intent;
+  double confidence = 0;
+  std::string action;
+  bool handoff = false;
+  std::string trace_json;  // what was understood, decided and timed; stored with the reply
+  int64_t created_at = 0;
+};
+
+class Engine {
+ public:
+  // kNotFound / kInvalidArgument when the reply templates cannot be loaded.
+  static Result<std::unique_ptr<Engine>> Create(store::Store& store, const Clock& clock,
+                                                EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  Result<NewConversation> CreateConversation(const std::string& channel);
+
+  // kNotFound for an unknown conversation, kPermissionDenied for a wrong token.
+  Status Authorize(const std::string& conversation_id, const std::string& token);
+
+  // Runs one turn. kInvalidArgument for text that is not UTF-8, empty, or longer than
+  // max_message_chars; kNotFound for an unknown conversation; kDeadlineExceeded / kCancelled
+  // from the context; store errors pass through. Nothing is stored unless the turn succeeds.
+  // REQUIRES: the caller has authorized the conversation.
+  Result<TurnResult> HandleTurn(const std::string& conversation_id, const std::string& text,
+                                RequestContext& ctx);
+
+  Result<std::vector<store::Message>> History(const std::string& conversation_id,
+                                              int64_t after_id, int limit);
+
+  const EngineOptions& options() const;
+
+ private:
+  struct Impl;
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A fresh random trace id ("t-" and 16 hex digits).
+std::string NewTraceId();
+
+}  // namespace kefu::engine

@@ -1,0 +1,322 @@
+#include "server/api.h"
+
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+#include "core/embedded.h"
+#include "core/logging.h"
+#include "core/time_util.h"
+#include "core/utf8.h"
+#include "server/status_mapping.h"
+
+namespace kefu {
+std::span<const EmbeddedFile> WebAssets();  // generated from web/chat
+}
+
+namespace kefu::server {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kPrefix = "/v1/conversations";
+
+struct Target {
+  std::string path;
+  std::map<std::string, std::string> query;
+};
+
+Target ParseTarget(const std::string& target) {
+  Target t;
+  const size_t q = target.find('?');
+  t.path = target.substr(0, q);
+  if (q == std::string::npos) {
+    return t;
+  }
+  std::string_view rest(target);
+  rest.remove_prefix(q + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (eq != std::string_view::npos) {
+      t.query[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) {
+      break;
+    }
+    rest.remove_prefix(amp + 1);
+  }
+  return t;
+}
+
+bool ValidId(std::string_view id) {
+  if (id.empty() || id.size() > 64) {
+    return false;
+  }
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// "/v1/conversations/{id}/messages" -> id; empty when the path has another shape.
+std::string MessagesPathId(const std::string& path) {
+  if (path.rfind(kPrefix, 0) != 0 || path.size() <= kPrefix.size() + 1 ||
+      path[kPrefix.size()] != '/') {
+    return {};
+  }
+  const std::string rest = path.substr(kPrefix.size() + 1);
+  const size_t slash = rest.find('/');
+  if (slash == std::string::npos || rest.substr(slash) != "/messages") {
+    return {};
+  }
+  return rest.substr(0, slash);
+}
+
+Result<int64_t> ParseNonNegative(const std::string& text, const char* name) {
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v < 0) {
+    return InvalidArgumentError(std::string("query parameter '") + name +
+                                "' must be a non-negative integer");
+  }
+  return v;
+}
+
+HttpResponse JsonResponse(int status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+json TurnJson(const engine::TurnResult& t, int tz) {
+  json trace = json::parse(t.trace_json, nullptr, /*allow_exceptions=*/false);
+  return {
+      {"conversation_id", t.conversation_id},
+      {"reply",
+       {{"role", "assistant"}, {"text", t.reply}, {"created_at", FormatIso8601(t.created_at, tz)}}},
+      {"lang", t.lang},
+      {"intent", t.intent},
+      {"confidence", t.confidence},
+      {"action", t.action},
+      {"handoff", t.handoff},
+      {"trace", trace},
+  };
+}
+
+}  // namespace
+
+HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_view message) {
+  return JsonResponse(http_status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+HttpResponse ErrorResponse(const Status& status) {
+  return ErrorResponse(HttpStatusFor(status.code()), StatusCodeName(status.code()),
+                       status.message());
+}
+
+std::vector<std::string> SplitForStreaming(const std::string& text, size_t chars_per_piece) {
+  std::vector<std::string> pieces;
+  std::string current;
+  size_t count = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool starts_char = (c & 0xC0) != 0x80;
+    if (starts_char && count == chars_per_piece) {
+      pieces.push_back(std::move(current));
+      current.clear();
+      count = 0;
+    }
+    current.push_back(text[i]);
+    if (starts_char) {
+      ++count;
+    }
+  }
+  if (!current.empty()) {
+    pieces.push_back(std::move(current));
+  }
+  return pieces;
+}
+
+RouteKind Api::Classify(const HttpRequest& request) const {
+  const Target t = ParseTarget(request.target);
+  if (t.path == kPrefix && request.method == "POST") {
+    return RouteKind::kBlocking;
+  }
+  if (!MessagesPathId(t.path).empty() && (request.method == "POST" || request.method == "GET")) {
+    return RouteKind::kBlocking;
+  }
+  return RouteKind::kInline;
+}
+
+HttpResponse Api::Handle(const HttpRequest& request, RequestContext& ctx) {
+  const Target t = ParseTarget(request.target);
+  if (t.path == "/healthz") {
+    if (request.method != "GET" && request.method != "HEAD") {
+      return ErrorResponse(405, "method_not_allowed", "use GET on /healthz");
+    }
+    return JsonResponse(200, {{"status", "ok"}});
+  }
+  if (t.path == "/" || t.path == "/index.html") {
+    if (request.method != "GET") {
+      return ErrorResponse(405, "method_not_allowed", "use GET on /");
+    }
+    for (const EmbeddedFile& f : WebAssets()) {
+      if (f.path == "index.html") {
+        HttpResponse r;
+        r.content_type = "text/html; charset=utf-8";
+        r.body = std::string(f.data);
+        return r;
+      }
+    }
+    return ErrorResponse(404, "not_found", "chat page is not built in");
+  }
+  if (t.path == kPrefix) {
+    if (request.method != "POST") {
+      return ErrorResponse(405, "method_not_allowed", "use POST on /v1/conversations");
+    }
+    return CreateConversation(request);
+  }
+  const std::string id = MessagesPathId(t.path);
+  if (!id.empty()) {
+    if (!ValidId(id)) {
+      return ErrorResponse(NotFoundError("conversation not found"));
+    }
+    if (request.method == "POST") {
+      return PostMessage(request, id, ctx);
+    }
+    if (request.method == "GET") {
+      return ListMessages(request, id);
+    }
+    return ErrorResponse(405, "method_not_allowed", "use GET or POST on messages");
+  }
+  return ErrorResponse(404, "not_found", "no route for " + t.path);
+}
+
+HttpResponse Api::CreateConversation(const HttpRequest& request) {
+  std::string channel = "web";
+  if (!request.body.empty()) {
+    const json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded() || !body.is_object()) {
+      return ErrorResponse(InvalidArgumentError("request body is not a JSON object"));
+    }
+    if (body.contains("channel")) {
+      if (!body["channel"].is_string() || !ValidId(body["channel"].get<std::string>())) {
+        return ErrorResponse(InvalidArgumentError("'channel' must be a short lower-case name"));
+      }
+      channel = body["channel"].get<std::string>();
+    }
+  }
+  Result<engine::NewConversation> c = engine_.CreateConversation(channel);
+  if (!c.ok()) {
+    KEFU_LOG_ERROR("create conversation failed: {}", c.status().ToString());
+    return ErrorResponse(c.status());
+  }
+  return JsonResponse(201, {{"conversation_id", c->id}, {"token", c->token}});
+}
+
+Status Api::Authorize(const HttpRequest& request, const std::string& id) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (request.authorization.empty()) {
+    return UnauthenticatedError("missing Authorization: Bearer <conversation token>");
+  }
+  if (request.authorization.rfind(kBearer, 0) != 0 ||
+      request.authorization.size() == kBearer.size()) {
+    return UnauthenticatedError("Authorization must be 'Bearer <conversation token>'");
+  }
+  return engine_.Authorize(id, request.authorization.substr(kBearer.size()));
+}
+
+HttpResponse Api::PostMessage(const HttpRequest& request, const std::string& id,
+                              RequestContext& ctx) {
+  if (request.body.size() > static_cast<size_t>(options_.max_body_bytes)) {
+    return ErrorResponse(413, "payload_too_large",
+                         "body exceeds " + std::to_string(options_.max_body_bytes) + " bytes");
+  }
+  if (Status s = Authorize(request, id); !s.ok()) {
+    return ErrorResponse(s);
+  }
+  if (!utf8::IsValid(request.body)) {
+    return ErrorResponse(InvalidArgumentError("request body is not valid UTF-8"));
+  }
+  const json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    return ErrorResponse(InvalidArgumentError("request body is not valid JSON"));
+  }
+  if (!body.is_object() || !body.contains("text") || !body["text"].is_string()) {
+    return ErrorResponse(InvalidArgumentError("request body needs a string field 'text'"));
+  }
+  Result<engine::TurnResult> turn = engine_.HandleTurn(id, body["text"].get<std::string>(), ctx);
+  if (!turn.ok()) {
+    return ErrorResponse(turn.status());
+  }
+  const json result = TurnJson(*turn, engine_.options().timezone_offset_minutes);
+  if (request.accept.find("text/event-stream") == std::string::npos) {
+    return JsonResponse(200, result);
+  }
+  HttpResponse r;
+  r.content_type = "text/event-stream";
+  r.sse_events.push_back("event: start\ndata: " +
+                         json{{"conversation_id", id}, {"trace_id", ctx.trace_id()}}.dump() +
+                         "\n\n");
+  for (const std::string& piece : SplitForStreaming(turn->reply, 6)) {
+    r.sse_events.push_back("event: delta\ndata: " + json{{"text", piece}}.dump() + "\n\n");
+  }
+  r.sse_events.push_back("event: done\ndata: " + result.dump() + "\n\n");
+  return r;
+}
+
+HttpResponse Api::ListMessages(const HttpRequest& request, const std::string& id) {
+  if (Status s = Authorize(request, id); !s.ok()) {
+    return ErrorResponse(s);
+  }
+  const Target t = ParseTarget(request.target);
+  int64_t after = 0;
+  int64_t limit = options_.history_page_limit;
+  if (auto it = t.query.find("after"); it != t.query.end()) {
+    Result<int64_t> v = ParseNonNegative(it->second, "after");
+    if (!v.ok()) {
+      return ErrorResponse(v.status());
+    }
+    after = *v;
+  }
+  if (auto it = t.query.find("limit"); it != t.query.end()) {
+    Result<int64_t> v = ParseNonNegative(it->second, "limit");
+    if (!v.ok()) {
+      return ErrorResponse(v.status());
+    }
+    if (*v == 0 || *v > options_.history_page_limit) {
+      return ErrorResponse(InvalidArgumentError(
+          "'limit' must be between 1 and " + std::to_string(options_.history_page_limit)));
+    }
+    limit = *v;
+  }
+  Result<std::vector<store::Message>> messages =
+      engine_.History(id, after, static_cast<int>(limit));
+  if (!messages.ok()) {
+    return ErrorResponse(messages.status());
+  }
+  const int tz = engine_.options().timezone_offset_minutes;
+  json list = json::array();
+  for (const store::Message& m : *messages) {
+    json item = {{"id", m.id},
+                 {"role", m.role},
+                 {"text", m.text},
+                 {"created_at", FormatIso8601(m.created_at, tz)}};
+    if (m.role == "user") {
+      item["intent"] = m.intent;
+    }
+    list.push_back(std::move(item));
+  }
+  json out = {{"conversation_id", id}, {"messages", list}};
+  if (!messages->empty()) {
+    out["next_after"] = messages->back().id;
+  }
+  return JsonResponse(200, out);
+}
+
+}  // namespace kefu::server

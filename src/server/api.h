@@ -1,0 +1,89 @@
+// server/: the HTTP API. Handlers are plain functions from an HttpRequest to an HttpResponse,
+// independent of the network library; http_server.cc carries them over Boost.Beast.
+//
+//   Api api(engine, {.max_body_bytes = 16384});
+//   HttpResponse r = api.Handle(request, ctx);   // blocking: call on a worker thread
+//
+// Endpoints:
+//   POST /v1/conversations                   -> 201 {conversation_id, token}
+//   POST /v1/conversations/{id}/messages     {"text": ...} -> 200 reply JSON, or SSE when the
+//                                            request sends Accept: text/event-stream
+//   GET  /v1/conversations/{id}/messages     ?after=ID&limit=N -> {messages: [...]}
+//   GET  /healthz, GET / (the chat page)
+// Conversation endpoints need `Authorization: Bearer <token>`. Errors are
+// {"error": {"code": "...", "message": "..."}} with the status from status_mapping.h.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/request_context.h"
+#include "core/status.h"
+#include "engine/engine.h"
+
+namespace kefu::server {
+
+struct HttpRequest {
+  std::string method;  // "GET"
+  std::string target;  // "/v1/conversations/c_1/messages?after=3"
+  std::string authorization;
+  std::string accept;
+  std::string content_type;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  // Set for a successful streaming turn: the transport writes these as SSE events.
+  std::vector<std::string> sse_events;
+  bool IsStream() const { return !sse_events.empty(); }
+};
+
+// How the transport must run a request.
+enum class RouteKind {
+  kInline,    // cheap and non-blocking: answer on the I/O thread (healthz, page, 404, 405)
+  kBlocking,  // touches the store or the engine: run on the worker pool
+};
+
+struct ApiOptions {
+  int max_body_bytes = 16 * 1024;
+  int turn_deadline_ms = 5'000;
+  int history_page_limit = 200;
+};
+
+// Thread-safe: one instance serves all requests.
+class Api {
+ public:
+  Api(engine::Engine& engine, ApiOptions options) : engine_(engine), options_(options) {}
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  RouteKind Classify(const HttpRequest& request) const;
+  // Answers the request. For kBlocking routes, call off the I/O threads.
+  HttpResponse Handle(const HttpRequest& request, RequestContext& ctx);
+
+  const ApiOptions& options() const { return options_; }
+
+ private:
+  HttpResponse CreateConversation(const HttpRequest& request);
+  HttpResponse PostMessage(const HttpRequest& request, const std::string& id, RequestContext& ctx);
+  HttpResponse ListMessages(const HttpRequest& request, const std::string& id);
+  Status Authorize(const HttpRequest& request, const std::string& id);
+
+  engine::Engine& engine_;
+  ApiOptions options_;
+};
+
+// {"error": {"code": "not_found", "message": "..."}} with the mapped HTTP status.
+HttpResponse ErrorResponse(const Status& status);
+HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_view message);
+
+// Splits a reply into the pieces streamed as `delta` events (a few characters at a time,
+// never splitting a UTF-8 sequence).
+std::vector<std::string> SplitForStreaming(const std::string& text, size_t chars_per_piece);
+
+}  // namespace kefu::server

@@ -1,0 +1,290 @@
+// The only translation unit that sees Boost.Beast and Asio (they take ~40 s to compile).
+#include "server/http_server.h"
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/as_tuple.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "core/logging.h"
+#include "engine/engine.h"
+
+namespace kefu::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto kTuple = asio::experimental::as_tuple(use_awaitable);
+
+HttpRequest ToApiRequest(const http::request<http::string_body>& req) {
+  HttpRequest r;
+  r.method = std::string(req.method_string());
+  r.target = std::string(req.target());
+  r.authorization = std::string(req[http::field::authorization]);
+  r.accept = std::string(req[http::field::accept]);
+  r.content_type = std::string(req[http::field::content_type]);
+  r.body = req.body();
+  return r;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(Api& a, ServerOptions o) : api(a), options(std::move(o)), pool(options.worker_threads) {}
+
+  Api& api;
+  ServerOptions options;
+  asio::io_context ioc;
+  asio::thread_pool pool;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::signal_set> signals;
+  std::vector<std::thread> threads;
+  std::atomic<int> blocking_jobs{0};  // queued or running on the pool
+  std::atomic<int> active_requests{0};
+  std::atomic<bool> draining{false};
+  std::atomic<bool> stopped{false};
+  int bound_port = 0;
+
+  // Runs `fn` on the worker pool and resumes the calling coroutine on its own executor.
+  template <typename Fn>
+  awaitable<HttpResponse> RunOnPool(Fn fn) {
+    auto initiate = [this, fn = std::move(fn)](auto handler) mutable {
+      asio::post(pool, [fn = std::move(fn), handler = std::move(handler)]() mutable {
+        HttpResponse r;
+        try {
+          r = fn();
+        } catch (const std::exception& e) {
+          KEFU_LOG_ERROR("handler threw: {}", e.what());
+          r = ErrorResponse(500, "internal", "internal error");
+        }
+        auto ex = asio::get_associated_executor(handler);
+        asio::post(ex, [handler = std::move(handler), r = std::move(r)]() mutable {
+          std::move(handler)(std::move(r));
+        });
+      });
+    };
+    co_return co_await asio::async_initiate<decltype(use_awaitable), void(HttpResponse)>(
+        std::move(initiate), use_awaitable);
+  }
+
+  awaitable<void> WriteResponse(beast::tcp_stream& stream, const HttpResponse& r,
+                                unsigned version, bool keep_alive, const std::string& trace_id,
+                                beast::error_code& ec) {
+    stream.expires_after(std::chrono::milliseconds(options.request_timeout_ms));
+    if (!r.IsStream()) {
+      http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+      res.set(http::field::server, "kefu");
+      res.set(http::field::content_type, r.content_type);
+      res.set("X-Trace-Id", trace_id);
+      res.keep_alive(keep_alive);
+      res.body() = r.body;
+      res.prepare_payload();
+      std::tie(ec, std::ignore) = co_await http::async_write(stream, res, kTuple);
+      co_return;
+    }
+    http::response<http::empty_body> res{http::status::ok, version};
+    res.set(http::field::server, "kefu");
+    res.set(http::field::content_type, "text/event-stream; charset=utf-8");
+    res.set(http::field::cache_control, "no-cache");
+    res.set("X-Trace-Id", trace_id);
+    res.keep_alive(keep_alive);
+    res.chunked(true);
+    http::response_serializer<http::empty_body> sr{res};
+    std::tie(ec, std::ignore) = co_await http::async_write_header(stream, sr, kTuple);
+    for (const std::string& event : r.sse_events) {
+      if (ec) {
+        co_return;
+      }
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(stream, http::make_chunk(asio::buffer(event)), kTuple);
+    }
+    if (!ec) {
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(stream, http::make_chunk_last(), kTuple);
+    }
+  }
+
+  awaitable<void> Session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
+      parser.body_limit(static_cast<uint64_t>(options.max_body_bytes));
+      stream.expires_after(std::chrono::milliseconds(options.request_timeout_ms));
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+      if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+          ec == beast::error::timeout || ec == asio::error::connection_reset ||
+          ec == asio::error::operation_aborted) {
+        break;
+      }
+      const std::string trace_id = engine::NewTraceId();
+      if (ec) {
+        // Malformed or oversized: answer once, then close (the stream is out of sync).
+        HttpResponse r = ec == http::error::body_limit
+                             ? ErrorResponse(413, "payload_too_large",
+                                             "body exceeds " +
+                                                 std::to_string(options.max_body_bytes) + " bytes")
+                         : ec == http::error::header_limit
+                             ? ErrorResponse(431, "headers_too_large", "request headers too large")
+                             : ErrorResponse(400, "bad_request", "malformed HTTP request");
+        beast::error_code wec;
+        co_await WriteResponse(stream, r, 11, false, trace_id, wec);
+        break;
+      }
+      active_requests.fetch_add(1);
+      const http::request<http::string_body>& req = parser.get();
+      const bool keep_alive = req.keep_alive() && !draining.load();
+      HttpRequest api_request = ToApiRequest(req);
+      RequestContext ctx(trace_id, std::chrono::steady_clock::now() +
+                                       std::chrono::milliseconds(options.turn_deadline_ms));
+      HttpResponse response;
+      if (api.Classify(api_request) == RouteKind::kInline) {
+        response = api.Handle(api_request, ctx);
+      } else if (blocking_jobs.fetch_add(1) >= options.queue_limit) {
+        blocking_jobs.fetch_sub(1);
+        response = ErrorResponse(503, "unavailable", "server is busy, retry shortly");
+      } else {
+        response = co_await RunOnPool([this, &api_request, &ctx] {
+          return api.Handle(api_request, ctx);
+        });
+        blocking_jobs.fetch_sub(1);
+      }
+      beast::error_code wec;
+      co_await WriteResponse(stream, response, req.version(), keep_alive, trace_id, wec);
+      active_requests.fetch_sub(1);
+      if (wec || !keep_alive) {
+        break;
+      }
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  awaitable<void> Accept() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor->async_accept(kTuple);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor->is_open()) {
+          co_return;
+        }
+        KEFU_LOG_WARN("accept failed: {}", ec.message());
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      asio::co_spawn(asio::make_strand(ioc), Session(std::move(socket)), asio::detached);
+    }
+  }
+
+  awaitable<void> Drain() {
+    asio::steady_timer timer(ioc);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options.shutdown_grace_ms);
+    while (active_requests.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(10));
+      co_await timer.async_wait(kTuple);
+    }
+    if (active_requests.load() > 0) {
+      KEFU_LOG_WARN("shutdown: {} request(s) still running after the grace period",
+                    active_requests.load());
+    }
+    ioc.stop();
+  }
+
+  void BeginShutdown() {
+    if (draining.exchange(true)) {
+      return;
+    }
+    KEFU_LOG_INFO("shutting down: finishing in-flight requests");
+    beast::error_code ec;
+    if (acceptor) {
+      acceptor->close(ec);
+    }
+    if (signals) {
+      signals->cancel(ec);
+    }
+    asio::co_spawn(ioc, Drain(), asio::detached);
+  }
+};
+
+HttpServer::HttpServer(Api& api, ServerOptions options)
+    : impl_(std::make_unique<Impl>(api, std::move(options))) {}
+
+HttpServer::~HttpServer() {
+  Shutdown();
+  Wait();
+  impl_->pool.join();
+}
+
+Status HttpServer::Start() {
+  Impl& s = *impl_;
+  beast::error_code ec;
+  tcp::resolver resolver(s.ioc);
+  auto results = resolver.resolve(s.options.host, std::to_string(s.options.port),
+                                  tcp::resolver::passive, ec);
+  if (ec || results.empty()) {
+    return InvalidArgumentError("cannot resolve host '" + s.options.host + "': " + ec.message());
+  }
+  const tcp::endpoint endpoint = results.begin()->endpoint();
+  s.acceptor = std::make_unique<tcp::acceptor>(s.ioc);
+  s.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) {
+    s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    s.acceptor->bind(endpoint, ec);
+  }
+  if (!ec) {
+    s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return UnavailableError("cannot listen on " + s.options.host + ":" +
+                            std::to_string(s.options.port) + ": " + ec.message());
+  }
+  s.bound_port = s.acceptor->local_endpoint().port();
+  asio::co_spawn(s.ioc, s.Accept(), asio::detached);
+  for (int i = 0; i < s.options.io_threads; ++i) {
+    s.threads.emplace_back([&s] { s.ioc.run(); });
+  }
+  return OkStatus();
+}
+
+int HttpServer::port() const { return impl_->bound_port; }
+
+void HttpServer::Shutdown() {
+  Impl& s = *impl_;
+  if (s.threads.empty()) {
+    return;
+  }
+  asio::post(s.ioc, [&s] { s.BeginShutdown(); });
+}
+
+void HttpServer::StopOnSignals() {
+  Impl& s = *impl_;
+  s.signals = std::make_unique<asio::signal_set>(s.ioc, SIGINT, SIGTERM);
+  s.signals->async_wait([&s](const beast::error_code& ec, int signo) {
+    if (!ec) {
+      KEFU_LOG_INFO("received signal {}", signo);
+      s.BeginShutdown();
+    }
+  });
+}
+
+void HttpServer::Wait() {
+  for (std::thread& t : impl_->threads) {
+    if (t.joinable()) {
+      t.join();
+    }
+  }
+}
+
+}  // namespace kefu::server

@@ -1,0 +1,431 @@
+// SQLite backend of Store: WAL, a busy timeout, a pool of connections with cached statements,
+// and numbered SQL migrations (embedded in the binary) applied at open.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <string>
+
+#include "core/embedded.h"
+#include "store/sqlite/sqlite_db.h"
+#include "store/store.h"
+
+namespace kefu {
+std::span<const EmbeddedFile> StoreMigrations();  // generated from src/store/migrations/*.sql
+}
+
+namespace kefu::store {
+namespace sqlite {
+namespace {
+
+Result<std::unique_ptr<Connection>> Open(const SqliteOptions& options) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, nullptr);
+  auto conn = std::make_unique<Connection>(db);  // owns db even when open failed
+  if (rc != SQLITE_OK) {
+    return UnavailableError("open '" + options.path + "': " + sqlite3_errstr(rc));
+  }
+  sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  sqlite3_extended_result_codes(db, 1);
+  KEFU_RETURN_IF_ERROR(conn->Exec(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
+  return conn;
+}
+
+Status Migrate(Connection& conn) {
+  KEFU_RETURN_IF_ERROR(conn.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
+  std::vector<EmbeddedFile> files(StoreMigrations().begin(), StoreMigrations().end());
+  std::sort(files.begin(), files.end(),
+            [](const EmbeddedFile& a, const EmbeddedFile& b) { return a.path < b.path; });
+  for (const EmbeddedFile& file : files) {
+    const std::string name(file.path);
+    const int64_t version = std::stoll(name.substr(0, name.find('_')));
+    Transaction tx(conn);
+    KEFU_RETURN_IF_ERROR(tx.status().WithContext("migration " + name));
+    {
+      Stmt check(conn, "SELECT 1 FROM schema_migrations WHERE version = ?");
+      check.Bind(1, version);
+      if (check.Step()) {
+        continue;  // applied already; the transaction rolls back (nothing was written)
+      }
+      KEFU_RETURN_IF_ERROR(check.status());
+    }
+    KEFU_RETURN_IF_ERROR(conn.Exec(file.data).WithContext("migration " + name));
+    Stmt record(conn,
+                "INSERT INTO schema_migrations (version, name, applied_at)"
+                " VALUES (?, ?, CAST(strftime('%s','now') AS INTEGER) * 1000)");
+    record.Bind(1, version).Bind(2, name);
+    KEFU_RETURN_IF_ERROR(record.Run().WithContext("migration " + name));
+    KEFU_RETURN_IF_ERROR(tx.Commit().WithContext("migration " + name));
+  }
+  return OkStatus();
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::unique_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
+
+  Status ReplaceShopData(const ShopData& data) override;
+  Result<ShopCounts> CountShopData() override;
+  Result<OrderDetails> GetOrderDetails(const std::string& order_number) override;
+  Result<Customer> GetCustomer(int64_t id) override;
+  Status CreateConversation(const Conversation& conversation) override;
+  Result<Conversation> GetConversation(const std::string& id) override;
+  Status SaveTurn(const TurnRecord& record) override;
+  Result<std::vector<Message>> ListMessages(const std::string& conversation_id, int64_t after_id,
+                                            int limit) override;
+  Status AppendEvent(const Event& event) override;
+  Result<int64_t> CountEvents(const std::string& type) override;
+
+ private:
+  static Status InsertEvent(Connection& conn, const Event& event);
+  static Status InsertMessage(Connection& conn, const Message& m);
+  static Status InsertOrder(Connection& conn, const OrderDetails& details);
+
+  std::unique_ptr<ConnectionPool> pool_;
+};
+
+Status SqliteStore::ReplaceShopData(const ShopData& data) {
+  auto conn = pool_->Acquire();
+  Transaction tx(*conn);
+  KEFU_RETURN_IF_ERROR(tx.status());
+  KEFU_RETURN_IF_ERROR(conn->Exec(
+      "DELETE FROM tracking_events; DELETE FROM shipments; DELETE FROM refunds;"
+      " DELETE FROM returns; DELETE FROM order_items; DELETE FROM orders;"
+      " DELETE FROM products; DELETE FROM customers; DELETE FROM documents;"));
+  for (const Customer& c : data.customers) {
+    Stmt s(*conn,
+           "INSERT INTO customers (id, name, phone, email, address, city, lang)"
+           " VALUES (?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(1, c.id).Bind(2, c.name).Bind(3, c.phone).Bind(4, c.email).Bind(5, c.address);
+    s.Bind(6, c.city).Bind(7, c.lang);
+    KEFU_RETURN_IF_ERROR(s.Run().WithContext("customer " + std::to_string(c.id)));
+  }
+  for (const Product& p : data.products) {
+    Stmt s(*conn,
+           "INSERT INTO products (id, sku, category, brand, name_zh, name_en, price_cents,"
+           " attributes, stock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(1, p.id).Bind(2, p.sku).Bind(3, p.category).Bind(4, p.brand).Bind(5, p.name_zh);
+    s.Bind(6, p.name_en).Bind(7, p.price_cents).Bind(8, p.attributes_json).Bind(9, p.stock);
+    KEFU_RETURN_IF_ERROR(s.Run().WithContext("product " + p.sku));
+  }
+  for (const OrderDetails& o : data.orders) {
+    KEFU_RETURN_IF_ERROR(InsertOrder(*conn, o).WithContext("order " + o.order.order_number));
+  }
+  for (const Document& d : data.documents) {
+    Stmt s(*conn,
+           "INSERT INTO documents (id, lang, title, body, source, updated_at)"
+           " VALUES (?, ?, ?, ?, ?, ?)");
+    s.Bind(1, d.id).Bind(2, d.lang).Bind(3, d.title).Bind(4, d.body).Bind(5, d.source);
+    s.Bind(6, d.updated_at);
+    KEFU_RETURN_IF_ERROR(s.Run().WithContext("document " + d.id));
+  }
+  return tx.Commit();
+}
+
+Status SqliteStore::InsertOrder(Connection& conn, const OrderDetails& details) {
+  const Order& o = details.order;
+  int64_t order_id = 0;
+  {
+    Stmt s(conn,
+           "INSERT INTO orders (order_number, customer_id, status, created_at, paid_at, shipped_at,"
+           " delivered_at, cancelled_at, payment_method, receiver_name, phone, shipping_address,"
+           " shipping_fee_cents, discount_cents, total_cents)"
+           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(1, o.order_number).Bind(2, o.customer_id).Bind(3, o.status).Bind(4, o.created_at);
+    s.Bind(5, o.paid_at).Bind(6, o.shipped_at).Bind(7, o.delivered_at).Bind(8, o.cancelled_at);
+    s.Bind(9, o.payment_method).Bind(10, o.receiver_name).Bind(11, o.phone);
+    s.Bind(12, o.shipping_address).Bind(13, o.shipping_fee_cents).Bind(14, o.discount_cents);
+    s.Bind(15, o.total_cents);
+    KEFU_RETURN_IF_ERROR(s.Run());
+    order_id = sqlite3_last_insert_rowid(conn.db());
+  }
+  for (const OrderItem& item : details.items) {
+    Stmt s(conn,
+           "INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents)"
+           " VALUES (?, ?, ?, ?)");
+    s.Bind(1, order_id).Bind(2, item.product_id).Bind(3, item.quantity);
+    s.Bind(4, item.unit_price_cents);
+    KEFU_RETURN_IF_ERROR(s.Run().WithContext("item"));
+  }
+  if (details.shipment) {
+    const Shipment& sh = *details.shipment;
+    Stmt s(conn,
+           "INSERT INTO shipments (order_id, carrier, carrier_en, tracking_number, status,"
+           " shipped_at) VALUES (?, ?, ?, ?, ?, ?)");
+    s.Bind(1, order_id).Bind(2, sh.carrier).Bind(3, sh.carrier_en).Bind(4, sh.tracking_number);
+    s.Bind(5, sh.status).Bind(6, sh.shipped_at);
+    KEFU_RETURN_IF_ERROR(s.Run().WithContext("shipment"));
+    const int64_t shipment_id = sqlite3_last_insert_rowid(conn.db());
+    for (const TrackingEvent& e : sh.events) {
+      Stmt ev(conn,
+              "INSERT INTO tracking_events (shipment_id, time, status, location_zh, location_en,"
+              " description_zh, description_en) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      ev.Bind(1, shipment_id).Bind(2, e.time).Bind(3, e.status).Bind(4, e.location_zh);
+      ev.Bind(5, e.location_en).Bind(6, e.description_zh).Bind(7, e.description_en);
+      KEFU_RETURN_IF_ERROR(ev.Run().WithContext("tracking event"));
+    }
+  }
+  if (details.return_request) {
+    const ReturnRequest& r = *details.return_request;
+    Stmt s(conn,
+           "INSERT INTO returns (order_id, type, status, reason_zh, reason_en, requested_at,"
+           " completed_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(1, order_id).Bind(2, r.type).Bind(3, r.status).Bind(4, r.reason_zh);
+    s.Bind(5, r.reason_en).Bind(6, r.requested_at).Bind(7, r.completed_at);
+    KEFU_RETURN_IF_ERROR(s.Run().WithContext("return"));
+  }
+  if (details.refund) {
+    const Refund& r = *details.refund;
+    Stmt s(conn,
+           "INSERT INTO refunds (order_id, amount_cents, status, method, requested_at,"
+           " completed_at) VALUES (?, ?, ?, ?, ?, ?)");
+    s.Bind(1, order_id).Bind(2, r.amount_cents).Bind(3, r.status).Bind(4, r.method);
+    s.Bind(5, r.requested_at).Bind(6, r.completed_at);
+    KEFU_RETURN_IF_ERROR(s.Run().WithContext("refund"));
+  }
+  return OkStatus();
+}
+
+Result<ShopCounts> SqliteStore::CountShopData() {
+  auto conn = pool_->Acquire();
+  Stmt s(*conn,
+         "SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM products),"
+         " (SELECT count(*) FROM orders), (SELECT count(*) FROM shipments),"
+         " (SELECT count(*) FROM documents)");
+  if (!s.Step()) {
+    return s.status().ok() ? InternalError("count returned no row") : s.status();
+  }
+  return ShopCounts{s.Int(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4)};
+}
+
+Result<OrderDetails> SqliteStore::GetOrderDetails(const std::string& order_number) {
+  auto conn = pool_->Acquire();
+  OrderDetails d;
+  Order& o = d.order;
+  {
+    Stmt s(*conn,
+           "SELECT id, order_number, customer_id, status, created_at, paid_at, shipped_at,"
+           " delivered_at, cancelled_at, payment_method, receiver_name, phone, shipping_address,"
+           " shipping_fee_cents, discount_cents, total_cents FROM orders WHERE order_number = ?");
+    s.Bind(1, order_number);
+    if (!s.Step()) {
+      KEFU_RETURN_IF_ERROR(s.status());
+      return NotFoundError("no order with this number");
+    }
+    o.id = s.Int(0);
+    o.order_number = s.Text(1);
+    o.customer_id = s.Int(2);
+    o.status = s.Text(3);
+    o.created_at = s.Int(4);
+    o.paid_at = s.OptInt(5);
+    o.shipped_at = s.OptInt(6);
+    o.delivered_at = s.OptInt(7);
+    o.cancelled_at = s.OptInt(8);
+    o.payment_method = s.Text(9);
+    o.receiver_name = s.Text(10);
+    o.phone = s.Text(11);
+    o.shipping_address = s.Text(12);
+    o.shipping_fee_cents = s.Int(13);
+    o.discount_cents = s.Int(14);
+    o.total_cents = s.Int(15);
+  }
+  {
+    Stmt s(*conn,
+           "SELECT i.product_id, i.quantity, i.unit_price_cents, p.name_zh, p.name_en"
+           " FROM order_items i JOIN products p ON p.id = i.product_id"
+           " WHERE i.order_id = ? ORDER BY i.id");
+    s.Bind(1, o.id);
+    while (s.Step()) {
+      d.items.push_back({s.Int(0), s.Int(1), s.Int(2), s.Text(3), s.Text(4)});
+    }
+    KEFU_RETURN_IF_ERROR(s.status());
+  }
+  int64_t shipment_id = 0;
+  {
+    Stmt s(*conn,
+           "SELECT id, carrier, carrier_en, tracking_number, status, shipped_at FROM shipments"
+           " WHERE order_id = ? ORDER BY id DESC LIMIT 1");
+    s.Bind(1, o.id);
+    if (s.Step()) {
+      shipment_id = s.Int(0);
+      d.shipment = Shipment{s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5), {}};
+    }
+    KEFU_RETURN_IF_ERROR(s.status());
+  }
+  if (d.shipment) {
+    Stmt s(*conn,
+           "SELECT time, status, location_zh, location_en, description_zh, description_en"
+           " FROM tracking_events WHERE shipment_id = ? ORDER BY time, id");
+    s.Bind(1, shipment_id);
+    while (s.Step()) {
+      d.shipment->events.push_back(
+          {s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5)});
+    }
+    KEFU_RETURN_IF_ERROR(s.status());
+  }
+  {
+    Stmt s(*conn,
+           "SELECT type, status, reason_zh, reason_en, requested_at, completed_at FROM returns"
+           " WHERE order_id = ? ORDER BY id DESC LIMIT 1");
+    s.Bind(1, o.id);
+    if (s.Step()) {
+      d.return_request =
+          ReturnRequest{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.OptInt(5)};
+    }
+    KEFU_RETURN_IF_ERROR(s.status());
+  }
+  {
+    Stmt s(*conn,
+           "SELECT amount_cents, status, method, requested_at, completed_at FROM refunds"
+           " WHERE order_id = ? ORDER BY id DESC LIMIT 1");
+    s.Bind(1, o.id);
+    if (s.Step()) {
+      d.refund = Refund{s.Int(0), s.Text(1), s.Text(2), s.Int(3), s.OptInt(4)};
+    }
+    KEFU_RETURN_IF_ERROR(s.status());
+  }
+  return d;
+}
+
+Result<Customer> SqliteStore::GetCustomer(int64_t id) {
+  auto conn = pool_->Acquire();
+  Stmt s(*conn, "SELECT id, name, phone, email, address, city, lang FROM customers WHERE id = ?");
+  s.Bind(1, id);
+  if (!s.Step()) {
+    KEFU_RETURN_IF_ERROR(s.status());
+    return NotFoundError("no customer " + std::to_string(id));
+  }
+  return Customer{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6)};
+}
+
+Status SqliteStore::CreateConversation(const Conversation& c) {
+  auto conn = pool_->Acquire();
+  Stmt s(*conn,
+         "INSERT INTO conversations (id, token_hash, channel, lang, state, status, created_at,"
+         " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  s.Bind(1, c.id).Bind(2, c.token_hash).Bind(3, c.channel).Bind(4, c.lang).Bind(5, c.state_json);
+  s.Bind(6, c.status).Bind(7, c.created_at).Bind(8, c.updated_at);
+  return s.Run().WithContext("create conversation");
+}
+
+Result<Conversation> SqliteStore::GetConversation(const std::string& id) {
+  auto conn = pool_->Acquire();
+  Stmt s(*conn,
+         "SELECT id, token_hash, channel, lang, state, status, version, created_at, updated_at"
+         " FROM conversations WHERE id = ?");
+  s.Bind(1, id);
+  if (!s.Step()) {
+    KEFU_RETURN_IF_ERROR(s.status());
+    return NotFoundError("conversation not found");
+  }
+  return Conversation{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
+                      s.Text(5), s.Int(6),  s.Int(7),  s.Int(8)};
+}
+
+Status SqliteStore::InsertMessage(Connection& conn, const Message& m) {
+  Stmt s(conn,
+         "INSERT INTO messages (conversation_id, role, text, created_at, intent, sentiment, trace)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?)");
+  s.Bind(1, m.conversation_id).Bind(2, m.role).Bind(3, m.text).Bind(4, m.created_at);
+  s.Bind(5, m.intent).Bind(6, m.sentiment).Bind(7, m.trace_json);
+  return s.Run();
+}
+
+Status SqliteStore::InsertEvent(Connection& conn, const Event& e) {
+  Stmt s(conn,
+         "INSERT INTO events (conversation_id, type, payload, created_at) VALUES (?, ?, ?, ?)");
+  if (e.conversation_id.empty()) {
+    s.Bind(1, std::optional<int64_t>());
+  } else {
+    s.Bind(1, e.conversation_id);
+  }
+  s.Bind(2, e.type).Bind(3, e.payload_json).Bind(4, e.created_at);
+  return s.Run();
+}
+
+Status SqliteStore::SaveTurn(const TurnRecord& r) {
+  auto conn = pool_->Acquire();
+  Transaction tx(*conn);
+  KEFU_RETURN_IF_ERROR(tx.status().WithContext("save turn"));
+  {
+    Stmt s(*conn,
+           "UPDATE conversations SET state = ?, lang = ?, updated_at = ?, version = version + 1"
+           " WHERE id = ? AND version = ?");
+    s.Bind(1, r.state_json).Bind(2, r.lang).Bind(3, r.updated_at).Bind(4, r.conversation_id);
+    s.Bind(5, r.expected_version);
+    KEFU_RETURN_IF_ERROR(s.Run().WithContext("save turn"));
+    if (sqlite3_changes(conn->db()) == 0) {
+      Stmt exists(*conn, "SELECT 1 FROM conversations WHERE id = ?");
+      exists.Bind(1, r.conversation_id);
+      if (exists.Step()) {
+        return FailedPreconditionError("save turn: conversation changed by a concurrent turn");
+      }
+      KEFU_RETURN_IF_ERROR(exists.status());
+      return NotFoundError("save turn: conversation not found");
+    }
+  }
+  KEFU_RETURN_IF_ERROR(InsertMessage(*conn, r.user).WithContext("save turn: user message"));
+  KEFU_RETURN_IF_ERROR(
+      InsertMessage(*conn, r.assistant).WithContext("save turn: assistant message"));
+  for (const Event& e : r.events) {
+    KEFU_RETURN_IF_ERROR(InsertEvent(*conn, e).WithContext("save turn: event " + e.type));
+  }
+  return tx.Commit().WithContext("save turn");
+}
+
+Result<std::vector<Message>> SqliteStore::ListMessages(const std::string& conversation_id,
+                                                       int64_t after_id, int limit) {
+  auto conn = pool_->Acquire();
+  Stmt s(*conn,
+         "SELECT id, conversation_id, role, text, created_at, intent, sentiment, trace"
+         " FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?");
+  s.Bind(1, conversation_id).Bind(2, after_id).Bind(3, int64_t{limit});
+  std::vector<Message> out;
+  while (s.Step()) {
+    out.push_back(
+        {s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5), s.Text(6), s.Text(7)});
+  }
+  KEFU_RETURN_IF_ERROR(s.status());
+  return out;
+}
+
+Status SqliteStore::AppendEvent(const Event& event) {
+  auto conn = pool_->Acquire();
+  return InsertEvent(*conn, event).WithContext("append event");
+}
+
+Result<int64_t> SqliteStore::CountEvents(const std::string& type) {
+  auto conn = pool_->Acquire();
+  Stmt s(*conn, "SELECT count(*) FROM events WHERE type = ?");
+  s.Bind(1, type);
+  if (!s.Step()) {
+    return s.status().ok() ? InternalError("count returned no row") : s.status();
+  }
+  return s.Int(0);
+}
+
+}  // namespace
+}  // namespace sqlite
+
+Result<std::unique_ptr<Store>> NewSqliteStore(const SqliteOptions& options) {
+  if (options.path.empty() || options.path == ":memory:") {
+    return InvalidArgumentError("sqlite store needs a file path, got '" + options.path + "'");
+  }
+  if (options.pool_size <= 0) {
+    return InvalidArgumentError("sqlite pool_size must be positive");
+  }
+  auto pool = std::make_unique<sqlite::ConnectionPool>();
+  for (int i = 0; i < options.pool_size; ++i) {
+    KEFU_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> conn, sqlite::Open(options));
+    if (i == 0) {
+      KEFU_RETURN_IF_ERROR(sqlite::Migrate(*conn).WithContext("open '" + options.path + "'"));
+    }
+    pool->Add(std::move(conn));
+  }
+  return std::unique_ptr<Store>(std::make_unique<sqlite::SqliteStore>(std::move(pool)));
+}
+
+}  // namespace kefu::store

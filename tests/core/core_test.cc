@@ -1,0 +1,110 @@
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "core/config.h"
+#include "core/request_context.h"
+#include "core/result.h"
+#include "core/sha256.h"
+#include "core/time_util.h"
+#include "core/utf8.h"
+#include "test_util.h"
+
+namespace kefu {
+namespace {
+
+TEST(StatusTest, WithContextPrefixesMessageAndKeepsCode) {
+  Status s = NotFoundError("doc 'a.md'").WithContext("kb import");
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_EQ(s.message(), "kb import: doc 'a.md'");
+  EXPECT_EQ(s.ToString(), "not_found: kb import: doc 'a.md'");
+}
+
+Result<int> Half(int v) {
+  if (v % 2 != 0) {
+    return InvalidArgumentError("odd");
+  }
+  return v / 2;
+}
+
+Result<int> Quarter(int v) {
+  KEFU_ASSIGN_OR_RETURN(int h, Half(v));
+  return Half(h);
+}
+
+TEST(ResultTest, AssignOrReturnPropagatesTheFirstError) {
+  EXPECT_EQ(*Quarter(8), 2);
+  EXPECT_EQ(Quarter(6).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(Utf8Test, RejectsMalformedSequences) {
+  EXPECT_TRUE(utf8::IsValid("订单 order ✓"));
+  EXPECT_FALSE(utf8::IsValid("\xff"));
+  EXPECT_FALSE(utf8::IsValid("\xe8\xae"));          // truncated 订
+  EXPECT_FALSE(utf8::IsValid("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(utf8::IsValid("\xed\xa0\x80"));      // surrogate
+  EXPECT_EQ(utf8::CodePointCount("订单ab"), 4u);
+  EXPECT_EQ(utf8::Encode(utf8::Decode("客服 ok")), "客服 ok");
+}
+
+TEST(TimeUtilTest, ParsesOffsetsAndFormatsInShopZone) {
+  Result<int64_t> t = ParseIso8601("2026-11-25T10:21:05+08:00");
+  ASSERT_OK_RESULT(t);
+  EXPECT_EQ(*t, *ParseIso8601("2026-11-25T02:21:05Z"));
+  EXPECT_EQ(FormatLocalMinute(*t, 480), "2026-11-25 10:21");
+  EXPECT_EQ(FormatIso8601(*t, 480), "2026-11-25T10:21:05+08:00");
+  EXPECT_FALSE(ParseIso8601("2026-13-01T00:00:00Z").ok());
+  EXPECT_FALSE(ParseIso8601("yesterday").ok());
+}
+
+TEST(Sha256Test, MatchesKnownDigest) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "ab"));
+}
+
+TEST(RequestContextTest, ReportsCancellationAndDeadline) {
+  RequestContext ok = RequestContext::Unbounded("t");
+  EXPECT_OK(ok.Check());
+  ok.Cancel();
+  EXPECT_EQ(ok.Check().code(), StatusCode::kCancelled);
+  RequestContext late("t", std::chrono::steady_clock::now() - std::chrono::milliseconds(1));
+  EXPECT_EQ(late.Check().code(), StatusCode::kDeadlineExceeded);
+}
+
+TEST(ConfigTest, DefaultsWorkWithNoFileAndNoEnvironment) {
+  Result<Config> c = LoadConfig("", {});
+  ASSERT_OK_RESULT(c);
+  EXPECT_EQ(c->server.port, 8080);
+  EXPECT_EQ(c->store.db_path, "./kefu.db");
+}
+
+TEST(ConfigTest, EnvironmentOverridesFile) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("kefu.toml")) << "[server]\nport = 9000\nhost = \"0.0.0.0\"\n"
+                                       << "[store]\ndb_path = \"a.db\"\n";
+  Result<Config> c = LoadConfig(dir.File("kefu.toml"), {{"KEFU_PORT", "9100"}});
+  ASSERT_OK_RESULT(c);
+  EXPECT_EQ(c->server.port, 9100);
+  EXPECT_EQ(c->server.host, "0.0.0.0");
+  EXPECT_EQ(c->store.db_path, "a.db");
+  Result<Config> d = LoadConfig(dir.File("kefu.toml"), {{"KEFU_STORE_DB_PATH", "b.db"}});
+  EXPECT_EQ(d->store.db_path, "b.db");
+}
+
+TEST(ConfigTest, BadValuesNameTheKey) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("bad.toml")) << "[server]\nportt = 1\n";
+  Result<Config> unknown = LoadConfig(dir.File("bad.toml"), {});
+  EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.status().message().find("server.portt"), std::string::npos);
+  Result<Config> env = LoadConfig("", {{"KEFU_SERVER_PORT", "eighty"}});
+  EXPECT_NE(env.status().message().find("KEFU_SERVER_PORT"), std::string::npos);
+  Result<Config> range = LoadConfig("", {{"KEFU_SERVER_PORT", "70000"}});
+  EXPECT_EQ(range.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadConfig(dir.File("missing.toml"), {}).status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace kefu

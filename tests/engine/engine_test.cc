@@ -1,0 +1,148 @@
+#include "engine/engine.h"
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "core/clock.h"
+#include "fakes/shop_fixture.h"
+#include "test_util.h"
+
+namespace kefu::engine {
+namespace {
+
+using kefu::testing::kShippedOrder;
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(*store::NewSqliteStore({.path = dir_.File("kefu.db")}));
+    ASSERT_OK(store_->ReplaceShopData(kefu::testing::SmallShop()));
+    Result<std::unique_ptr<Engine>> e =
+        Engine::Create(*store_, clock_, {.data_dir = kefu::testing::SourceDataDir()});
+    ASSERT_OK_RESULT(e);
+    engine_ = std::move(*e);
+    conv_ = *engine_->CreateConversation("test");
+  }
+
+  TurnResult Say(const std::string& text) {
+    RequestContext ctx = RequestContext::Unbounded("t-test");
+    Result<TurnResult> r = engine_->HandleTurn(conv_.id, text, ctx);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : TurnResult{};
+  }
+
+  kefu::testing::TempDir dir_;
+  ManualClock clock_{kefu::testing::T("2026-11-28T12:00:00+08:00")};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Engine> engine_;
+  NewConversation conv_;
+};
+
+TEST_F(EngineTest, ChineseOrderStatusNeedsVerificationThenAnswersFromTheStore) {
+  TurnResult ask = Say("我的订单 2026112500000001 到哪了？");
+  EXPECT_EQ(ask.intent, "order_status");
+  EXPECT_EQ(ask.action, "lookup_order");
+  EXPECT_NE(ask.reply.find("后四位"), std::string::npos) << ask.reply;
+  EXPECT_EQ(ask.reply.find("顺丰"), std::string::npos) << "details before verification";
+  TurnResult ok = Say("5678");
+  EXPECT_NE(ok.reply.find("顺丰速运"), std::string::npos) << ok.reply;
+  EXPECT_NE(ok.reply.find(kefu::testing::kShippedTracking), std::string::npos) << ok.reply;
+  EXPECT_NE(ok.reply.find("快件已到达【上海转运中心】"), std::string::npos) << ok.reply;
+  // Verified once: later questions about the same order need no digits.
+  TurnResult again = Say("这个订单现在到哪了");
+  EXPECT_NE(again.reply.find(kefu::testing::kShippedTracking), std::string::npos) << again.reply;
+}
+
+TEST_F(EngineTest, EnglishOrderStatusRepliesInEnglish) {
+  TurnResult ask = Say("Where is my order 2026112500000001?");
+  EXPECT_EQ(ask.lang, "en");
+  EXPECT_NE(ask.reply.find("last four digits"), std::string::npos) << ask.reply;
+  TurnResult ok = Say("5678");
+  EXPECT_NE(ok.reply.find("SF Express"), std::string::npos) << ok.reply;
+  EXPECT_NE(ok.reply.find("Arrived at Shanghai hub"), std::string::npos) << ok.reply;
+}
+
+TEST_F(EngineTest, ThreeWrongTriesGiveNoDetailsAndOfferAHuman) {
+  Say("我的订单 2026112500000001 到哪了");
+  EXPECT_NE(Say("1111").reply.find("还有 2 次"), std::string::npos);
+  EXPECT_NE(Say("2222").reply.find("还有 1 次"), std::string::npos);
+  TurnResult locked = Say("3333");
+  EXPECT_TRUE(locked.handoff);
+  EXPECT_NE(locked.reply.find("人工"), std::string::npos) << locked.reply;
+  TurnResult right = Say("5678");
+  EXPECT_EQ(right.reply.find("顺丰"), std::string::npos) << right.reply;
+  EXPECT_EQ(*store_->CountEvents("verification_locked"), 1);
+}
+
+TEST_F(EngineTest, OneConversationsVerificationDoesNotLeakIntoAnother) {
+  Say("我的订单 2026112500000001 到哪了");
+  Say("5678");
+  NewConversation other = *engine_->CreateConversation("test");
+  RequestContext ctx = RequestContext::Unbounded("t");
+  Result<TurnResult> r = engine_->HandleTurn(other.id, "订单 2026112500000001 到哪了", ctx);
+  ASSERT_OK_RESULT(r);
+  EXPECT_EQ(r->reply.find("顺丰"), std::string::npos) << r->reply;
+}
+
+TEST_F(EngineTest, TurnsAreStoredWithIntentAndTrace) {
+  Say("你好");
+  Result<std::vector<store::Message>> h = engine_->History(conv_.id, 0, 10);
+  ASSERT_OK_RESULT(h);
+  ASSERT_EQ(h->size(), 2u);
+  EXPECT_EQ((*h)[0].text, "你好");
+  EXPECT_EQ((*h)[0].intent, "greeting");
+  EXPECT_NE((*h)[1].trace_json.find("nlu.understand"), std::string::npos);
+  EXPECT_EQ((*h)[1].created_at, clock_.NowMillis());
+}
+
+TEST_F(EngineTest, TraceTimesEveryStage) {
+  TurnResult r = Say("你好");
+  for (const char* stage : {"store.load", "text.normalize", "nlu.understand", "dialog.track",
+                            "dialog.decide", "dialog.act", "reply.respond", "store.persist"}) {
+    EXPECT_NE(r.trace_json.find(stage), std::string::npos) << stage;
+  }
+}
+
+TEST_F(EngineTest, BadTextIsRejectedAndNothingIsStored) {
+  RequestContext ctx = RequestContext::Unbounded("t");
+  EXPECT_EQ(engine_->HandleTurn(conv_.id, "\xff\xfe", ctx).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->HandleTurn(conv_.id, "   ", ctx).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->HandleTurn(conv_.id, std::string(2001, 'a'), ctx).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->HandleTurn("c_missing", "hi", ctx).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(engine_->History(conv_.id, 0, 10)->empty());
+}
+
+TEST_F(EngineTest, ExpiredDeadlineStopsTheTurnBeforeAnyStage) {
+  RequestContext ctx("t", std::chrono::steady_clock::now() - std::chrono::seconds(1));
+  EXPECT_EQ(engine_->HandleTurn(conv_.id, "你好", ctx).status().code(),
+            StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(engine_->History(conv_.id, 0, 10)->empty());
+}
+
+TEST_F(EngineTest, AuthorizeChecksTheToken) {
+  EXPECT_OK(engine_->Authorize(conv_.id, conv_.token));
+  EXPECT_EQ(engine_->Authorize(conv_.id, "wrong").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(engine_->Authorize("c_missing", conv_.token).code(), StatusCode::kNotFound);
+}
+
+TEST_F(EngineTest, ConcurrentTurnsOnOneConversationAreAllStored) {
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([this] {
+      RequestContext ctx = RequestContext::Unbounded("t");
+      EXPECT_TRUE(engine_->HandleTurn(conv_.id, "你好", ctx).ok());
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(engine_->History(conv_.id, 0, 100)->size(), 8u);
+  EXPECT_EQ(store_->GetConversation(conv_.id)->version, 4);
+}
+
+}  // namespace
+}  // namespace kefu::engine

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The CLI end to end on a fresh database: chat --once, a two-turn session on stdin, --json,
+# exit codes, demo reset, and serve on port 0 stopped by SIGTERM.
+# Usage: cli_test.sh path/to/kefu path/to/data
+set -euo pipefail
+KEFU=$1
+DATA=$2
+TMP=$(mktemp -d)
+SERVER_PID=""
+cleanup() {
+  if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+export KEFU_LOG_LEVEL=warn
+
+# Pick a shipped order and its verification digits, carrier, tracking number and latest event.
+LINE=$(grep -m1 '"status": "shipped"' "$DATA/demo/orders.jsonl")
+[[ -n "$LINE" ]] || fail "no shipped order in the demo shop"
+field() { python3 -c "import json,sys; o=json.loads(sys.argv[1]); print(eval(sys.argv[2]))" "$LINE" "$1"; }
+ORDER=$(field 'o["order_number"]')
+LAST4=$(field 'o["phone"][-4:]')
+CARRIER=$(field 'o["shipment"]["carrier"]')
+TRACKING=$(field 'o["shipment"]["tracking_number"]')
+LATEST=$(field 'o["shipment"]["events"][-1]["description_zh"]')
+
+cd "$TMP"
+# 1. One message asks for verification and gives no details.
+OUT=$("$KEFU" chat --data-dir "$DATA" --once "我的订单 $ORDER 到哪了")
+echo "$OUT" | grep -q "后四位" || fail "--once did not ask for verification: $OUT"
+echo "$OUT" | grep -q "$TRACKING" && fail "--once leaked the tracking number"
+[[ -f kefu.db ]] || fail "default database ./kefu.db was not created"
+
+# 2. Two turns on stdin with the right digits print carrier, tracking number and latest event.
+OUT=$(printf '我的订单 %s 到哪了\n%s\n' "$ORDER" "$LAST4" | "$KEFU" chat --data-dir "$DATA" --db "$TMP/a.db")
+echo "$OUT" | grep -q "$CARRIER" || fail "no carrier in: $OUT"
+echo "$OUT" | grep -q "$TRACKING" || fail "no tracking number in: $OUT"
+echo "$OUT" | grep -qF "$LATEST" || fail "no latest event in: $OUT"
+
+# 3. --json prints the reply with its trace.
+OUT=$("$KEFU" chat --data-dir "$DATA" --db "$TMP/a.db" --json --once "hello")
+echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["intent"]=="greeting" and d["trace"]["stages"], d' \
+  || fail "--json output: $OUT"
+
+# 4. Exit codes: help 0, usage errors 2, other failures 1 with a one-line message.
+"$KEFU" --help >/dev/null || fail "--help did not exit 0"
+"$KEFU" serve --help >/dev/null || fail "serve --help did not exit 0"
+set +e
+"$KEFU" --no-such-flag 2>/dev/null; [[ $? -eq 2 ]] || fail "unknown flag did not exit 2"
+"$KEFU" serve --port 99999 2>/dev/null; [[ $? -eq 2 ]] || fail "bad port did not exit 2"
+"$KEFU" 2>/dev/null; [[ $? -eq 2 ]] || fail "no subcommand did not exit 2"
+ERR=$("$KEFU" chat --data-dir "$DATA" --db /nonexistent/dir/x.db --once hi 2>&1 >/dev/null); RC=$?
+[[ $RC -eq 1 ]] || fail "unopenable db exited $RC, want 1"
+[[ $(echo "$ERR" | wc -l) -eq 1 ]] || fail "error message is not one line: $ERR"
+set -e
+
+# 5. demo reset rebuilds the shop.
+OUT=$("$KEFU" demo reset --data-dir "$DATA" --db "$TMP/b.db")
+echo "$OUT" | grep -q "orders" || fail "demo reset: $OUT"
+
+# 6. serve --port 0 prints its URL, answers, and exits 0 on SIGTERM.
+"$KEFU" serve --data-dir "$DATA" --db "$TMP/c.db" --port 0 >"$TMP/serve.out" 2>"$TMP/serve.err" &
+SERVER_PID=$!
+for _ in $(seq 1 200); do
+  grep -q "http://" "$TMP/serve.out" 2>/dev/null && break
+  sleep 0.05
+done
+URL=$(grep -o 'http://[^ ]*' "$TMP/serve.out" | head -1)
+[[ -n "$URL" ]] || fail "serve printed no URL: $(cat "$TMP/serve.err")"
+curl -sf "${URL}healthz" | grep -q '"ok"' || fail "healthz failed at $URL"
+kill -TERM "$SERVER_PID"
+set +e
+wait "$SERVER_PID"; RC=$?
+set -e
+SERVER_PID=""
+[[ $RC -eq 0 ]] || fail "serve exited $RC after SIGTERM"
+echo "cli_test: ok"

@@ -1,0 +1,336 @@
+// Starts the real HTTP server on 127.0.0.1:0 over a temporary SQLite database holding the demo
+// shop, and talks to it over HTTP like the chat page and integrators do.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <fstream>
+#include <future>
+#include <mutex>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+#include "demo/demo_shop.h"
+#include "engine/engine.h"
+#include "fakes/store_wrapper.h"
+#include "server/http_server.h"
+#include "test_util.h"
+
+namespace kefu::server {
+namespace {
+
+using nlohmann::json;
+
+// A demo order with a shipment, as read straight from data/demo/orders.jsonl.
+struct DemoOrder {
+  std::string number, last4, carrier, carrier_en, tracking, latest_zh, latest_en;
+};
+
+DemoOrder FirstShippedDemoOrder() {
+  std::ifstream in(kefu::testing::SourceDataDir() + "/demo/orders.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    json o = json::parse(line);
+    if (o["status"] == "shipped" && !o["shipment"]["events"].empty()) {
+      const json& s = o["shipment"];
+      const std::string phone = o["phone"];
+      return {o["order_number"], phone.substr(phone.size() - 4), s["carrier"], s["carrier_en"],
+              s["tracking_number"], s["events"].back()["description_zh"],
+              s["events"].back()["description_en"]};
+    }
+  }
+  return {};
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(store_options_, {}); }
+
+  void Start(store::SqliteOptions so, ServerOptions opts) {
+    so.path = dir_.File("kefu.db");
+    store_ = std::move(*store::NewSqliteStore(so));
+    ASSERT_OK(demo::ResetDemoShop(*store_, kefu::testing::SourceDataDir() + "/demo"));
+    engine_ = std::move(
+        *engine::Engine::Create(Wrapped(), SystemClock(),
+                                {.data_dir = kefu::testing::SourceDataDir()}));
+    api_ = std::make_unique<Api>(*engine_, ApiOptions{.max_body_bytes = 4096});
+    opts.host = "127.0.0.1";
+    opts.port = 0;
+    opts.max_body_bytes = 4096;
+    server_ = std::make_unique<HttpServer>(*api_, opts);
+    ASSERT_OK(server_->Start());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(10, 0);
+  }
+
+  virtual store::Store& Wrapped() { return *store_; }
+
+  json Open() {
+    auto res = client_->Post("/v1/conversations", "{}", "application/json");
+    EXPECT_TRUE(res);
+    EXPECT_EQ(res->status, 201);
+    return json::parse(res->body);
+  }
+
+  httplib::Result Post(const json& conv, const std::string& body, bool sse = false) {
+    httplib::Headers h = {{"Authorization", "Bearer " + conv["token"].get<std::string>()}};
+    if (sse) {
+      h.emplace("Accept", "text/event-stream");
+    }
+    return client_->Post(
+        "/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages", h, body,
+        "application/json");
+  }
+
+  std::string Say(const json& conv, const std::string& text) {
+    auto res = Post(conv, json{{"text", text}}.dump());
+    EXPECT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << res->body;
+    return json::parse(res->body)["reply"]["text"];
+  }
+
+  static void ExpectError(const httplib::Result& res, int status, const std::string& code) {
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, status) << res->body;
+    json body = json::parse(res->body, nullptr, false);
+    ASSERT_TRUE(body.is_object()) << res->body;
+    EXPECT_EQ(body["error"]["code"], code) << res->body;
+    EXPECT_FALSE(body["error"]["message"].get<std::string>().empty());
+  }
+
+  store::SqliteOptions store_options_;
+  kefu::testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<Api> api_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ServerTest, HealthzAndChatPage) {
+  auto h = client_->Get("/healthz");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 200);
+  EXPECT_EQ(json::parse(h->body)["status"], "ok");
+  auto page = client_->Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("text/event-stream"), std::string::npos);
+  EXPECT_NE(page->get_header_value("Content-Type").find("text/html"), std::string::npos);
+}
+
+TEST_F(ServerTest, ChineseOrderStatusDialogueWithVerification) {
+  const DemoOrder order = FirstShippedDemoOrder();
+  ASSERT_FALSE(order.number.empty()) << "demo shop has no shipped order";
+  json conv = Open();
+  const std::string ask = Say(conv, "我的订单 " + order.number + " 到哪了？");
+  EXPECT_NE(ask.find("后四位"), std::string::npos) << ask;
+  EXPECT_EQ(ask.find(order.tracking), std::string::npos);
+  const std::string wrong_digits = order.last4 == "0000" ? "1111" : "0000";
+  EXPECT_NE(Say(conv, wrong_digits).find("不符"), std::string::npos);
+  const std::string answer = Say(conv, order.last4);
+  EXPECT_NE(answer.find(order.carrier), std::string::npos) << answer;
+  EXPECT_NE(answer.find(order.tracking), std::string::npos) << answer;
+  EXPECT_NE(answer.find(order.latest_zh), std::string::npos) << answer;
+}
+
+TEST_F(ServerTest, EnglishOrderStatusDialogueOverServerSentEvents) {
+  const DemoOrder order = FirstShippedDemoOrder();
+  json conv = Open();
+  auto ask = Post(conv, json{{"text", "Where is my order " + order.number + "?"}}.dump(), true);
+  ASSERT_TRUE(ask);
+  EXPECT_EQ(ask->status, 200);
+  EXPECT_NE(ask->get_header_value("Content-Type").find("text/event-stream"), std::string::npos);
+  auto res = Post(conv, json{{"text", order.last4}}.dump(), true);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  // Parse the event stream: start, one or more deltas, done.
+  std::vector<std::pair<std::string, json>> events;
+  size_t pos = 0;
+  while (pos < res->body.size()) {
+    const size_t end = res->body.find("\n\n", pos);
+    ASSERT_NE(end, std::string::npos) << "unterminated event";
+    const std::string block = res->body.substr(pos, end - pos);
+    const size_t nl = block.find('\n');
+    ASSERT_EQ(block.rfind("event: ", 0), 0u) << block;
+    events.emplace_back(block.substr(7, nl - 7), json::parse(block.substr(nl + 7)));
+    pos = end + 2;
+  }
+  ASSERT_GE(events.size(), 3u);
+  EXPECT_EQ(events.front().first, "start");
+  EXPECT_EQ(events.back().first, "done");
+  std::string streamed;
+  for (size_t i = 1; i + 1 < events.size(); ++i) {
+    EXPECT_EQ(events[i].first, "delta");
+    streamed += events[i].second["text"].get<std::string>();
+  }
+  const json& done = events.back().second;
+  EXPECT_EQ(streamed, done["reply"]["text"]);
+  EXPECT_EQ(done["lang"], "en");
+  EXPECT_NE(streamed.find(order.carrier_en), std::string::npos) << streamed;
+  EXPECT_NE(streamed.find(order.tracking), std::string::npos) << streamed;
+  EXPECT_NE(streamed.find(order.latest_en), std::string::npos) << streamed;
+}
+
+TEST_F(ServerTest, HistoryReturnsBothSidesInOrder) {
+  json conv = Open();
+  Say(conv, "你好");
+  Say(conv, "谢谢");
+  httplib::Headers h = {{"Authorization", "Bearer " + conv["token"].get<std::string>()}};
+  auto res = client_->Get(
+      "/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages", h);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  json body = json::parse(res->body);
+  ASSERT_EQ(body["messages"].size(), 4u);
+  EXPECT_EQ(body["messages"][0]["text"], "你好");
+  EXPECT_EQ(body["messages"][0]["intent"], "greeting");
+  EXPECT_EQ(body["messages"][1]["role"], "assistant");
+  auto page = client_->Get("/v1/conversations/" + conv["conversation_id"].get<std::string>() +
+                               "/messages?after=" + std::to_string(body["messages"][1]["id"].get<int64_t>()),
+                           h);
+  EXPECT_EQ(json::parse(page->body)["messages"].size(), 2u);
+  ExpectError(client_->Get("/v1/conversations/" + conv["conversation_id"].get<std::string>() +
+                               "/messages?limit=abc",
+                           h),
+              400, "invalid_argument");
+}
+
+TEST_F(ServerTest, BadInputGetsTheRightJsonError) {
+  json conv = Open();
+  const std::string path =
+      "/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages";
+  const std::string good = json{{"text", "你好"}}.dump();
+  // No token, wrong token.
+  ExpectError(client_->Post(path, good, "application/json"), 401, "unauthenticated");
+  ExpectError(client_->Post(path, {{"Authorization", "Bearer nope"}}, good, "application/json"),
+              403, "permission_denied");
+  ExpectError(client_->Get(path), 401, "unauthenticated");
+  // Oversize body, invalid JSON, invalid UTF-8, wrong shape, too long a message.
+  ExpectError(Post(conv, json{{"text", std::string(5000, 'a')}}.dump()), 413, "payload_too_large");
+  ExpectError(Post(conv, "{\"text\": "), 400, "invalid_argument");
+  ExpectError(Post(conv, "{\"text\": \"\xff\xfe\"}"), 400, "invalid_argument");
+  ExpectError(Post(conv, "{\"message\": \"hi\"}"), 400, "invalid_argument");
+  ExpectError(Post(conv, json{{"text", 42}}.dump()), 400, "invalid_argument");
+  ExpectError(Post(conv, json{{"text", ""}}.dump()), 400, "invalid_argument");
+  // Unknown conversation, unknown route, wrong method.
+  ExpectError(client_->Post("/v1/conversations/c_doesnotexist/messages",
+                            {{"Authorization", "Bearer x"}}, good, "application/json"),
+              404, "not_found");
+  ExpectError(client_->Get("/v2/nothing"), 404, "not_found");
+  ExpectError(client_->Delete("/v1/conversations"), 405, "method_not_allowed");
+  // Nothing from the rejected requests was stored.
+  EXPECT_TRUE(engine_->History(conv["conversation_id"], 0, 10)->empty());
+  // The server is still healthy.
+  EXPECT_EQ(client_->Get("/healthz")->status, 200);
+}
+
+TEST_F(ServerTest, MalformedHttpGetsA400AndTheServerCarriesOn) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const std::string garbage = "THIS IS NOT HTTP\r\n\r\n";
+  ASSERT_GT(write(fd, garbage.data(), garbage.size()), 0);
+  char buf[1024];
+  const ssize_t n = read(fd, buf, sizeof(buf));
+  close(fd);
+  ASSERT_GT(n, 0);
+  const std::string reply(buf, static_cast<size_t>(n));
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply;
+  EXPECT_NE(reply.find("\"bad_request\""), std::string::npos) << reply;
+  EXPECT_EQ(client_->Get("/healthz")->status, 200);
+}
+
+// Holds every SaveTurn until released, so a test can fill the worker pool on purpose.
+class BlockingStore final : public kefu::testing::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Status SaveTurn(const store::TurnRecord& r) override {
+    std::unique_lock lock(mutex_);
+    ++waiting_;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return released_; });
+    --waiting_;
+    lock.unlock();
+    return StoreWrapper::SaveTurn(r);
+  }
+  void WaitForWaiters(int n) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return waiting_ >= n; });
+  }
+  void Release() {
+    std::scoped_lock lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int waiting_ = 0;
+  bool released_ = false;
+};
+
+class BusyServerTest : public ServerTest {
+ protected:
+  void SetUp() override {}
+  store::Store& Wrapped() override {
+    blocking_ = std::make_unique<BlockingStore>(*store_);
+    return *blocking_;
+  }
+  std::unique_ptr<BlockingStore> blocking_;
+};
+
+TEST_F(BusyServerTest, FullWorkerQueueAnswers503AndTheHeldTurnIsStillStored) {
+  Start({}, {.worker_threads = 1, .queue_limit = 1});
+  json conv = Open();
+  json other = Open();
+  auto held = std::async(std::launch::async, [&] {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(10, 0);
+    return c.Post("/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages",
+                  {{"Authorization", "Bearer " + conv["token"].get<std::string>()}},
+                  json{{"text", "你好"}}.dump(), "application/json");
+  });
+  blocking_->WaitForWaiters(1);
+  ExpectError(Post(other, json{{"text", "你好"}}.dump()), 503, "unavailable");
+  EXPECT_EQ(client_->Get("/healthz")->status, 200);  // inline routes still answer
+  blocking_->Release();
+  auto res = held.get();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(engine_->History(conv["conversation_id"], 0, 10)->size(), 2u);
+}
+
+TEST_F(BusyServerTest, ShutdownFinishesTheInFlightTurn) {
+  Start({}, {});
+  json conv = Open();
+  auto held = std::async(std::launch::async, [&] {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(10, 0);
+    return c.Post("/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages",
+                  {{"Authorization", "Bearer " + conv["token"].get<std::string>()}},
+                  json{{"text", "你好"}}.dump(), "application/json");
+  });
+  blocking_->WaitForWaiters(1);
+  server_->Shutdown();
+  blocking_->Release();
+  auto res = held.get();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  server_->Wait();
+  EXPECT_EQ(engine_->History(conv["conversation_id"], 0, 10)->size(), 2u);
+  // New connections are refused once it has stopped.
+  httplib::Client late("127.0.0.1", server_->port());
+  late.set_connection_timeout(1, 0);
+  EXPECT_FALSE(late.Get("/healthz"));
+}
+
+}  // namespace
+}  // namespace kefu::server

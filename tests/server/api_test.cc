@@ -1,0 +1,110 @@
+#include "server/api.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/clock.h"
+#include "fakes/shop_fixture.h"
+#include "server/status_mapping.h"
+#include "test_util.h"
+
+namespace kefu::server {
+namespace {
+
+using nlohmann::json;
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(*store::NewSqliteStore({.path = dir_.File("kefu.db")}));
+    ASSERT_OK(store_->ReplaceShopData(kefu::testing::SmallShop()));
+    engine_ = std::move(*engine::Engine::Create(*store_, SystemClock(),
+                                                {.data_dir = kefu::testing::SourceDataDir()}));
+    api_ = std::make_unique<Api>(*engine_, ApiOptions{});
+  }
+
+  HttpResponse Call(HttpRequest r) {
+    RequestContext ctx = RequestContext::Unbounded("t");
+    return api_->Handle(r, ctx);
+  }
+
+  kefu::testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<Api> api_;
+};
+
+TEST_F(ApiTest, ClassifiesStoreWorkAsBlocking) {
+  EXPECT_EQ(api_->Classify({"GET", "/healthz", "", "", "", ""}), RouteKind::kInline);
+  EXPECT_EQ(api_->Classify({"POST", "/v1/conversations", "", "", "", ""}), RouteKind::kBlocking);
+  EXPECT_EQ(api_->Classify({"POST", "/v1/conversations/c_1/messages", "", "", "", ""}),
+            RouteKind::kBlocking);
+  EXPECT_EQ(api_->Classify({"GET", "/v1/conversations/c_1/messages?after=2", "", "", "", ""}),
+            RouteKind::kBlocking);
+}
+
+TEST_F(ApiTest, ConversationThenMessage) {
+  HttpResponse c = Call({"POST", "/v1/conversations", "", "", "application/json", "{}"});
+  ASSERT_EQ(c.status, 201);
+  json conv = json::parse(c.body);
+  const std::string path = "/v1/conversations/" + conv["conversation_id"].get<std::string>() +
+                           "/messages";
+  const std::string auth = "Bearer " + conv["token"].get<std::string>();
+  HttpResponse r = Call({"POST", path, auth, "", "application/json", R"({"text":"你好"})"});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json body = json::parse(r.body);
+  EXPECT_EQ(body["intent"], "greeting");
+  EXPECT_FALSE(body["reply"]["text"].get<std::string>().empty());
+  EXPECT_TRUE(body["trace"]["stages"].is_array());
+}
+
+TEST_F(ApiTest, StreamingReplyIsStartDeltasDone) {
+  json conv = json::parse(Call({"POST", "/v1/conversations", "", "", "", ""}).body);
+  HttpResponse r = Call({"POST",
+                         "/v1/conversations/" + conv["conversation_id"].get<std::string>() +
+                             "/messages",
+                         "Bearer " + conv["token"].get<std::string>(), "text/event-stream", "",
+                         R"({"text":"hello"})"});
+  ASSERT_TRUE(r.IsStream());
+  EXPECT_EQ(r.sse_events.front().rfind("event: start\n", 0), 0u);
+  EXPECT_EQ(r.sse_events[1].rfind("event: delta\n", 0), 0u);
+  EXPECT_EQ(r.sse_events.back().rfind("event: done\n", 0), 0u);
+}
+
+TEST_F(ApiTest, BadAuthorizationHeaders) {
+  json conv = json::parse(Call({"POST", "/v1/conversations", "", "", "", ""}).body);
+  const std::string path =
+      "/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages";
+  EXPECT_EQ(Call({"GET", path, "", "", "", ""}).status, 401);
+  EXPECT_EQ(Call({"GET", path, "Basic abc", "", "", ""}).status, 401);
+  EXPECT_EQ(Call({"GET", path, "Bearer ", "", "", ""}).status, 401);
+  EXPECT_EQ(Call({"GET", path, "Bearer wrong", "", "", ""}).status, 403);
+  EXPECT_EQ(Call({"GET", "/v1/conversations/../../etc/messages", "Bearer x", "", "", ""}).status,
+            404);
+}
+
+TEST(StatusMappingTest, FollowsTheGoogleApiMapping) {
+  EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), 400);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kUnauthenticated), 401);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kPermissionDenied), 403);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kNotFound), 404);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kResourceExhausted), 429);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kUnavailable), 503);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kDeadlineExceeded), 504);
+}
+
+TEST(SplitForStreamingTest, NeverSplitsACharacter) {
+  std::vector<std::string> parts = SplitForStreaming("订单已发货ok", 2);
+  ASSERT_EQ(parts.size(), 4u);
+  EXPECT_EQ(parts[0], "订单");
+  EXPECT_EQ(parts[2], "货o");
+  EXPECT_EQ(parts[3], "k");
+  std::string joined;
+  for (const auto& p : parts) {
+    joined += p;
+  }
+  EXPECT_EQ(joined, "订单已发货ok");
+}
+
+}  // namespace
+}  // namespace kefu::server
