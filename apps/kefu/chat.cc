@@ -13,7 +13,7 @@ namespace {
 bool Turn(engine::Engine& engine, const std::string& conversation_id, const std::string& text,
           bool json) {
   RequestContext ctx = RequestContext::WithTimeout(engine::NewTraceId(), std::chrono::seconds(30));
-  Result<engine::TurnResult> r = engine.HandleTurn(conversation_id, text, ctx);
+  Result<engine::TurnResult> r = engine.HandleTurn({conversation_id, text, std::nullopt}, ctx);
   if (!r.ok()) {
     if (r.status().code() == StatusCode::kInvalidArgument) {
       std::cerr << "kefu: " << r.status().message() << "\n";

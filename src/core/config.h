@@ -23,7 +23,9 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
   int io_threads = 2;
-  int worker_threads = 4;           // blocking work (store, engine)
+  // Blocking work (store, engine). One is fastest while every turn is SQLite-bound: more
+  // threads add lock and cache contention in SQLite (bench/results/e2e.md has the figures).
+  int worker_threads = 1;
   int queue_limit = 256;            // queued + running jobs before answering 503
   int max_body_bytes = 16 * 1024;   // request body limit
   int request_timeout_ms = 15'000;  // reading one request
@@ -33,7 +35,7 @@ struct ServerConfig {
 struct StoreConfig {
   std::string db_path = "./kefu.db";
   int busy_timeout_ms = 5'000;
-  int pool_size = 4;  // SQLite connections
+  int pool_size = 2;  // SQLite connections
 };
 
 struct EngineConfig {

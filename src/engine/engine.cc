@@ -23,6 +23,7 @@ constexpr int kMaxTurnAttempts = 3;  // re-runs when a concurrent turn saved fir
 // Everything one turn reads and produces, passed from stage to stage.
 struct Turn {
   std::string conversation_id;
+  const std::optional<std::string>* token = nullptr;
   std::string raw;
   int64_t received_at = 0;
   store::Conversation conversation;
@@ -108,6 +109,10 @@ struct Engine::Impl {
 
   Status Load(Turn& t) {
     KEFU_ASSIGN_OR_RETURN(t.conversation, store.GetConversation(t.conversation_id));
+    if (t.token != nullptr && t.token->has_value() &&
+        !ConstantTimeEquals(Sha256Hex(**t.token), t.conversation.token_hash)) {
+      return PermissionDeniedError("token does not match this conversation");
+    }
     Result<dialog::DialogState> state = dialog::DecodeState(t.conversation.state_json);
     if (!state.ok()) {
       return InternalError("stored dialog state is unreadable: " + state.status().message());
@@ -129,12 +134,8 @@ struct Engine::Impl {
     r.state_json = dialog::EncodeState(t.state);
     r.lang = t.state.lang;
     r.updated_at = t.replied_at;
-    r.events.push_back({t.conversation_id, "turn",
-                        nlohmann::json{{"intent", t.understanding.intent},
-                                       {"action", dialog::ActionName(t.action.kind)},
-                                       {"lang", t.state.lang}}
-                            .dump(),
-                        t.replied_at});
+    // Every turn is already a row in messages (with intent and trace); events record only what
+    // analytics cannot read from messages: verification outcomes, handoffs, unknown orders.
     for (const auto& [type, payload] : t.outcome.events) {
       r.events.push_back({t.conversation_id, type, payload, t.replied_at});
     }
@@ -197,8 +198,9 @@ Status Engine::Authorize(const std::string& conversation_id, const std::string& 
   return OkStatus();
 }
 
-Result<TurnResult> Engine::HandleTurn(const std::string& conversation_id, const std::string& text,
-                                      RequestContext& ctx) {
+Result<TurnResult> Engine::HandleTurn(const TurnInput& input, RequestContext& ctx) {
+  const std::string& conversation_id = input.conversation_id;
+  const std::string& text = input.text;
   if (!utf8::IsValid(text)) {
     return InvalidArgumentError("message text is not valid UTF-8");
   }
@@ -216,6 +218,7 @@ Result<TurnResult> Engine::HandleTurn(const std::string& conversation_id, const 
   for (int attempt = 1;; ++attempt) {
     Turn turn;
     turn.conversation_id = conversation_id;
+    turn.token = &input.token;
     turn.raw = text;
     turn.received_at = received_at;
     Status s = RunStages<Turn>(impl_->stages, turn, ctx);

@@ -3,7 +3,7 @@
 //   auto engine = Engine::Create(store, SystemClock(), {.data_dir = "data"});
 //   Result<NewConversation> c = (*engine)->CreateConversation("web");
 //   RequestContext ctx = RequestContext::WithTimeout(NewTraceId(), 5s);
-//   Result<TurnResult> r = (*engine)->HandleTurn(c->id, c->token, "我的订单 2026... 到哪了", ctx);
+//   Result<TurnResult> r = (*engine)->HandleTurn({c->id, "我的订单 2026... 到哪了", c->token}, ctx);
 //
 // A turn runs as stages: text.normalize, nlu.understand, dialog.track, dialog.decide,
 // dialog.act, reply.respond, store.persist. The stored state is re-read and the turn re-run when a
@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,14 @@ struct EngineOptions {
 struct NewConversation {
   std::string id;
   std::string token;  // shown once; only its hash is stored
+};
+
+struct TurnInput {
+  std::string conversation_id;
+  std::string text;
+  // The shopper's conversation token, checked against the stored hash in the same read as the
+  // state. nullopt only for trusted in-process callers (the CLI), never for network input.
+  std::optional<std::string> token;
 };
 
 struct TurnResult {
@@ -61,11 +70,10 @@ class Engine {
   Status Authorize(const std::string& conversation_id, const std::string& token);
 
   // Runs one turn. kInvalidArgument for text that is not UTF-8, empty, or longer than
-  // max_message_chars; kNotFound for an unknown conversation; kDeadlineExceeded / kCancelled
-  // from the context; store errors pass through. Nothing is stored unless the turn succeeds.
-  // REQUIRES: the caller has authorized the conversation.
-  Result<TurnResult> HandleTurn(const std::string& conversation_id, const std::string& text,
-                                RequestContext& ctx);
+  // max_message_chars; kNotFound for an unknown conversation; kPermissionDenied for a wrong
+  // token; kDeadlineExceeded / kCancelled from the context; store errors pass through.
+  // Nothing is stored unless the turn succeeds.
+  Result<TurnResult> HandleTurn(const TurnInput& input, RequestContext& ctx);
 
   Result<std::vector<store::Message>> History(const std::string& conversation_id,
                                               int64_t after_id, int limit);

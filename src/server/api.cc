@@ -93,9 +93,10 @@ HttpResponse JsonResponse(int status, const json& body) {
   return r;
 }
 
-json TurnJson(const engine::TurnResult& t, int tz) {
-  json trace = json::parse(t.trace_json, nullptr, /*allow_exceptions=*/false);
-  return {
+// The turn as the API returns it. The trace is already JSON: it is spliced in as text rather
+// than parsed and dumped again.
+std::string TurnBody(const engine::TurnResult& t, int tz) {
+  json j = {
       {"conversation_id", t.conversation_id},
       {"reply",
        {{"role", "assistant"}, {"text", t.reply}, {"created_at", FormatIso8601(t.created_at, tz)}}},
@@ -104,8 +105,13 @@ json TurnJson(const engine::TurnResult& t, int tz) {
       {"confidence", t.confidence},
       {"action", t.action},
       {"handoff", t.handoff},
-      {"trace", trace},
   };
+  std::string body = j.dump();
+  body.pop_back();  // the closing brace
+  body += ",\"trace\":";
+  body += t.trace_json.empty() ? "{}" : t.trace_json;
+  body += '}';
+  return body;
 }
 
 }  // namespace
@@ -219,7 +225,7 @@ HttpResponse Api::CreateConversation(const HttpRequest& request) {
   return JsonResponse(201, {{"conversation_id", c->id}, {"token", c->token}});
 }
 
-Status Api::Authorize(const HttpRequest& request, const std::string& id) {
+Result<std::string> Api::BearerToken(const HttpRequest& request) {
   constexpr std::string_view kBearer = "Bearer ";
   if (request.authorization.empty()) {
     return UnauthenticatedError("missing Authorization: Bearer <conversation token>");
@@ -228,7 +234,12 @@ Status Api::Authorize(const HttpRequest& request, const std::string& id) {
       request.authorization.size() == kBearer.size()) {
     return UnauthenticatedError("Authorization must be 'Bearer <conversation token>'");
   }
-  return engine_.Authorize(id, request.authorization.substr(kBearer.size()));
+  return request.authorization.substr(kBearer.size());
+}
+
+Status Api::Authorize(const HttpRequest& request, const std::string& id) {
+  KEFU_ASSIGN_OR_RETURN(std::string token, BearerToken(request));
+  return engine_.Authorize(id, token);
 }
 
 HttpResponse Api::PostMessage(const HttpRequest& request, const std::string& id,
@@ -237,8 +248,10 @@ HttpResponse Api::PostMessage(const HttpRequest& request, const std::string& id,
     return ErrorResponse(413, "payload_too_large",
                          "body exceeds " + std::to_string(options_.max_body_bytes) + " bytes");
   }
-  if (Status s = Authorize(request, id); !s.ok()) {
-    return ErrorResponse(s);
+  // The token is checked by the turn itself, in the same read as the conversation's state.
+  Result<std::string> token = BearerToken(request);
+  if (!token.ok()) {
+    return ErrorResponse(token.status());
   }
   if (!utf8::IsValid(request.body)) {
     return ErrorResponse(InvalidArgumentError("request body is not valid UTF-8"));
@@ -250,13 +263,16 @@ HttpResponse Api::PostMessage(const HttpRequest& request, const std::string& id,
   if (!body.is_object() || !body.contains("text") || !body["text"].is_string()) {
     return ErrorResponse(InvalidArgumentError("request body needs a string field 'text'"));
   }
-  Result<engine::TurnResult> turn = engine_.HandleTurn(id, body["text"].get<std::string>(), ctx);
+  Result<engine::TurnResult> turn =
+      engine_.HandleTurn({id, body["text"].get<std::string>(), std::move(*token)}, ctx);
   if (!turn.ok()) {
     return ErrorResponse(turn.status());
   }
-  const json result = TurnJson(*turn, engine_.options().timezone_offset_minutes);
+  std::string result = TurnBody(*turn, engine_.options().timezone_offset_minutes);
   if (request.accept.find("text/event-stream") == std::string::npos) {
-    return JsonResponse(200, result);
+    HttpResponse r;
+    r.body = std::move(result);
+    return r;
   }
   HttpResponse r;
   r.content_type = "text/event-stream";
@@ -266,7 +282,7 @@ HttpResponse Api::PostMessage(const HttpRequest& request, const std::string& id,
   for (const std::string& piece : SplitForStreaming(turn->reply, 6)) {
     r.sse_events.push_back("event: delta\ndata: " + json{{"text", piece}}.dump() + "\n\n");
   }
-  r.sse_events.push_back("event: done\ndata: " + result.dump() + "\n\n");
+  r.sse_events.push_back("event: done\ndata: " + result + "\n\n");
   return r;
 }
 

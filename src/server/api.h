@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/request_context.h"
+#include "core/result.h"
 #include "core/status.h"
 #include "engine/engine.h"
 
@@ -73,6 +74,7 @@ class Api {
   HttpResponse PostMessage(const HttpRequest& request, const std::string& id, RequestContext& ctx);
   HttpResponse ListMessages(const HttpRequest& request, const std::string& id);
   Status Authorize(const HttpRequest& request, const std::string& id);
+  static Result<std::string> BearerToken(const HttpRequest& request);
 
   engine::Engine& engine_;
   ApiOptions options_;

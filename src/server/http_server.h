@@ -22,7 +22,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 picks a free port; see port()
   int io_threads = 2;
-  int worker_threads = 4;
+  int worker_threads = 1;
   int queue_limit = 256;  // blocking requests queued or running; more get 503
   int max_body_bytes = 16 * 1024;
   int max_header_bytes = 8 * 1024;

@@ -27,7 +27,7 @@ class EngineTest : public ::testing::Test {
 
   TurnResult Say(const std::string& text) {
     RequestContext ctx = RequestContext::Unbounded("t-test");
-    Result<TurnResult> r = engine_->HandleTurn(conv_.id, text, ctx);
+    Result<TurnResult> r = engine_->HandleTurn({conv_.id, text, std::nullopt}, ctx);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : TurnResult{};
   }
@@ -80,7 +80,7 @@ TEST_F(EngineTest, OneConversationsVerificationDoesNotLeakIntoAnother) {
   Say("5678");
   NewConversation other = *engine_->CreateConversation("test");
   RequestContext ctx = RequestContext::Unbounded("t");
-  Result<TurnResult> r = engine_->HandleTurn(other.id, "订单 2026112500000001 到哪了", ctx);
+  Result<TurnResult> r = engine_->HandleTurn({other.id, "订单 2026112500000001 到哪了", std::nullopt}, ctx);
   ASSERT_OK_RESULT(r);
   EXPECT_EQ(r->reply.find("顺丰"), std::string::npos) << r->reply;
 }
@@ -106,21 +106,29 @@ TEST_F(EngineTest, TraceTimesEveryStage) {
 
 TEST_F(EngineTest, BadTextIsRejectedAndNothingIsStored) {
   RequestContext ctx = RequestContext::Unbounded("t");
-  EXPECT_EQ(engine_->HandleTurn(conv_.id, "\xff\xfe", ctx).status().code(),
+  EXPECT_EQ(engine_->HandleTurn({conv_.id, "\xff\xfe", std::nullopt}, ctx).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(engine_->HandleTurn(conv_.id, "   ", ctx).status().code(),
+  EXPECT_EQ(engine_->HandleTurn({conv_.id, "   ", std::nullopt}, ctx).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(engine_->HandleTurn(conv_.id, std::string(2001, 'a'), ctx).status().code(),
+  EXPECT_EQ(engine_->HandleTurn({conv_.id, std::string(2001, 'a'), std::nullopt}, ctx).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(engine_->HandleTurn("c_missing", "hi", ctx).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(engine_->HandleTurn({"c_missing", "hi", std::nullopt}, ctx).status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(engine_->History(conv_.id, 0, 10)->empty());
 }
 
 TEST_F(EngineTest, ExpiredDeadlineStopsTheTurnBeforeAnyStage) {
   RequestContext ctx("t", std::chrono::steady_clock::now() - std::chrono::seconds(1));
-  EXPECT_EQ(engine_->HandleTurn(conv_.id, "你好", ctx).status().code(),
+  EXPECT_EQ(engine_->HandleTurn({conv_.id, "你好", std::nullopt}, ctx).status().code(),
             StatusCode::kDeadlineExceeded);
   EXPECT_TRUE(engine_->History(conv_.id, 0, 10)->empty());
+}
+
+TEST_F(EngineTest, TurnChecksTheTokenWhenGiven) {
+  RequestContext ctx = RequestContext::Unbounded("t");
+  EXPECT_OK(engine_->HandleTurn({conv_.id, "你好", conv_.token}, ctx).status());
+  EXPECT_EQ(engine_->HandleTurn({conv_.id, "你好", std::string("wrong")}, ctx).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(engine_->History(conv_.id, 0, 10)->size(), 2u);
 }
 
 TEST_F(EngineTest, AuthorizeChecksTheToken) {
@@ -134,7 +142,7 @@ TEST_F(EngineTest, ConcurrentTurnsOnOneConversationAreAllStored) {
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([this] {
       RequestContext ctx = RequestContext::Unbounded("t");
-      EXPECT_TRUE(engine_->HandleTurn(conv_.id, "你好", ctx).ok());
+      EXPECT_TRUE(engine_->HandleTurn({conv_.id, "你好", std::nullopt}, ctx).ok());
     });
   }
   for (auto& t : threads) {

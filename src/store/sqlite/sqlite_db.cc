@@ -166,4 +166,16 @@ Status Transaction::Commit() {
   return s;
 }
 
+ReadTransaction::ReadTransaction(Connection& conn) : conn_(conn) {
+  Stmt begin(conn_, "BEGIN");
+  status_ = begin.Run();
+}
+
+ReadTransaction::~ReadTransaction() {
+  if (status_.ok()) {
+    Stmt end(conn_, "COMMIT");
+    (void)end.Run();
+  }
+}
+
 }  // namespace kefu::store::sqlite

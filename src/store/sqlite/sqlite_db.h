@@ -110,4 +110,18 @@ class Transaction {
   bool open_ = false;
 };
 
+// BEGIN (deferred) ... COMMIT around several reads, for one snapshot and one WAL read lock.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(Connection& conn);
+  ~ReadTransaction();
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+  const Status& status() const { return status_; }
+
+ private:
+  Connection& conn_;
+  Status status_;
+};
+
 }  // namespace kefu::store::sqlite

@@ -3,9 +3,14 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 
 #include "core/embedded.h"
+#include "core/logging.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/store.h"
 
@@ -28,7 +33,8 @@ Result<std::unique_ptr<Connection>> Open(const SqliteOptions& options) {
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   sqlite3_extended_result_codes(db, 1);
   KEFU_RETURN_IF_ERROR(conn->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+      " PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=0;"));
   return conn;
 }
 
@@ -65,7 +71,18 @@ Status Migrate(Connection& conn) {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(std::unique_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
+  SqliteStore(std::unique_ptr<ConnectionPool> pool, std::unique_ptr<Connection> checkpointer)
+      : pool_(std::move(pool)), checkpointer_(std::move(checkpointer)) {
+    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
+  }
+  ~SqliteStore() override {
+    {
+      std::scoped_lock lock(checkpoint_mutex_);
+      stopping_ = true;
+    }
+    checkpoint_wake_.notify_all();
+    checkpoint_thread_.join();
+  }
 
   Status ReplaceShopData(const ShopData& data) override;
   Result<ShopCounts> CountShopData() override;
@@ -84,10 +101,52 @@ class SqliteStore final : public Store {
   static Status InsertMessage(Connection& conn, const Message& m);
   static Status InsertOrder(Connection& conn, const OrderDetails& details);
 
+  // Request threads never checkpoint (connections run with wal_autocheckpoint=0): this thread
+  // copies the WAL back into the database every kCheckpointInterval, so the fsyncs a
+  // checkpoint needs stay off the request path.
+  void CheckpointLoop();
+
   std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<Connection> checkpointer_;
+  std::thread checkpoint_thread_;
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_wake_;
+  bool stopping_ = false;
+  // SQLite allows one writer at a time; its busy handler waits by sleeping whole milliseconds.
+  // Writers in this process queue on this mutex instead, so only writers in other processes
+  // ever reach the busy handler.
+  std::mutex write_mutex_;
+
+  // Group commit of turns; see SaveTurn.
+  struct PendingTurn {
+    const TurnRecord* record;
+    Status status;
+    bool done;
+  };
+  static Status ApplyTurn(Connection& conn, const TurnRecord& r);
+  void CommitBatch(const std::vector<PendingTurn*>& batch);
+  std::mutex queue_mutex_;
+  std::condition_variable queue_changed_;
+  std::vector<PendingTurn*> queue_;
+  bool writer_active_ = false;
 };
 
+constexpr std::chrono::milliseconds kCheckpointInterval{250};
+
+void SqliteStore::CheckpointLoop() {
+  std::unique_lock lock(checkpoint_mutex_);
+  while (!stopping_) {
+    checkpoint_wake_.wait_for(lock, kCheckpointInterval, [this] { return stopping_; });
+    // PASSIVE never blocks writers or readers; it copies what it can.
+    Status s = checkpointer_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
+    if (!s.ok()) {
+      KEFU_LOG_WARN("sqlite checkpoint: {}", s.ToString());
+    }
+  }
+}
+
 Status SqliteStore::ReplaceShopData(const ShopData& data) {
+  std::scoped_lock write_lock(write_mutex_);
   auto conn = pool_->Acquire();
   Transaction tx(*conn);
   KEFU_RETURN_IF_ERROR(tx.status());
@@ -203,6 +262,10 @@ Result<ShopCounts> SqliteStore::CountShopData() {
 
 Result<OrderDetails> SqliteStore::GetOrderDetails(const std::string& order_number) {
   auto conn = pool_->Acquire();
+  // One read transaction for the five queries: a consistent snapshot, and one WAL read lock
+  // instead of five.
+  ReadTransaction tx(*conn);
+  KEFU_RETURN_IF_ERROR(tx.status().WithContext("order details"));
   OrderDetails d;
   Order& o = d.order;
   {
@@ -302,6 +365,7 @@ Result<Customer> SqliteStore::GetCustomer(int64_t id) {
 }
 
 Status SqliteStore::CreateConversation(const Conversation& c) {
+  std::scoped_lock write_lock(write_mutex_);
   auto conn = pool_->Acquire();
   Stmt s(*conn,
          "INSERT INTO conversations (id, token_hash, channel, lang, state, status, created_at,"
@@ -346,19 +410,16 @@ Status SqliteStore::InsertEvent(Connection& conn, const Event& e) {
   return s.Run();
 }
 
-Status SqliteStore::SaveTurn(const TurnRecord& r) {
-  auto conn = pool_->Acquire();
-  Transaction tx(*conn);
-  KEFU_RETURN_IF_ERROR(tx.status().WithContext("save turn"));
+Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r) {
   {
-    Stmt s(*conn,
+    Stmt s(conn,
            "UPDATE conversations SET state = ?, lang = ?, updated_at = ?, version = version + 1"
            " WHERE id = ? AND version = ?");
     s.Bind(1, r.state_json).Bind(2, r.lang).Bind(3, r.updated_at).Bind(4, r.conversation_id);
     s.Bind(5, r.expected_version);
     KEFU_RETURN_IF_ERROR(s.Run().WithContext("save turn"));
-    if (sqlite3_changes(conn->db()) == 0) {
-      Stmt exists(*conn, "SELECT 1 FROM conversations WHERE id = ?");
+    if (sqlite3_changes(conn.db()) == 0) {
+      Stmt exists(conn, "SELECT 1 FROM conversations WHERE id = ?");
       exists.Bind(1, r.conversation_id);
       if (exists.Step()) {
         return FailedPreconditionError("save turn: conversation changed by a concurrent turn");
@@ -367,13 +428,73 @@ Status SqliteStore::SaveTurn(const TurnRecord& r) {
       return NotFoundError("save turn: conversation not found");
     }
   }
-  KEFU_RETURN_IF_ERROR(InsertMessage(*conn, r.user).WithContext("save turn: user message"));
-  KEFU_RETURN_IF_ERROR(
-      InsertMessage(*conn, r.assistant).WithContext("save turn: assistant message"));
+  KEFU_RETURN_IF_ERROR(InsertMessage(conn, r.user).WithContext("save turn: user message"));
+  KEFU_RETURN_IF_ERROR(InsertMessage(conn, r.assistant).WithContext("save turn: assistant message"));
   for (const Event& e : r.events) {
-    KEFU_RETURN_IF_ERROR(InsertEvent(*conn, e).WithContext("save turn: event " + e.type));
+    KEFU_RETURN_IF_ERROR(InsertEvent(conn, e).WithContext("save turn: event " + e.type));
   }
-  return tx.Commit().WithContext("save turn");
+  return OkStatus();
+}
+
+void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
+  std::scoped_lock write_lock(write_mutex_);
+  auto conn = pool_->Acquire();
+  Transaction tx(*conn);
+  if (!tx.status().ok()) {
+    for (PendingTurn* p : batch) {
+      p->status = tx.status().WithContext("save turn");
+    }
+    return;
+  }
+  // Each turn gets a savepoint, so one turn's failure (a version conflict) leaves the others.
+  for (PendingTurn* p : batch) {
+    Status s = conn->Exec("SAVEPOINT turn");
+    if (s.ok()) {
+      s = ApplyTurn(*conn, *p->record);
+      if (!s.ok()) {
+        (void)conn->Exec("ROLLBACK TO turn");
+      }
+      Status released = conn->Exec("RELEASE turn");
+      if (s.ok() && !released.ok()) {
+        s = released;
+      }
+    }
+    p->status = s;
+  }
+  Status committed = tx.Commit().WithContext("save turn");
+  if (!committed.ok()) {
+    for (PendingTurn* p : batch) {
+      p->status = committed;
+    }
+  }
+}
+
+// Group commit: the first caller to find no writer at work becomes the writer and commits every
+// turn queued so far in one transaction; the others wait for their turn's result. A reply is
+// acknowledged only after its transaction committed, but many turns share one commit's page
+// writes and locks.
+Status SqliteStore::SaveTurn(const TurnRecord& r) {
+  PendingTurn pending{&r, OkStatus(), false};
+  std::unique_lock lock(queue_mutex_);
+  queue_.push_back(&pending);
+  while (!pending.done) {
+    if (writer_active_) {
+      queue_changed_.wait(lock);
+      continue;
+    }
+    writer_active_ = true;
+    std::vector<PendingTurn*> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    CommitBatch(batch);
+    lock.lock();
+    for (PendingTurn* p : batch) {
+      p->done = true;
+    }
+    writer_active_ = false;
+    queue_changed_.notify_all();
+  }
+  return pending.status;
 }
 
 Result<std::vector<Message>> SqliteStore::ListMessages(const std::string& conversation_id,
@@ -393,6 +514,7 @@ Result<std::vector<Message>> SqliteStore::ListMessages(const std::string& conver
 }
 
 Status SqliteStore::AppendEvent(const Event& event) {
+  std::scoped_lock write_lock(write_mutex_);
   auto conn = pool_->Acquire();
   return InsertEvent(*conn, event).WithContext("append event");
 }
@@ -425,7 +547,9 @@ Result<std::unique_ptr<Store>> NewSqliteStore(const SqliteOptions& options) {
     }
     pool->Add(std::move(conn));
   }
-  return std::unique_ptr<Store>(std::make_unique<sqlite::SqliteStore>(std::move(pool)));
+  KEFU_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> checkpointer, sqlite::Open(options));
+  return std::unique_ptr<Store>(
+      std::make_unique<sqlite::SqliteStore>(std::move(pool), std::move(checkpointer)));
 }
 
 }  // namespace kefu::store

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# End-to-end load: order-status turns (POST .../messages on the demo shop, verified
+# conversations, so every turn reads the order, its shipment and events and writes the turn)
+# side by side with GET /healthz of the same server, which is the ceiling.
+# Usage: bench/load.sh [build-dir]   Env: CONNS (50), DURATION (10s), CONVS (200), ROUNDS (2)
+set -euo pipefail
+BUILD_DIR=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+KEFU="$ROOT/$BUILD_DIR/kefu"
+CONNS=${CONNS:-50}
+DURATION=${DURATION:-10s}
+NCONVS=${CONVS:-200}
+ROUNDS=${ROUNDS:-2}
+TMP=$(mktemp -d)
+PID=""
+cleanup() { if [[ -n "$PID" ]]; then kill "$PID" 2>/dev/null || true; fi; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+KEFU_LOG_LEVEL=warn "$KEFU" serve --db "$TMP/bench.db" --port 0 >"$TMP/serve.out" 2>"$TMP/serve.err" &
+PID=$!
+for _ in $(seq 1 200); do grep -q http:// "$TMP/serve.out" 2>/dev/null && break; sleep 0.05; done
+URL=$(grep -o 'http://[^ ]*' "$TMP/serve.out" | head -1)
+URL=${URL%/}
+[[ -n "$URL" ]] || { cat "$TMP/serve.err"; exit 1; }
+echo "load: server at $URL; preparing $NCONVS verified conversations"
+
+# Shipped orders with their verification digits.
+python3 - "$ROOT/data/demo/orders.jsonl" >"$TMP/orders.txt" <<'PY'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    o = json.loads(line)
+    if o["status"] in ("shipped", "delivered") and o.get("shipment"):
+        print(o["order_number"], o["phone"][-4:])
+PY
+mapfile -t ORDERS <"$TMP/orders.txt"
+: >"$TMP/convs.txt"
+for i in $(seq 0 $((NCONVS - 1))); do
+  read -r ORDER LAST4 <<<"${ORDERS[$((i % ${#ORDERS[@]}))]}"
+  CONV=$(curl -sf -X POST "$URL/v1/conversations" -d '{}')
+  ID=$(echo "$CONV" | sed -E 's/.*"conversation_id":"([^"]+)".*/\1/')
+  TOKEN=$(echo "$CONV" | sed -E 's/.*"token":"([^"]+)".*/\1/')
+  for TEXT in "我的订单 $ORDER 到哪了" "$LAST4"; do
+    curl -sf -X POST "$URL/v1/conversations/$ID/messages" -H "Authorization: Bearer $TOKEN" \
+      -H 'Content-Type: application/json' -d "{\"text\":\"$TEXT\"}" >/dev/null
+  done
+  echo "$ID $TOKEN $ORDER" >>"$TMP/convs.txt"
+  if (( (i + 1) % 50 == 0 )); then echo "  $((i + 1))/$NCONVS"; fi
+done
+# The last prepared turn must have released the order (verification done).
+LAST=$(curl -sf -X POST "$URL/v1/conversations/$ID/messages" -H "Authorization: Bearer $TOKEN" \
+  -H 'Content-Type: application/json' -d "{\"text\":\"我的订单 $ORDER 到哪了\"}")
+echo "$LAST" | grep -q '"verified":true' || { echo "load: conversations are not verified: $LAST"; exit 1; }
+
+export KEFU_BENCH_CONVS="$TMP/convs.txt"
+RESULTS="$TMP/results.txt"
+: >"$RESULTS"
+for round in $(seq 1 "$ROUNDS"); do
+  echo "round $round/$ROUNDS: GET /healthz, $CONNS connections, $DURATION"
+  R=$(wrk -t2 -c"$CONNS" -d"$DURATION" -s "$ROOT/bench/wrk_get.lua" "$URL/healthz" | grep RESULT)
+  echo "healthz $round $R" | tee -a "$RESULTS"
+  echo "round $round/$ROUNDS: POST order-status turns, $CONNS connections, $DURATION"
+  R=$(wrk -t2 -c"$CONNS" -d"$DURATION" -s "$ROOT/bench/wrk_turns.lua" "$URL/" | grep RESULT)
+  echo "turns $round $R" | tee -a "$RESULTS"
+done
+cp "$RESULTS" "${LOAD_RESULTS_OUT:-/dev/null}" 2>/dev/null || true

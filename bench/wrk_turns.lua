@@ -1,0 +1,37 @@
+-- wrk script: POST order-status turns round-robin over pre-verified conversations.
+-- Reads conversations from the file named by KEFU_BENCH_CONVS: one line per conversation,
+-- "<conversation_id> <token> <order_number>".
+local convs = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+
+function init(args)
+  local path = os.getenv("KEFU_BENCH_CONVS")
+  for line in io.lines(path) do
+    local id, token, order = line:match("^(%S+) (%S+) (%S+)$")
+    if id then
+      table.insert(convs, { id = id, token = token, order = order })
+    end
+  end
+  idx = id or 0
+end
+
+function request()
+  idx = idx + 1
+  local c = convs[(idx % #convs) + 1]
+  local body = '{"text":"我的订单 ' .. c.order .. ' 到哪了？"}'
+  return wrk.format("POST", "/v1/conversations/" .. c.id .. "/messages",
+    { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. c.token }, body)
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d duration_s=%.2f rps=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f errors=%d non2xx=%d\n",
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status))
+end
