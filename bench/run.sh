@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: per-stage micro benchmarks, then the end-to-end load run; writes
 # bench/results/stages.json and bench/results/e2e.md.
+# Env: CONNS, DURATION, CONVS, ROUNDS (see bench/load.sh).
 set -euo pipefail
 BUILD_DIR=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,4 +10,4 @@ echo "== per-stage micro benchmarks"
 "$ROOT/$BUILD_DIR/bench/kefu_bench" --benchmark_out="$ROOT/bench/results/stages.json" \
   --benchmark_out_format=json --benchmark_min_time=0.5
 echo "== end-to-end load"
-"$ROOT/bench/e2e.sh" "$BUILD_DIR"
+"$ROOT/bench/load.sh" "$BUILD_DIR"

@@ -446,20 +446,27 @@ void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
     }
     return;
   }
-  // Each turn gets a savepoint, so one turn's failure (a version conflict) leaves the others.
-  for (PendingTurn* p : batch) {
-    Status s = conn->Exec("SAVEPOINT turn");
-    if (s.ok()) {
-      s = ApplyTurn(*conn, *p->record);
-      if (!s.ok()) {
-        (void)conn->Exec("ROLLBACK TO turn");
-      }
-      Status released = conn->Exec("RELEASE turn");
-      if (s.ok() && !released.ok()) {
-        s = released;
-      }
+  if (batch.size() == 1) {
+    batch[0]->status = ApplyTurn(*conn, *batch[0]->record);
+    if (!batch[0]->status.ok()) {
+      return;  // the transaction rolls back
     }
-    p->status = s;
+  } else {
+    // Each turn gets a savepoint, so one turn's failure (a version conflict) leaves the others.
+    for (PendingTurn* p : batch) {
+      Status s = Stmt(*conn, "SAVEPOINT turn").Run();
+      if (s.ok()) {
+        s = ApplyTurn(*conn, *p->record);
+        if (!s.ok()) {
+          (void)Stmt(*conn, "ROLLBACK TO turn").Run();
+        }
+        Status released = Stmt(*conn, "RELEASE turn").Run();
+        if (s.ok() && !released.ok()) {
+          s = released;
+        }
+      }
+      p->status = s;
+    }
   }
   Status committed = tx.Commit().WithContext("save turn");
   if (!committed.ok()) {
