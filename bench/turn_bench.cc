@@ -34,8 +34,8 @@ struct Fixture {
   Fixture() {
     store = std::move(*store::NewSqliteStore({.path = dir.File("bench.db")}));
     (void)store->ReplaceShopData(testing::SmallShop());
-    engine = std::move(*engine::Engine::Create(*store, SystemClock(),
-                                               {.data_dir = testing::SourceDataDir()}));
+    engine = std::move(
+        *engine::Engine::Create(*store, SystemClock(), {.data_dir = testing::SourceDataDir()}));
     conv = *engine->CreateConversation("bench");
     RequestContext ctx = RequestContext::Unbounded("t");
     (void)engine->HandleTurn({conv.id, kQuestion, conv.token}, ctx);

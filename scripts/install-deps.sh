@@ -13,6 +13,8 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev wrk curl
+  # browser tests: Debian's Chromium driven by playwright-core (npm), CJK fonts for screenshots
+  chromium fonts-wqy-zenhei nodejs
 )
 
 missing=()

@@ -1,12 +1,11 @@
 // Shared test helpers: status matchers and a temporary directory.
 #pragma once
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <string>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "core/random.h"
 #include "core/result.h"
@@ -40,6 +39,8 @@ class TempDir {
 };
 
 // The source tree's data/ directory (templates, demo shop).
-inline std::string SourceDataDir() { return KEFU_SOURCE_DIR "/data"; }
+inline std::string SourceDataDir() {
+  return KEFU_SOURCE_DIR "/data";
+}
 
 }  // namespace kefu::testing

@@ -1,8 +1,7 @@
-#include <unistd.h>
-
 #include <iostream>
 
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "commands.h"
 

@@ -24,9 +24,9 @@ int RunDemoReset(const CommonFlags& common) {
     return Fail(counts.status());
   }
   std::cout << "demo shop loaded into " << config->store.db_path << ": " << counts->products
-            << " products, " << counts->customers << " customers, " << counts->orders
-            << " orders, " << counts->shipments << " shipments, " << counts->documents
-            << " policy documents" << std::endl;
+            << " products, " << counts->customers << " customers, " << counts->orders << " orders, "
+            << counts->shipments << " shipments, " << counts->documents << " policy documents"
+            << std::endl;
   return 0;
 }
 

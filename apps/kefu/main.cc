@@ -16,7 +16,8 @@ namespace {
 
 void AddCommonFlags(CLI::App& cmd, CommonFlags& common) {
   cmd.add_option("--config", common.config_path, "TOML config file (default: ./kefu.toml)");
-  cmd.add_option("--db", common.db_path, "SQLite database path (default: store.db_path, ./kefu.db)");
+  cmd.add_option("--db", common.db_path,
+                 "SQLite database path (default: store.db_path, ./kefu.db)");
   cmd.add_option("--data-dir", common.data_dir, "data directory with templates/ and demo/");
   cmd.add_option("--log-level", common.log_level, "trace, debug, info, warn, error, off");
 }

@@ -1,9 +1,9 @@
 // Clock: the source of wall time, injectable so tests and evaluations are deterministic.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <atomic>
 #include <memory>
 
 namespace kefu {

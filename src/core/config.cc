@@ -1,7 +1,5 @@
 #include "core/config.h"
 
-#include <unistd.h>
-
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include <toml++/toml.h>
+#include <unistd.h>
 
 extern char** environ;
 
@@ -46,9 +45,8 @@ Status ParseBool(const std::string& text, bool& out) {
 
 template <typename Section>
 Key IntKey(std::string section, std::string name, Section Config::*sec, int Section::*field) {
-  return {std::move(section), std::move(name), [sec, field](Config& c, const std::string& v) {
-            return ParseInt(v, c.*sec.*field);
-          }};
+  return {std::move(section), std::move(name),
+          [sec, field](Config& c, const std::string& v) { return ParseInt(v, c.*sec.*field); }};
 }
 template <typename Section>
 Key StrKey(std::string section, std::string name, Section Config::*sec,
@@ -60,9 +58,8 @@ Key StrKey(std::string section, std::string name, Section Config::*sec,
 }
 template <typename Section>
 Key BoolKey(std::string section, std::string name, Section Config::*sec, bool Section::*field) {
-  return {std::move(section), std::move(name), [sec, field](Config& c, const std::string& v) {
-            return ParseBool(v, c.*sec.*field);
-          }};
+  return {std::move(section), std::move(name),
+          [sec, field](Config& c, const std::string& v) { return ParseBool(v, c.*sec.*field); }};
 }
 
 const std::vector<Key>& Keys() {
@@ -193,8 +190,8 @@ Result<Config> LoadConfig(const std::string& path, const Env& env) {
     }
   }
   static const std::map<std::string, std::string> kAliases = {
-      {"KEFU_DB", "KEFU_STORE_DB_PATH"},         {"KEFU_HOST", "KEFU_SERVER_HOST"},
-      {"KEFU_PORT", "KEFU_SERVER_PORT"},         {"KEFU_DATA_DIR", "KEFU_ENGINE_DATA_DIR"},
+      {"KEFU_DB", "KEFU_STORE_DB_PATH"},    {"KEFU_HOST", "KEFU_SERVER_HOST"},
+      {"KEFU_PORT", "KEFU_SERVER_PORT"},    {"KEFU_DATA_DIR", "KEFU_ENGINE_DATA_DIR"},
       {"KEFU_LOG_LEVEL", "KEFU_LOG_LEVEL"},
   };
   Env canonical;

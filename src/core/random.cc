@@ -1,10 +1,10 @@
 #include "core/random.h"
 
-#include <sys/random.h>
-
 #include <array>
 #include <cstdint>
 #include <random>
+
+#include <sys/random.h>
 
 namespace kefu {
 

@@ -51,7 +51,8 @@ class [[nodiscard]] Result {
 #define KEFU_CONCAT_(a, b) KEFU_CONCAT_INNER_(a, b)
 #define KEFU_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                \
-  if (!tmp.ok()) return tmp.status();               \
+  if (!tmp.ok())                                    \
+    return tmp.status();                            \
   lhs = std::move(tmp).value()
 #define KEFU_ASSIGN_OR_RETURN(lhs, expr) \
   KEFU_ASSIGN_OR_RETURN_IMPL_(KEFU_CONCAT_(kefu_result_, __LINE__), lhs, expr)

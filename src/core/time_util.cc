@@ -32,7 +32,7 @@ Civil ToCivil(int64_t epoch_millis, int offset_minutes) {
   const sys_days day = floor<days>(tp);
   const year_month_day ymd{day};
   const hh_mm_ss hms{tp - day};
-  return {int(ymd.year()), int(unsigned(ymd.month())), int(unsigned(ymd.day())),
+  return {int(ymd.year()),          int(unsigned(ymd.month())), int(unsigned(ymd.day())),
           int(hms.hours().count()), int(hms.minutes().count()), int(hms.seconds().count())};
 }
 

@@ -189,7 +189,8 @@ Result<store::ShopData> LoadDemoShop(const std::string& dir_name) {
     std::sort(files.begin(), files.end());  // deterministic order
     for (const fs::path& f : files) {
       std::ifstream in(f);
-      const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const std::string body((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
       store::Document doc;
       doc.id = fs::relative(f, dir).generic_string();
       doc.lang = f.parent_path().filename().string();

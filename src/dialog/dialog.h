@@ -67,7 +67,7 @@ Action Decide(const nlu::Understanding& understanding, const DialogState& state)
 
 // What acting produced: the reply to give (a template key) and the facts it may use.
 struct Outcome {
-  std::string reply_key;  // "greeting", "ask_verification", "order.shipped", ...
+  std::string reply_key;                     // "greeting", "ask_verification", "order.shipped", ...
   std::optional<store::OrderDetails> order;  // set only for verified orders
   std::string order_id;
   int attempts_left = 0;

@@ -6,15 +6,24 @@ namespace kefu::dialog {
 
 std::string_view ActionName(ActionKind kind) {
   switch (kind) {
-    case ActionKind::kGreet: return "greet";
-    case ActionKind::kGoodbye: return "goodbye";
-    case ActionKind::kThanks: return "thanks";
-    case ActionKind::kAskOrderId: return "ask_order_id";
-    case ActionKind::kAskVerification: return "ask_verification";
-    case ActionKind::kLookupOrder: return "lookup_order";
-    case ActionKind::kCheckVerification: return "check_verification";
-    case ActionKind::kHandoff: return "handoff";
-    case ActionKind::kFallback: return "fallback";
+    case ActionKind::kGreet:
+      return "greet";
+    case ActionKind::kGoodbye:
+      return "goodbye";
+    case ActionKind::kThanks:
+      return "thanks";
+    case ActionKind::kAskOrderId:
+      return "ask_order_id";
+    case ActionKind::kAskVerification:
+      return "ask_verification";
+    case ActionKind::kLookupOrder:
+      return "lookup_order";
+    case ActionKind::kCheckVerification:
+      return "check_verification";
+    case ActionKind::kHandoff:
+      return "handoff";
+    case ActionKind::kFallback:
+      return "fallback";
   }
   return "fallback";
 }

@@ -12,7 +12,8 @@ namespace {
 void Flatten(const toml::table& table, const std::string& prefix,
              std::map<std::string, std::string>& out) {
   for (const auto& [key, node] : table) {
-    const std::string name = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+    const std::string name =
+        prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
     if (const toml::table* sub = node.as_table()) {
       Flatten(*sub, name, out);
     } else if (auto s = node.value<std::string>()) {
@@ -54,17 +55,46 @@ std::string Money(int64_t cents) {
 }  // namespace
 
 const std::vector<std::string>& RequiredTemplateKeys() {
-  static const std::vector<std::string> keys = {
-      "greeting", "goodbye", "thanks", "fallback", "ask_order_id", "order_not_found",
-      "ask_verification", "ask_verification_again", "verification_failed", "verification_locked",
-      "handoff", "tracking_line", "tracking_none", "item_separator", "items_more",
-      "order.pending_payment", "order.paid", "order.shipped", "order.delivered",
-      "order.cancelled", "order.return_requested", "order.returned", "order.refunded",
-      "status.pending_payment", "status.paid", "status.shipped", "status.delivered",
-      "status.cancelled", "status.return_requested", "status.returned", "status.refunded",
-      "return_status.requested", "return_status.approved", "return_status.received",
-      "return_status.completed", "return_status.rejected", "refund_status.pending",
-      "refund_status.processing", "refund_status.completed", "extra.refund_none"};
+  static const std::vector<std::string> keys = {"greeting",
+                                                "goodbye",
+                                                "thanks",
+                                                "fallback",
+                                                "ask_order_id",
+                                                "order_not_found",
+                                                "ask_verification",
+                                                "ask_verification_again",
+                                                "verification_failed",
+                                                "verification_locked",
+                                                "handoff",
+                                                "tracking_line",
+                                                "tracking_none",
+                                                "item_separator",
+                                                "items_more",
+                                                "order.pending_payment",
+                                                "order.paid",
+                                                "order.shipped",
+                                                "order.delivered",
+                                                "order.cancelled",
+                                                "order.return_requested",
+                                                "order.returned",
+                                                "order.refunded",
+                                                "status.pending_payment",
+                                                "status.paid",
+                                                "status.shipped",
+                                                "status.delivered",
+                                                "status.cancelled",
+                                                "status.return_requested",
+                                                "status.returned",
+                                                "status.refunded",
+                                                "return_status.requested",
+                                                "return_status.approved",
+                                                "return_status.received",
+                                                "return_status.completed",
+                                                "return_status.rejected",
+                                                "refund_status.pending",
+                                                "refund_status.processing",
+                                                "refund_status.completed",
+                                                "extra.refund_none"};
   return keys;
 }
 
@@ -125,13 +155,14 @@ std::string ReplyTemplates::Render(const Outcome& outcome, const std::string& la
       }
     }
     if (d.items.size() > shown) {
-      items += Substitute(Get(lang, "items_more"),
-                          {{"count", std::to_string(d.items.size() - shown)}});
+      items +=
+          Substitute(Get(lang, "items_more"), {{"count", std::to_string(d.items.size() - shown)},
+                                               {"total", std::to_string(d.items.size())}});
     }
     vars["items"] = items;
     if (d.shipment) {
-      vars["carrier"] = en && !d.shipment->carrier_en.empty() ? d.shipment->carrier_en
-                                                              : d.shipment->carrier;
+      vars["carrier"] =
+          en && !d.shipment->carrier_en.empty() ? d.shipment->carrier_en : d.shipment->carrier;
       vars["tracking_number"] = d.shipment->tracking_number;
       if (!d.shipment->events.empty()) {
         const store::TrackingEvent& e = d.shipment->events.back();

@@ -127,10 +127,10 @@ struct Engine::Impl {
     store::TurnRecord r;
     r.conversation_id = t.conversation_id;
     r.expected_version = t.conversation.version;
-    r.user = {0, t.conversation_id, "user", t.raw, t.received_at,
-              t.understanding.intent, "", "{}"};
-    r.assistant = {0, t.conversation_id, "assistant", t.reply, t.replied_at,
-                   t.understanding.intent, "", trace};
+    r.user = {0, t.conversation_id, "user", t.raw, t.received_at, t.understanding.intent, "", "{}"};
+    r.assistant = {
+        0,    t.conversation_id, "assistant", t.reply, t.replied_at, t.understanding.intent, "",
+        trace};
     r.state_json = dialog::EncodeState(t.state);
     r.lang = t.state.lang;
     r.updated_at = t.replied_at;
@@ -161,16 +161,17 @@ struct Engine::Impl {
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 
-const EngineOptions& Engine::options() const { return impl_->options; }
+const EngineOptions& Engine::options() const {
+  return impl_->options;
+}
 
 Result<std::unique_ptr<Engine>> Engine::Create(store::Store& store, const Clock& clock,
                                                EngineOptions options) {
   const std::string path =
       (std::filesystem::path(options.data_dir) / "templates" / "replies.toml").string();
-  KEFU_ASSIGN_OR_RETURN(
-      dialog::ReplyTemplates templates,
-      dialog::ReplyTemplates::Load(path, {.timezone_offset_minutes =
-                                              options.timezone_offset_minutes}));
+  KEFU_ASSIGN_OR_RETURN(dialog::ReplyTemplates templates,
+                        dialog::ReplyTemplates::Load(
+                            path, {.timezone_offset_minutes = options.timezone_offset_minutes}));
   auto impl = std::make_unique<Impl>(store, clock, std::move(options), std::move(templates));
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
@@ -255,6 +256,8 @@ Result<std::vector<store::Message>> Engine::History(const std::string& conversat
   return impl_->store.ListMessages(conversation_id, after_id, limit);
 }
 
-std::string NewTraceId() { return "t-" + RandomHex(8); }
+std::string NewTraceId() {
+  return "t-" + RandomHex(8);
+}
 
 }  // namespace kefu::engine

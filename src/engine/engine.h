@@ -3,7 +3,8 @@
 //   auto engine = Engine::Create(store, SystemClock(), {.data_dir = "data"});
 //   Result<NewConversation> c = (*engine)->CreateConversation("web");
 //   RequestContext ctx = RequestContext::WithTimeout(NewTraceId(), 5s);
-//   Result<TurnResult> r = (*engine)->HandleTurn({c->id, "我的订单 2026... 到哪了", c->token}, ctx);
+//   Result<TurnResult> r = (*engine)->HandleTurn({c->id, "我的订单 2026... 到哪了", c->token},
+//   ctx);
 //
 // A turn runs as stages: text.normalize, nlu.understand, dialog.track, dialog.decide,
 // dialog.act, reply.respond, store.persist. The stored state is re-read and the turn re-run when a
@@ -75,8 +76,8 @@ class Engine {
   // Nothing is stored unless the turn succeeds.
   Result<TurnResult> HandleTurn(const TurnInput& input, RequestContext& ctx);
 
-  Result<std::vector<store::Message>> History(const std::string& conversation_id,
-                                              int64_t after_id, int limit);
+  Result<std::vector<store::Message>> History(const std::string& conversation_id, int64_t after_id,
+                                              int limit);
 
   const EngineOptions& options() const;
 

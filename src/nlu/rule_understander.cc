@@ -138,6 +138,8 @@ std::vector<Entity> ExtractEntities(const std::string& s) {
   return out;
 }
 
-std::unique_ptr<Understander> NewRuleUnderstander() { return std::make_unique<RuleUnderstander>(); }
+std::unique_ptr<Understander> NewRuleUnderstander() {
+  return std::make_unique<RuleUnderstander>();
+}
 
 }  // namespace kefu::nlu

@@ -276,9 +276,9 @@ HttpResponse Api::PostMessage(const HttpRequest& request, const std::string& id,
   }
   HttpResponse r;
   r.content_type = "text/event-stream";
-  r.sse_events.push_back("event: start\ndata: " +
-                         json{{"conversation_id", id}, {"trace_id", ctx.trace_id()}}.dump() +
-                         "\n\n");
+  r.sse_events.push_back(
+      "event: start\ndata: " + json{{"conversation_id", id}, {"trace_id", ctx.trace_id()}}.dump() +
+      "\n\n");
   for (const std::string& piece : SplitForStreaming(turn->reply, 6)) {
     r.sse_events.push_back("event: delta\ndata: " + json{{"text", piece}}.dump() + "\n\n");
   }
@@ -306,8 +306,8 @@ HttpResponse Api::ListMessages(const HttpRequest& request, const std::string& id
       return ErrorResponse(v.status());
     }
     if (*v == 0 || *v > options_.history_page_limit) {
-      return ErrorResponse(InvalidArgumentError(
-          "'limit' must be between 1 and " + std::to_string(options_.history_page_limit)));
+      return ErrorResponse(InvalidArgumentError("'limit' must be between 1 and " +
+                                                std::to_string(options_.history_page_limit)));
     }
     limit = *v;
   }

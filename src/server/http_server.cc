@@ -76,8 +76,8 @@ struct HttpServer::Impl {
         std::move(initiate), use_awaitable);
   }
 
-  awaitable<void> WriteResponse(beast::tcp_stream& stream, const HttpResponse& r,
-                                unsigned version, bool keep_alive, const std::string& trace_id,
+  awaitable<void> WriteResponse(beast::tcp_stream& stream, const HttpResponse& r, unsigned version,
+                                bool keep_alive, const std::string& trace_id,
                                 beast::error_code& ec) {
     stream.expires_after(std::chrono::milliseconds(options.request_timeout_ms));
     if (!r.IsStream()) {
@@ -130,13 +130,13 @@ struct HttpServer::Impl {
       const std::string trace_id = engine::NewTraceId();
       if (ec) {
         // Malformed or oversized: answer once, then close (the stream is out of sync).
-        HttpResponse r = ec == http::error::body_limit
-                             ? ErrorResponse(413, "payload_too_large",
-                                             "body exceeds " +
-                                                 std::to_string(options.max_body_bytes) + " bytes")
-                         : ec == http::error::header_limit
-                             ? ErrorResponse(431, "headers_too_large", "request headers too large")
-                             : ErrorResponse(400, "bad_request", "malformed HTTP request");
+        HttpResponse r =
+            ec == http::error::body_limit
+                ? ErrorResponse(413, "payload_too_large",
+                                "body exceeds " + std::to_string(options.max_body_bytes) + " bytes")
+            : ec == http::error::header_limit
+                ? ErrorResponse(431, "headers_too_large", "request headers too large")
+                : ErrorResponse(400, "bad_request", "malformed HTTP request");
         beast::error_code wec;
         co_await WriteResponse(stream, r, 11, false, trace_id, wec);
         break;
@@ -154,9 +154,8 @@ struct HttpServer::Impl {
         blocking_jobs.fetch_sub(1);
         response = ErrorResponse(503, "unavailable", "server is busy, retry shortly");
       } else {
-        response = co_await RunOnPool([this, &api_request, &ctx] {
-          return api.Handle(api_request, ctx);
-        });
+        response =
+            co_await RunOnPool([this, &api_request, &ctx] { return api.Handle(api_request, ctx); });
         blocking_jobs.fetch_sub(1);
       }
       beast::error_code wec;
@@ -229,8 +228,8 @@ Status HttpServer::Start() {
   Impl& s = *impl_;
   beast::error_code ec;
   tcp::resolver resolver(s.ioc);
-  auto results = resolver.resolve(s.options.host, std::to_string(s.options.port),
-                                  tcp::resolver::passive, ec);
+  auto results =
+      resolver.resolve(s.options.host, std::to_string(s.options.port), tcp::resolver::passive, ec);
   if (ec || results.empty()) {
     return InvalidArgumentError("cannot resolve host '" + s.options.host + "': " + ec.message());
   }
@@ -258,7 +257,9 @@ Status HttpServer::Start() {
   return OkStatus();
 }
 
-int HttpServer::port() const { return impl_->bound_port; }
+int HttpServer::port() const {
+  return impl_->bound_port;
+}
 
 void HttpServer::Shutdown() {
   Impl& s = *impl_;

@@ -6,9 +6,12 @@ namespace kefu::text {
 
 std::string_view LanguageCode(Language lang) {
   switch (lang) {
-    case Language::kZh: return "zh";
-    case Language::kEn: return "en";
-    case Language::kUnknown: return "";
+    case Language::kZh:
+      return "zh";
+    case Language::kEn:
+      return "en";
+    case Language::kUnknown:
+      return "";
   }
   return "";
 }

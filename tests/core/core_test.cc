@@ -40,9 +40,9 @@ TEST(ResultTest, AssignOrReturnPropagatesTheFirstError) {
 TEST(Utf8Test, RejectsMalformedSequences) {
   EXPECT_TRUE(utf8::IsValid("订单 order ✓"));
   EXPECT_FALSE(utf8::IsValid("\xff"));
-  EXPECT_FALSE(utf8::IsValid("\xe8\xae"));          // truncated 订
-  EXPECT_FALSE(utf8::IsValid("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(utf8::IsValid("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(utf8::IsValid("\xe8\xae"));      // truncated 订
+  EXPECT_FALSE(utf8::IsValid("\xc0\xaf"));      // overlong '/'
+  EXPECT_FALSE(utf8::IsValid("\xed\xa0\x80"));  // surrogate
   EXPECT_EQ(utf8::CodePointCount("订单ab"), 4u);
   EXPECT_EQ(utf8::Encode(utf8::Decode("客服 ok")), "客服 ok");
 }

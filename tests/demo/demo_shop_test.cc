@@ -87,8 +87,8 @@ TEST_F(DemoShopTest, PoliciesExistInBothLanguages) {
     const std::string name = d.id.substr(d.id.rfind('/') + 1);
     (d.lang == "zh" ? zh : en).insert(name);
   }
-  for (const char* page : {"returns.md", "shipping.md", "invoices.md", "payment.md",
-                           "warranty.md", "membership.md", "price_protection.md"}) {
+  for (const char* page : {"returns.md", "shipping.md", "invoices.md", "payment.md", "warranty.md",
+                           "membership.md", "price_protection.md"}) {
     EXPECT_TRUE(zh.count(page)) << "zh " << page;
     EXPECT_TRUE(en.count(page)) << "en " << page;
   }

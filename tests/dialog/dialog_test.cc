@@ -1,8 +1,9 @@
+#include "dialog/dialog.h"
+
 #include <fstream>
 
 #include <gtest/gtest.h>
 
-#include "dialog/dialog.h"
 #include "fakes/shop_fixture.h"
 #include "test_util.h"
 
@@ -94,8 +95,7 @@ TEST_F(ActorTest, ThreeWrongAnswersLockVerificationAndOfferAHuman) {
   DialogState s;
   s.active_order = kShippedOrder;
   for (int i = 1; i <= 2; ++i) {
-    Result<Outcome> o =
-        actor.Act({ActionKind::kCheckVerification, kShippedOrder, "0000"}, s, ctx_);
+    Result<Outcome> o = actor.Act({ActionKind::kCheckVerification, kShippedOrder, "0000"}, s, ctx_);
     EXPECT_EQ(o->reply_key, "verification_failed");
     EXPECT_EQ(o->attempts_left, 3 - i);
   }

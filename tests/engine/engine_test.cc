@@ -80,7 +80,8 @@ TEST_F(EngineTest, OneConversationsVerificationDoesNotLeakIntoAnother) {
   Say("5678");
   NewConversation other = *engine_->CreateConversation("test");
   RequestContext ctx = RequestContext::Unbounded("t");
-  Result<TurnResult> r = engine_->HandleTurn({other.id, "订单 2026112500000001 到哪了", std::nullopt}, ctx);
+  Result<TurnResult> r =
+      engine_->HandleTurn({other.id, "订单 2026112500000001 到哪了", std::nullopt}, ctx);
   ASSERT_OK_RESULT(r);
   EXPECT_EQ(r->reply.find("顺丰"), std::string::npos) << r->reply;
 }
@@ -110,9 +111,11 @@ TEST_F(EngineTest, BadTextIsRejectedAndNothingIsStored) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(engine_->HandleTurn({conv_.id, "   ", std::nullopt}, ctx).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(engine_->HandleTurn({conv_.id, std::string(2001, 'a'), std::nullopt}, ctx).status().code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(engine_->HandleTurn({"c_missing", "hi", std::nullopt}, ctx).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(
+      engine_->HandleTurn({conv_.id, std::string(2001, 'a'), std::nullopt}, ctx).status().code(),
+      StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->HandleTurn({"c_missing", "hi", std::nullopt}, ctx).status().code(),
+            StatusCode::kNotFound);
   EXPECT_TRUE(engine_->History(conv_.id, 0, 10)->empty());
 }
 

@@ -1,8 +1,5 @@
 // Starts the real HTTP server on 127.0.0.1:0 over a temporary SQLite database holding the demo
 // shop, and talks to it over HTTP like the chat page and integrators do.
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <condition_variable>
 #include <fstream>
 #include <future>
@@ -11,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "demo/demo_shop.h"
@@ -37,8 +36,12 @@ DemoOrder FirstShippedDemoOrder() {
     if (o["status"] == "shipped" && !o["shipment"]["events"].empty()) {
       const json& s = o["shipment"];
       const std::string phone = o["phone"];
-      return {o["order_number"], phone.substr(phone.size() - 4), s["carrier"], s["carrier_en"],
-              s["tracking_number"], s["events"].back()["description_zh"],
+      return {o["order_number"],
+              phone.substr(phone.size() - 4),
+              s["carrier"],
+              s["carrier_en"],
+              s["tracking_number"],
+              s["events"].back()["description_zh"],
               s["events"].back()["description_en"]};
     }
   }
@@ -53,9 +56,8 @@ class ServerTest : public ::testing::Test {
     so.path = dir_.File("kefu.db");
     store_ = std::move(*store::NewSqliteStore(so));
     ASSERT_OK(demo::ResetDemoShop(*store_, kefu::testing::SourceDataDir() + "/demo"));
-    engine_ = std::move(
-        *engine::Engine::Create(Wrapped(), SystemClock(),
-                                {.data_dir = kefu::testing::SourceDataDir()}));
+    engine_ = std::move(*engine::Engine::Create(Wrapped(), SystemClock(),
+                                                {.data_dir = kefu::testing::SourceDataDir()}));
     api_ = std::make_unique<Api>(*engine_, ApiOptions{.max_body_bytes = 4096});
     opts.host = "127.0.0.1";
     opts.port = 0;
@@ -189,9 +191,10 @@ TEST_F(ServerTest, HistoryReturnsBothSidesInOrder) {
   EXPECT_EQ(body["messages"][0]["text"], "你好");
   EXPECT_EQ(body["messages"][0]["intent"], "greeting");
   EXPECT_EQ(body["messages"][1]["role"], "assistant");
-  auto page = client_->Get("/v1/conversations/" + conv["conversation_id"].get<std::string>() +
-                               "/messages?after=" + std::to_string(body["messages"][1]["id"].get<int64_t>()),
-                           h);
+  auto page = client_->Get(
+      "/v1/conversations/" + conv["conversation_id"].get<std::string>() +
+          "/messages?after=" + std::to_string(body["messages"][1]["id"].get<int64_t>()),
+      h);
   EXPECT_EQ(json::parse(page->body)["messages"].size(), 2u);
   ExpectError(client_->Get("/v1/conversations/" + conv["conversation_id"].get<std::string>() +
                                "/messages?limit=abc",

@@ -5,7 +5,9 @@
 namespace kefu::nlu {
 namespace {
 
-Understanding U(const char* text) { return NewRuleUnderstander()->Understand(text::Normalize(text)); }
+Understanding U(const char* text) {
+  return NewRuleUnderstander()->Understand(text::Normalize(text));
+}
 
 TEST(RuleUnderstanderTest, OrderQuestionWithNumberIsOrderStatusWithOrderId) {
   Understanding u = U("我的订单 2026112500000001 到哪了？");

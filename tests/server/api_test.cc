@@ -47,8 +47,8 @@ TEST_F(ApiTest, ConversationThenMessage) {
   HttpResponse c = Call({"POST", "/v1/conversations", "", "", "application/json", "{}"});
   ASSERT_EQ(c.status, 201);
   json conv = json::parse(c.body);
-  const std::string path = "/v1/conversations/" + conv["conversation_id"].get<std::string>() +
-                           "/messages";
+  const std::string path =
+      "/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages";
   const std::string auth = "Bearer " + conv["token"].get<std::string>();
   HttpResponse r = Call({"POST", path, auth, "", "application/json", R"({"text":"你好"})"});
   ASSERT_EQ(r.status, 200) << r.body;
@@ -60,11 +60,10 @@ TEST_F(ApiTest, ConversationThenMessage) {
 
 TEST_F(ApiTest, StreamingReplyIsStartDeltasDone) {
   json conv = json::parse(Call({"POST", "/v1/conversations", "", "", "", ""}).body);
-  HttpResponse r = Call({"POST",
-                         "/v1/conversations/" + conv["conversation_id"].get<std::string>() +
-                             "/messages",
-                         "Bearer " + conv["token"].get<std::string>(), "text/event-stream", "",
-                         R"({"text":"hello"})"});
+  HttpResponse r =
+      Call({"POST", "/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages",
+            "Bearer " + conv["token"].get<std::string>(), "text/event-stream", "",
+            R"({"text":"hello"})"});
   ASSERT_TRUE(r.IsStream());
   EXPECT_EQ(r.sse_events.front().rfind("event: start\n", 0), 0u);
   EXPECT_EQ(r.sse_events[1].rfind("event: delta\n", 0), 0u);

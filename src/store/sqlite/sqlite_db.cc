@@ -125,7 +125,9 @@ std::string Stmt::Text(int col) const {
   return std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
 }
 
-void ConnectionPool::Add(std::unique_ptr<Connection> conn) { Release(std::move(conn)); }
+void ConnectionPool::Add(std::unique_ptr<Connection> conn) {
+  Release(std::move(conn));
+}
 
 ConnectionPool::Lease ConnectionPool::Acquire() {
   std::unique_lock lock(mutex_);

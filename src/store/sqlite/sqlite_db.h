@@ -1,8 +1,6 @@
 // Thin RAII helpers over the SQLite C API, private to the SQLite backend.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -12,6 +10,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include <sqlite3.h>
 
 #include "core/status.h"
 

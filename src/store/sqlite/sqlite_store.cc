@@ -1,13 +1,13 @@
 // SQLite backend of Store: WAL, a busy timeout, a pool of connections with cached statements,
 // and numbered SQL migrations (embedded in the binary) applied at open.
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <chrono>
-#include <thread>
 #include <condition_variable>
 #include <mutex>
 #include <string>
+#include <thread>
+
+#include <sqlite3.h>
 
 #include "core/embedded.h"
 #include "core/logging.h"
@@ -32,16 +32,16 @@ Result<std::unique_ptr<Connection>> Open(const SqliteOptions& options) {
   }
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   sqlite3_extended_result_codes(db, 1);
-  KEFU_RETURN_IF_ERROR(conn->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-      " PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=0;"));
+  KEFU_RETURN_IF_ERROR(
+      conn->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                 " PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=0;"));
   return conn;
 }
 
 Status Migrate(Connection& conn) {
-  KEFU_RETURN_IF_ERROR(conn.Exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
+  KEFU_RETURN_IF_ERROR(
+      conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
   std::vector<EmbeddedFile> files(StoreMigrations().begin(), StoreMigrations().end());
   std::sort(files.begin(), files.end(),
             [](const EmbeddedFile& a, const EmbeddedFile& b) { return a.path < b.path; });
@@ -150,10 +150,10 @@ Status SqliteStore::ReplaceShopData(const ShopData& data) {
   auto conn = pool_->Acquire();
   Transaction tx(*conn);
   KEFU_RETURN_IF_ERROR(tx.status());
-  KEFU_RETURN_IF_ERROR(conn->Exec(
-      "DELETE FROM tracking_events; DELETE FROM shipments; DELETE FROM refunds;"
-      " DELETE FROM returns; DELETE FROM order_items; DELETE FROM orders;"
-      " DELETE FROM products; DELETE FROM customers; DELETE FROM documents;"));
+  KEFU_RETURN_IF_ERROR(
+      conn->Exec("DELETE FROM tracking_events; DELETE FROM shipments; DELETE FROM refunds;"
+                 " DELETE FROM returns; DELETE FROM order_items; DELETE FROM orders;"
+                 " DELETE FROM products; DELETE FROM customers; DELETE FROM documents;"));
   for (const Customer& c : data.customers) {
     Stmt s(*conn,
            "INSERT INTO customers (id, name, phone, email, address, city, lang)"
@@ -429,7 +429,8 @@ Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r) {
     }
   }
   KEFU_RETURN_IF_ERROR(InsertMessage(conn, r.user).WithContext("save turn: user message"));
-  KEFU_RETURN_IF_ERROR(InsertMessage(conn, r.assistant).WithContext("save turn: assistant message"));
+  KEFU_RETURN_IF_ERROR(
+      InsertMessage(conn, r.assistant).WithContext("save turn: assistant message"));
   for (const Event& e : r.events) {
     KEFU_RETURN_IF_ERROR(InsertEvent(conn, e).WithContext("save turn: event " + e.type));
   }
