@@ -81,3 +81,35 @@ BENCHMARK(BM_HandleTurnVerifiedOrderStatus)->UseRealTime();
 
 }  // namespace
 }  // namespace kefu
+
+namespace kefu {
+namespace {
+
+void BM_SaveTurn(benchmark::State& state) {
+  store::Store& s = *F().store;
+  const std::string id = F().conv.id;
+  int64_t version = s.GetConversation(id)->version;
+  const std::string trace(700, 'x');
+  for (auto _ : state) {
+    store::TurnRecord r;
+    r.conversation_id = id;
+    r.expected_version = version++;
+    r.user = {0, id, "user", kQuestion, 1, "order_status", "", "{}"};
+    r.assistant = {0, id, "assistant", std::string(300, 'a'), 2, "order_status", "", trace};
+    r.state_json = std::string(200, 's');
+    r.lang = "zh";
+    r.updated_at = 2;
+    benchmark::DoNotOptimize(s.SaveTurn(r));
+  }
+}
+BENCHMARK(BM_SaveTurn)->UseRealTime();
+
+void BM_GetConversation(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(F().store->GetConversation(F().conv.id));
+  }
+}
+BENCHMARK(BM_GetConversation);
+
+}  // namespace
+}  // namespace kefu

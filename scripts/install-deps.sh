@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git python3
   # libraries
   libboost1.81-dev nlohmann-json3-dev libsqlite3-dev sqlite3
-  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libjemalloc-dev
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev wrk curl

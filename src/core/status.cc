@@ -1,5 +1,8 @@
 #include "core/status.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace kefu {
 
 std::string_view StatusCodeName(StatusCode code) {
@@ -58,4 +61,12 @@ std::ostream& operator<<(std::ostream& os, const Status& status) {
   return os << status.ToString();
 }
 
+namespace internal {
+
+void CheckFailed(const char* condition, const char* file, int line) {
+  std::fprintf(stderr, "kefu: check failed: %s at %s:%d\n", condition, file, line);
+  std::abort();
+}
+
+}  // namespace internal
 }  // namespace kefu

@@ -93,6 +93,18 @@ std::ostream& operator<<(std::ostream& os, const Status& status);
 
 }  // namespace kefu
 
+// Programmer errors only; user input must never trip it.
+#define KEFU_CHECK(cond)                                        \
+  do {                                                          \
+    if (!(cond)) {                                              \
+      ::kefu::internal::CheckFailed(#cond, __FILE__, __LINE__); \
+    }                                                           \
+  } while (0)
+
+namespace kefu::internal {
+[[noreturn]] void CheckFailed(const char* condition, const char* file, int line);
+}  // namespace kefu::internal
+
 #define KEFU_RETURN_IF_ERROR(expr)        \
   do {                                    \
     ::kefu::Status kefu_status_ = (expr); \

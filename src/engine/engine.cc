@@ -3,6 +3,7 @@
 #include <array>
 #include <filesystem>
 #include <mutex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -103,7 +104,10 @@ struct Engine::Impl {
            t.reply = templates.Render(t.outcome, t.state.lang);
            return OkStatus();
          }},
-        {"store.persist", [this](Turn& t, RequestContext& ctx) { return Persist(t, ctx); }},
+    };
+    persist_stage = {
+        {"store.persist",
+         [this](Turn& t, RequestContext& ctx) { return store.SaveTurn(BuildRecord(t, ctx)); }},
     };
   }
 
@@ -121,7 +125,8 @@ struct Engine::Impl {
     return OkStatus();
   }
 
-  Status Persist(Turn& t, RequestContext& ctx) {
+  // The turn's writes. The stored trace has every stage but store.persist itself.
+  store::TurnRecord BuildRecord(Turn& t, const RequestContext& ctx) {
     t.replied_at = clock.NowMillis();
     const std::string trace = TraceJson(t, ctx).dump();
     store::TurnRecord r;
@@ -139,7 +144,41 @@ struct Engine::Impl {
     for (const auto& [type, payload] : t.outcome.events) {
       r.events.push_back({t.conversation_id, type, payload, t.replied_at});
     }
-    return store.SaveTurn(r);
+    return r;
+  }
+
+  TurnResult MakeResult(Turn& t, const RequestContext& ctx) const {
+    TurnResult r;
+    r.conversation_id = t.conversation_id;
+    r.reply = std::move(t.reply);
+    r.lang = t.state.lang;
+    r.intent = t.understanding.intent;
+    r.confidence = t.understanding.confidence;
+    r.action = std::string(dialog::ActionName(t.action.kind));
+    r.handoff = t.outcome.offer_human;
+    r.trace_json = TraceJson(t, ctx).dump();
+    r.created_at = t.replied_at;
+    return r;
+  }
+
+  Status ValidateText(const std::string& text) const {
+    if (!utf8::IsValid(text)) {
+      return InvalidArgumentError("message text is not valid UTF-8");
+    }
+    const size_t chars = utf8::CodePointCount(text);
+    if (chars > static_cast<size_t>(options.max_message_chars)) {
+      return InvalidArgumentError("message text is " + std::to_string(chars) +
+                                  " characters; the limit is " +
+                                  std::to_string(options.max_message_chars));
+    }
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return InvalidArgumentError("message text is empty");
+    }
+    return OkStatus();
+  }
+
+  size_t StripeIndex(const std::string& conversation_id) const {
+    return std::hash<std::string>{}(conversation_id) % stripes.size();
   }
 
   store::Store& store;
@@ -148,12 +187,13 @@ struct Engine::Impl {
   std::unique_ptr<nlu::Understander> understander;
   dialog::Actor actor;
   dialog::ReplyTemplates templates;
-  std::vector<Stage<Turn>> stages;
+  std::vector<Stage<Turn>> stages;  // all but store.persist
+  std::vector<Stage<Turn>> persist_stage;
 
   // Turns on one conversation run one at a time in this process, so they rarely race; the
   // store's version check still catches races between processes.
   std::mutex& StripeFor(const std::string& conversation_id) {
-    return stripes[std::hash<std::string>{}(conversation_id) % stripes.size()];
+    return stripes[StripeIndex(conversation_id)];
   }
   std::array<std::mutex, 64> stripes;
 };
@@ -200,55 +240,101 @@ Status Engine::Authorize(const std::string& conversation_id, const std::string& 
 }
 
 Result<TurnResult> Engine::HandleTurn(const TurnInput& input, RequestContext& ctx) {
-  const std::string& conversation_id = input.conversation_id;
-  const std::string& text = input.text;
-  if (!utf8::IsValid(text)) {
-    return InvalidArgumentError("message text is not valid UTF-8");
-  }
-  const size_t chars = utf8::CodePointCount(text);
-  if (chars > static_cast<size_t>(impl_->options.max_message_chars)) {
-    return InvalidArgumentError("message text is " + std::to_string(chars) +
-                                " characters; the limit is " +
-                                std::to_string(impl_->options.max_message_chars));
-  }
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
-    return InvalidArgumentError("message text is empty");
-  }
-  std::scoped_lock lock(impl_->StripeFor(conversation_id));
+  KEFU_RETURN_IF_ERROR(impl_->ValidateText(input.text));
+  std::scoped_lock lock(impl_->StripeFor(input.conversation_id));
   const int64_t received_at = impl_->clock.NowMillis();
   for (int attempt = 1;; ++attempt) {
     Turn turn;
-    turn.conversation_id = conversation_id;
+    turn.conversation_id = input.conversation_id;
     turn.token = &input.token;
-    turn.raw = text;
+    turn.raw = input.text;
     turn.received_at = received_at;
     Status s = RunStages<Turn>(impl_->stages, turn, ctx);
+    if (s.ok()) {
+      s = RunStages<Turn>(impl_->persist_stage, turn, ctx);
+    }
     if (s.code() == StatusCode::kFailedPrecondition && attempt < kMaxTurnAttempts) {
       continue;  // another turn on this conversation saved first: re-read and re-run
     }
     if (!s.ok()) {
       KEFU_LOG_WARN("turn failed trace={} conversation={} error={}", ctx.trace_id(),
-                    conversation_id, s.ToString());
+                    input.conversation_id, s.ToString());
       return s;
     }
-    TurnResult r;
-    r.conversation_id = conversation_id;
-    r.reply = std::move(turn.reply);
-    r.lang = turn.state.lang;
-    r.intent = turn.understanding.intent;
-    r.confidence = turn.understanding.confidence;
-    r.action = std::string(dialog::ActionName(turn.action.kind));
-    r.handoff = turn.outcome.offer_human;
-    r.trace_json = TraceJson(turn, ctx).dump();
-    r.created_at = turn.replied_at;
-    int64_t total_us = 0;
-    for (const StageTiming& st : ctx.timings()) {
-      total_us += st.micros;
-    }
-    KEFU_LOG_DEBUG("turn trace={} conversation={} intent={} action={} us={}", ctx.trace_id(),
-                   conversation_id, r.intent, r.action, total_us);
-    return r;
+    return impl_->MakeResult(turn, ctx);
   }
+}
+
+std::vector<Result<TurnResult>> Engine::HandleTurns(std::span<const TurnInput> inputs,
+                                                    std::span<RequestContext* const> contexts) {
+  KEFU_CHECK(inputs.size() == contexts.size());
+  std::vector<Result<TurnResult>> results(inputs.size(), InternalError("turn not run"));
+  // One turn per conversation per batch; repeats run on their own after the batch.
+  std::vector<size_t> batch;
+  std::vector<size_t> alone;
+  std::set<std::string> conversations;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (Status s = impl_->ValidateText(inputs[i].text); !s.ok()) {
+      results[i] = s;
+    } else if (!conversations.insert(inputs[i].conversation_id).second) {
+      alone.push_back(i);
+    } else {
+      batch.push_back(i);
+    }
+  }
+  {
+    // Stripe locks in ascending order, so two batches can never deadlock.
+    std::set<size_t> stripe_ids;
+    for (size_t i : batch) {
+      stripe_ids.insert(impl_->StripeIndex(inputs[i].conversation_id));
+    }
+    std::vector<std::unique_lock<std::mutex>> locks;
+    for (size_t id : stripe_ids) {
+      locks.emplace_back(impl_->stripes[id]);
+    }
+    const int64_t received_at = impl_->clock.NowMillis();
+    std::vector<Turn> turns(batch.size());
+    std::vector<size_t> ready;  // positions in `batch` whose stages all succeeded
+    std::vector<store::TurnRecord> records;
+    for (size_t k = 0; k < batch.size(); ++k) {
+      const size_t i = batch[k];
+      Turn& turn = turns[k];
+      turn.conversation_id = inputs[i].conversation_id;
+      turn.token = &inputs[i].token;
+      turn.raw = inputs[i].text;
+      turn.received_at = received_at;
+      Status s = RunStages<Turn>(impl_->stages, turn, *contexts[i]);
+      if (s.ok()) {
+        s = contexts[i]->Check().WithContext("store.persist");
+      }
+      if (!s.ok()) {
+        results[i] = s;
+        continue;
+      }
+      records.push_back(impl_->BuildRecord(turn, *contexts[i]));
+      ready.push_back(k);
+    }
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<Status> saved = impl_->store.SaveTurns(records);
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+    for (size_t j = 0; j < ready.size(); ++j) {
+      const size_t i = batch[ready[j]];
+      contexts[i]->RecordStage("store.persist", micros, saved[j].ok());
+      if (saved[j].ok()) {
+        results[i] = impl_->MakeResult(turns[ready[j]], *contexts[i]);
+      } else if (saved[j].code() == StatusCode::kFailedPrecondition) {
+        alone.push_back(i);  // a turn in another process saved first: run it again on its own
+      } else {
+        results[i] = saved[j].WithContext("store.persist");
+      }
+    }
+  }
+  for (size_t i : alone) {
+    results[i] = HandleTurn(inputs[i], *contexts[i]);
+  }
+  return results;
 }
 
 Result<std::vector<store::Message>> Engine::History(const std::string& conversation_id,

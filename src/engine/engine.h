@@ -14,6 +14,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,13 @@ class Engine {
   // token; kDeadlineExceeded / kCancelled from the context; store errors pass through.
   // Nothing is stored unless the turn succeeds.
   Result<TurnResult> HandleTurn(const TurnInput& input, RequestContext& ctx);
+
+  // Runs several turns together: each turn's stages as in HandleTurn, then one store
+  // transaction for all of them (group commit), so a busy server writes each page once per
+  // batch instead of once per turn. results[i] answers inputs[i] with the same errors as
+  // HandleTurn. REQUIRES: inputs.size() == contexts.size().
+  std::vector<Result<TurnResult>> HandleTurns(std::span<const TurnInput> inputs,
+                                              std::span<RequestContext* const> contexts);
 
   Result<std::vector<store::Message>> History(const std::string& conversation_id, int64_t after_id,
                                               int limit);

@@ -242,29 +242,24 @@ Status Api::Authorize(const HttpRequest& request, const std::string& id) {
   return engine_.Authorize(id, token);
 }
 
-HttpResponse Api::PostMessage(const HttpRequest& request, const std::string& id,
-                              RequestContext& ctx) {
-  if (request.body.size() > static_cast<size_t>(options_.max_body_bytes)) {
-    return ErrorResponse(413, "payload_too_large",
-                         "body exceeds " + std::to_string(options_.max_body_bytes) + " bytes");
-  }
+Result<engine::TurnInput> Api::ParseTurn(const HttpRequest& request, const std::string& id) const {
   // The token is checked by the turn itself, in the same read as the conversation's state.
-  Result<std::string> token = BearerToken(request);
-  if (!token.ok()) {
-    return ErrorResponse(token.status());
-  }
+  KEFU_ASSIGN_OR_RETURN(std::string token, BearerToken(request));
   if (!utf8::IsValid(request.body)) {
-    return ErrorResponse(InvalidArgumentError("request body is not valid UTF-8"));
+    return InvalidArgumentError("request body is not valid UTF-8");
   }
   const json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) {
-    return ErrorResponse(InvalidArgumentError("request body is not valid JSON"));
+    return InvalidArgumentError("request body is not valid JSON");
   }
   if (!body.is_object() || !body.contains("text") || !body["text"].is_string()) {
-    return ErrorResponse(InvalidArgumentError("request body needs a string field 'text'"));
+    return InvalidArgumentError("request body needs a string field 'text'");
   }
-  Result<engine::TurnResult> turn =
-      engine_.HandleTurn({id, body["text"].get<std::string>(), std::move(*token)}, ctx);
+  return engine::TurnInput{id, body["text"].get<std::string>(), std::move(token)};
+}
+
+HttpResponse Api::TurnResponse(const HttpRequest& request, const Result<engine::TurnResult>& turn,
+                               const RequestContext& ctx) const {
   if (!turn.ok()) {
     return ErrorResponse(turn.status());
   }
@@ -277,13 +272,71 @@ HttpResponse Api::PostMessage(const HttpRequest& request, const std::string& id,
   HttpResponse r;
   r.content_type = "text/event-stream";
   r.sse_events.push_back(
-      "event: start\ndata: " + json{{"conversation_id", id}, {"trace_id", ctx.trace_id()}}.dump() +
+      "event: start\ndata: " +
+      json{{"conversation_id", turn->conversation_id}, {"trace_id", ctx.trace_id()}}.dump() +
       "\n\n");
   for (const std::string& piece : SplitForStreaming(turn->reply, 6)) {
     r.sse_events.push_back("event: delta\ndata: " + json{{"text", piece}}.dump() + "\n\n");
   }
   r.sse_events.push_back("event: done\ndata: " + result + "\n\n");
   return r;
+}
+
+std::optional<HttpResponse> Api::RejectOversize(const HttpRequest& request) const {
+  // The transport enforces the same limit while reading; this guards other callers.
+  if (request.body.size() > static_cast<size_t>(options_.max_body_bytes)) {
+    return ErrorResponse(413, "payload_too_large",
+                         "body exceeds " + std::to_string(options_.max_body_bytes) + " bytes");
+  }
+  return std::nullopt;
+}
+
+HttpResponse Api::PostMessage(const HttpRequest& request, const std::string& id,
+                              RequestContext& ctx) {
+  if (auto rejected = RejectOversize(request)) {
+    return *rejected;
+  }
+  Result<engine::TurnInput> input = ParseTurn(request, id);
+  if (!input.ok()) {
+    return TurnResponse(request, input.status(), ctx);
+  }
+  return TurnResponse(request, engine_.HandleTurn(*input, ctx), ctx);
+}
+
+std::vector<HttpResponse> Api::HandleBatch(std::span<const HttpRequest* const> requests,
+                                           std::span<RequestContext* const> contexts) {
+  std::vector<HttpResponse> responses(requests.size());
+  std::vector<size_t> turn_positions;
+  std::vector<engine::TurnInput> inputs;
+  std::vector<RequestContext*> turn_contexts;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const HttpRequest& request = *requests[i];
+    const std::string id = MessagesPathId(ParseTarget(request.target).path);
+    if (request.method != "POST" || id.empty() || !ValidId(id)) {
+      responses[i] = Handle(request, *contexts[i]);
+      continue;
+    }
+    if (auto rejected = RejectOversize(request)) {
+      responses[i] = std::move(*rejected);
+      continue;
+    }
+    Result<engine::TurnInput> input = ParseTurn(request, id);
+    if (!input.ok()) {
+      responses[i] = TurnResponse(request, input.status(), *contexts[i]);
+      continue;
+    }
+    turn_positions.push_back(i);
+    inputs.push_back(std::move(*input));
+    turn_contexts.push_back(contexts[i]);
+  }
+  if (!inputs.empty()) {
+    std::vector<Result<engine::TurnResult>> turns = engine_.HandleTurns(inputs, turn_contexts);
+    for (size_t k = 0; k < turn_positions.size(); ++k) {
+      const size_t i = turn_positions[k];
+      responses[i] = TurnResponse(*requests[i], turns[k], *contexts[i]);
+    }
+  }
+  return responses;
 }
 
 HttpResponse Api::ListMessages(const HttpRequest& request, const std::string& id) {

@@ -16,6 +16,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -67,11 +68,20 @@ class Api {
   // Answers the request. For kBlocking routes, call off the I/O threads.
   HttpResponse Handle(const HttpRequest& request, RequestContext& ctx);
 
+  // Answers several requests at once; the turns among them run as one engine batch (one store
+  // commit). responses[i] answers requests[i]. Blocking: call off the I/O threads.
+  std::vector<HttpResponse> HandleBatch(std::span<const HttpRequest* const> requests,
+                                        std::span<RequestContext* const> contexts);
+
   const ApiOptions& options() const { return options_; }
 
  private:
   HttpResponse CreateConversation(const HttpRequest& request);
   HttpResponse PostMessage(const HttpRequest& request, const std::string& id, RequestContext& ctx);
+  std::optional<HttpResponse> RejectOversize(const HttpRequest& request) const;
+  Result<engine::TurnInput> ParseTurn(const HttpRequest& request, const std::string& id) const;
+  HttpResponse TurnResponse(const HttpRequest& request, const Result<engine::TurnResult>& turn,
+                            const RequestContext& ctx) const;
   HttpResponse ListMessages(const HttpRequest& request, const std::string& id);
   Status Authorize(const HttpRequest& request, const std::string& id);
   static Result<std::string> BearerToken(const HttpRequest& request);

@@ -1,8 +1,12 @@
 // The only translation unit that sees Boost.Beast and Asio (they take ~40 s to compile).
 #include "server/http_server.h"
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
+#include <deque>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -36,15 +40,121 @@ HttpRequest ToApiRequest(const http::request<http::string_body>& req) {
   return r;
 }
 
+// A finished job's answer, delivered to the waiting coroutine on its own executor.
+class Completion {
+ public:
+  virtual ~Completion() = default;
+  virtual void Complete(HttpResponse response) = 0;
+};
+
+template <typename Handler>
+class CompletionFor final : public Completion {
+ public:
+  explicit CompletionFor(Handler handler) : handler_(std::move(handler)) {}
+  void Complete(HttpResponse response) override {
+    auto ex = asio::get_associated_executor(handler_);
+    asio::post(ex, [h = std::move(handler_), r = std::move(response)]() mutable {
+      std::move(h)(std::move(r));
+    });
+  }
+
+ private:
+  Handler handler_;
+};
+
+struct Job {
+  const HttpRequest* request;
+  RequestContext* ctx;
+  std::unique_ptr<Completion> done;
+};
+
+// The blocking-work pool. Each worker takes every job waiting (up to kMaxBatch) and answers
+// them with one Api::HandleBatch, so turns that arrive together share one store commit.
+// Thread-safe.
+class WorkerPool {
+ public:
+  static constexpr size_t kMaxBatch = 64;
+
+  WorkerPool(Api& api, int threads) : api_(api) {
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] { Run(); });
+    }
+  }
+  ~WorkerPool() { Join(); }
+
+  void Push(Job job) {
+    {
+      std::scoped_lock lock(mutex_);
+      jobs_.push_back(std::move(job));
+    }
+    ready_.notify_one();
+  }
+
+  // Finishes the queued jobs, then stops the threads.
+  void Join() {
+    {
+      std::scoped_lock lock(mutex_);
+      stopping_ = true;
+    }
+    ready_.notify_all();
+    for (std::thread& t : threads_) {
+      if (t.joinable()) {
+        t.join();
+      }
+    }
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::vector<Job> batch;
+      {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty()) {
+          return;  // stopping, nothing left
+        }
+        const size_t n = std::min(jobs_.size(), kMaxBatch);
+        batch.assign(std::make_move_iterator(jobs_.begin()),
+                     std::make_move_iterator(jobs_.begin() + static_cast<std::ptrdiff_t>(n)));
+        jobs_.erase(jobs_.begin(), jobs_.begin() + static_cast<std::ptrdiff_t>(n));
+      }
+      std::vector<const HttpRequest*> requests;
+      std::vector<RequestContext*> contexts;
+      for (const Job& job : batch) {
+        requests.push_back(job.request);
+        contexts.push_back(job.ctx);
+      }
+      std::vector<HttpResponse> responses;
+      try {
+        responses = api_.HandleBatch(requests, contexts);
+      } catch (const std::exception& e) {
+        KEFU_LOG_ERROR("handler threw: {}", e.what());
+        responses.assign(batch.size(), ErrorResponse(500, "internal", "internal error"));
+      }
+      for (size_t i = 0; i < batch.size(); ++i) {
+        batch[i].done->Complete(std::move(responses[i]));
+      }
+    }
+  }
+
+  Api& api_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Job> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(Api& a, ServerOptions o) : api(a), options(std::move(o)), pool(options.worker_threads) {}
+  Impl(Api& a, ServerOptions o) : api(a), options(std::move(o)), pool(a, options.worker_threads) {}
 
   Api& api;
   ServerOptions options;
   asio::io_context ioc;
-  asio::thread_pool pool;
+  WorkerPool pool;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<asio::signal_set> signals;
   std::vector<std::thread> threads;
@@ -54,23 +164,13 @@ struct HttpServer::Impl {
   std::atomic<bool> stopped{false};
   int bound_port = 0;
 
-  // Runs `fn` on the worker pool and resumes the calling coroutine on its own executor.
-  template <typename Fn>
-  awaitable<HttpResponse> RunOnPool(Fn fn) {
-    auto initiate = [this, fn = std::move(fn)](auto handler) mutable {
-      asio::post(pool, [fn = std::move(fn), handler = std::move(handler)]() mutable {
-        HttpResponse r;
-        try {
-          r = fn();
-        } catch (const std::exception& e) {
-          KEFU_LOG_ERROR("handler threw: {}", e.what());
-          r = ErrorResponse(500, "internal", "internal error");
-        }
-        auto ex = asio::get_associated_executor(handler);
-        asio::post(ex, [handler = std::move(handler), r = std::move(r)]() mutable {
-          std::move(handler)(std::move(r));
-        });
-      });
+  // Queues the request on the worker pool and resumes the calling coroutine on its own
+  // executor with the answer. REQUIRES: request and ctx outlive the wait (they live in the
+  // suspended coroutine's frame).
+  awaitable<HttpResponse> RunOnPool(const HttpRequest& request, RequestContext& ctx) {
+    auto initiate = [this, &request, &ctx](auto handler) {
+      pool.Push(
+          {&request, &ctx, std::make_unique<CompletionFor<decltype(handler)>>(std::move(handler))});
     };
     co_return co_await asio::async_initiate<decltype(use_awaitable), void(HttpResponse)>(
         std::move(initiate), use_awaitable);
@@ -154,8 +254,7 @@ struct HttpServer::Impl {
         blocking_jobs.fetch_sub(1);
         response = ErrorResponse(503, "unavailable", "server is busy, retry shortly");
       } else {
-        response =
-            co_await RunOnPool([this, &api_request, &ctx] { return api.Handle(api_request, ctx); });
+        response = co_await RunOnPool(api_request, ctx);
         blocking_jobs.fetch_sub(1);
       }
       beast::error_code wec;
@@ -221,7 +320,7 @@ HttpServer::HttpServer(Api& api, ServerOptions options)
 HttpServer::~HttpServer() {
   Shutdown();
   Wait();
-  impl_->pool.join();
+  impl_->pool.Join();
 }
 
 Status HttpServer::Start() {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -200,6 +201,9 @@ class Store {
   // conversation does not exist; kFailedPrecondition when another turn saved first (its version
   // is no longer expected_version): the caller re-reads the state and runs the turn again.
   virtual Status SaveTurn(const TurnRecord& record) = 0;
+  // Stores several turns in one transaction; result i is SaveTurn's answer for records[i]
+  // (a failed turn leaves the others stored).
+  virtual std::vector<Status> SaveTurns(std::span<const TurnRecord> records) = 0;
   // Up to `limit` messages after message id `after_id`, oldest first.
   virtual Result<std::vector<Message>> ListMessages(const std::string& conversation_id,
                                                     int64_t after_id, int limit) = 0;

@@ -157,3 +157,41 @@ TEST_F(EngineTest, ConcurrentTurnsOnOneConversationAreAllStored) {
 
 }  // namespace
 }  // namespace kefu::engine
+
+namespace kefu::engine {
+namespace {
+
+TEST_F(EngineTest, BatchOfTurnsAnswersEachAsItsOwnTurn) {
+  NewConversation a = *engine_->CreateConversation("test");
+  NewConversation b = *engine_->CreateConversation("test");
+  std::vector<TurnInput> inputs = {
+      {a.id, "我的订单 2026112500000001 到哪了", a.token},
+      {b.id, "hello", b.token},
+      {a.id, "5678", a.token},                   // same conversation again: runs after the batch
+      {b.id, "\xff", b.token},                   // invalid: its own error, others unaffected
+      {b.id, "hi", std::string("wrong token")},  // also a repeat of b; wrong token
+  };
+  std::vector<std::unique_ptr<RequestContext>> storage;
+  std::vector<RequestContext*> contexts;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    storage.push_back(
+        std::make_unique<RequestContext>("t", std::chrono::steady_clock::time_point::max()));
+    contexts.push_back(storage.back().get());
+  }
+  std::vector<Result<TurnResult>> r = engine_->HandleTurns(inputs, contexts);
+  ASSERT_EQ(r.size(), inputs.size());
+  ASSERT_OK_RESULT(r[0]);
+  EXPECT_NE(r[0]->reply.find("后四位"), std::string::npos) << r[0]->reply;
+  ASSERT_OK_RESULT(r[1]);
+  EXPECT_EQ(r[1]->intent, "greeting");
+  ASSERT_OK_RESULT(r[2]);
+  EXPECT_NE(r[2]->reply.find(kefu::testing::kShippedTracking), std::string::npos) << r[2]->reply;
+  EXPECT_EQ(r[3].status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r[4].status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(engine_->History(a.id, 0, 10)->size(), 4u);
+  EXPECT_EQ(engine_->History(b.id, 0, 10)->size(), 2u);
+  EXPECT_NE(r[1]->trace_json.find("store.persist"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kefu::engine

@@ -23,6 +23,9 @@ class StoreWrapper : public store::Store {
     return target_.GetConversation(id);
   }
   Status SaveTurn(const store::TurnRecord& r) override { return target_.SaveTurn(r); }
+  std::vector<Status> SaveTurns(std::span<const store::TurnRecord> records) override {
+    return target_.SaveTurns(records);
+  }
   Result<std::vector<store::Message>> ListMessages(const std::string& id, int64_t after,
                                                    int limit) override {
     return target_.ListMessages(id, after, limit);

@@ -255,13 +255,19 @@ class BlockingStore final : public kefu::testing::StoreWrapper {
  public:
   using StoreWrapper::StoreWrapper;
   Status SaveTurn(const store::TurnRecord& r) override {
+    Hold();
+    return StoreWrapper::SaveTurn(r);
+  }
+  std::vector<Status> SaveTurns(std::span<const store::TurnRecord> records) override {
+    Hold();
+    return StoreWrapper::SaveTurns(records);
+  }
+  void Hold() {
     std::unique_lock lock(mutex_);
     ++waiting_;
     changed_.notify_all();
     changed_.wait(lock, [this] { return released_; });
     --waiting_;
-    lock.unlock();
-    return StoreWrapper::SaveTurn(r);
   }
   void WaitForWaiters(int n) {
     std::unique_lock lock(mutex_);

@@ -143,6 +143,31 @@ TEST_F(SqliteStoreTest, ConcurrentReadersAndWritersDoNotFail) {
   EXPECT_EQ(*store_->CountEvents("load"), 200);
 }
 
+TEST_F(SqliteStoreTest, SaveTurnsStoresEachTurnOrExplainsWhyNot) {
+  ASSERT_OK(store_->CreateConversation(NewConv("b1")));
+  ASSERT_OK(store_->CreateConversation(NewConv("b2")));
+  auto record = [](const std::string& id, int64_t version) {
+    TurnRecord r;
+    r.conversation_id = id;
+    r.expected_version = version;
+    r.user = {0, id, "user", "u", 1, "", "", "{}"};
+    r.assistant = {0, id, "assistant", "a", 2, "", "", "{}"};
+    r.state_json = "{}";
+    r.events = {{id, "handoff_requested", "{}", 2}};
+    return r;
+  };
+  std::vector<TurnRecord> batch = {record("b1", 0), record("b2", 5), record("missing", 0)};
+  std::vector<Status> saved = store_->SaveTurns(batch);
+  ASSERT_EQ(saved.size(), 3u);
+  EXPECT_OK(saved[0]);
+  EXPECT_EQ(saved[1].code(), StatusCode::kFailedPrecondition);  // stale version
+  EXPECT_EQ(saved[2].code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListMessages("b1", 0, 10)->size(), 2u);
+  EXPECT_TRUE(store_->ListMessages("b2", 0, 10)->empty());
+  EXPECT_EQ(*store_->CountEvents("handoff_requested"), 1);  // only b1's event
+  EXPECT_TRUE(store_->SaveTurns({}).empty());
+}
+
 TEST(SqliteStoreOpenTest, UnopenablePathIsUnavailable) {
   Result<std::unique_ptr<Store>> s = NewSqliteStore({.path = "/nonexistent-dir/x/kefu.db"});
   EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);

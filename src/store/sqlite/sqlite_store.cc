@@ -91,6 +91,7 @@ class SqliteStore final : public Store {
   Status CreateConversation(const Conversation& conversation) override;
   Result<Conversation> GetConversation(const std::string& id) override;
   Status SaveTurn(const TurnRecord& record) override;
+  std::vector<Status> SaveTurns(std::span<const TurnRecord> records) override;
   Result<std::vector<Message>> ListMessages(const std::string& conversation_id, int64_t after_id,
                                             int limit) override;
   Status AppendEvent(const Event& event) override;
@@ -475,6 +476,27 @@ void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
       p->status = committed;
     }
   }
+}
+
+std::vector<Status> SqliteStore::SaveTurns(std::span<const TurnRecord> records) {
+  std::vector<PendingTurn> pending;
+  pending.reserve(records.size());
+  std::vector<PendingTurn*> batch;
+  for (const TurnRecord& r : records) {
+    pending.push_back({&r, OkStatus(), false});
+  }
+  for (PendingTurn& p : pending) {
+    batch.push_back(&p);
+  }
+  if (!batch.empty()) {
+    CommitBatch(batch);
+  }
+  std::vector<Status> out;
+  out.reserve(pending.size());
+  for (PendingTurn& p : pending) {
+    out.push_back(std::move(p.status));
+  }
+  return out;
 }
 
 // Group commit: the first caller to find no writer at work becomes the writer and commits every
