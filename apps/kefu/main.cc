@@ -20,6 +20,8 @@ void AddCommonFlags(CLI::App& cmd, CommonFlags& common) {
                  "SQLite database path (default: store.db_path, ./kefu.db)");
   cmd.add_option("--data-dir", common.data_dir, "data directory with templates/ and demo/");
   cmd.add_option("--log-level", common.log_level, "trace, debug, info, warn, error, off");
+  cmd.add_option("--intent-model", common.intent_model,
+                 "intent model from `kefu train intent` (default: the one built with kefu)");
 }
 
 }  // namespace
@@ -51,6 +53,43 @@ int main(int argc, char** argv) {
   CLI::App* reset = demo->add_subcommand("reset", "Replace the shop data with the demo shop");
   AddCommonFlags(*reset, common);
 
+  NluFlags nlu_flags;
+  CLI::App* nlu = app.add_subcommand("nlu", "Print what kefu understands in a message, as JSON");
+  AddCommonFlags(*nlu, common);
+  nlu->add_option("text", nlu_flags.text, "the message")->required();
+  nlu->add_flag("--pretty", nlu_flags.pretty, "indent the JSON");
+
+  TrainIntentFlags train_flags;
+  CLI::App* train = app.add_subcommand("train", "Train models from labelled data");
+  train->require_subcommand(1);
+  CLI::App* train_intent = train->add_subcommand("intent", "Train the intent classifier");
+  train_intent->add_option("--data", train_flags.data, "TSV: text<TAB>label[<TAB>lang]")
+      ->required();
+  train_intent->add_option("--out", train_flags.out, "where to write the model")->required();
+  train_intent->add_option("--split", train_flags.split, "all, train, dev or test (default all)");
+  train_intent->add_option("--dev", train_flags.dev, "TSV used to calibrate confidence");
+  train_intent->add_option("--oos-label", train_flags.oos_label, "the out-of-scope label");
+  train_intent->add_option("--epochs", train_flags.epochs, "training epochs (default 30)")
+      ->check(CLI::Range(1, 1000));
+  train_intent->add_option("--lr", train_flags.learning_rate, "Adagrad learning rate (0.4)");
+  train_intent->add_option("--l2", train_flags.l2, "L2 penalty (1e-6)");
+  train_intent->add_flag("--idf", train_flags.idf, "weight features by TF-IDF");
+  train_intent->add_option("--min-oos-recall", train_flags.min_oos_recall,
+                           "out-of-scope recall the threshold must reach on dev (0.6)");
+
+  EvalIntentFlags eval_flags;
+  eval_flags.model = KEFU_DEFAULT_INTENT_MODEL;
+  CLI::App* eval = app.add_subcommand("eval", "Measure models on labelled data");
+  eval->require_subcommand(1);
+  CLI::App* eval_intent = eval->add_subcommand("intent", "Measure the intent classifier");
+  eval_intent->add_option("--data", eval_flags.data, "TSV: text<TAB>label[<TAB>lang]")->required();
+  eval_intent->add_option("--model", eval_flags.model, "model (default: the shipped one)");
+  eval_intent->add_option("--split", eval_flags.split, "all, train, dev or test (default all)");
+  eval_intent->add_option("--report", eval_flags.report, "directory for the F1 chart and JSON");
+  eval_intent->add_option("--oos-label", eval_flags.oos_label, "the out-of-scope label");
+  eval_intent->add_option("--predictions", eval_flags.predictions,
+                          "write each prediction to this TSV");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -71,6 +110,15 @@ int main(int argc, char** argv) {
   }
   if (reset->parsed()) {
     return RunDemoReset(common);
+  }
+  if (nlu->parsed()) {
+    return RunNlu(common, nlu_flags);
+  }
+  if (train_intent->parsed()) {
+    return RunTrainIntent(train_flags);
+  }
+  if (eval_intent->parsed()) {
+    return RunEvalIntent(eval_flags);
   }
   return 2;
 }

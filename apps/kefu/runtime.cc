@@ -29,6 +29,9 @@ Result<Config> ResolveConfig(const CommonFlags& flags) {
   if (!flags.log_level.empty()) {
     config.log.level = flags.log_level;
   }
+  if (!flags.intent_model.empty()) {
+    config.engine.intent_model = flags.intent_model;
+  }
   KEFU_RETURN_IF_ERROR(InitLogging(config.log.level));
   return config;
 }
@@ -54,6 +57,8 @@ Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty) {
   eo.max_message_chars = config.engine.max_message_chars;
   eo.timezone_offset_minutes = config.engine.timezone_offset_minutes;
   eo.max_verification_attempts = config.engine.max_verification_attempts;
+  eo.intent_model = config.engine.intent_model.empty() ? std::string(KEFU_DEFAULT_INTENT_MODEL)
+                                                       : config.engine.intent_model;
   KEFU_ASSIGN_OR_RETURN(rt.engine, engine::Engine::Create(*rt.store, SystemClock(), eo));
   return rt;
 }

@@ -18,6 +18,7 @@ struct CommonFlags {
   std::string db_path;
   std::string data_dir;
   std::string log_level;
+  std::string intent_model;
 };
 
 // Loads the config (file, environment) and applies the flags on top.

@@ -83,6 +83,7 @@ const std::vector<Key>& Keys() {
       IntKey("engine", "max_verification_attempts", &Config::engine,
              &EngineConfig::max_verification_attempts),
       IntKey("engine", "history_page_limit", &Config::engine, &EngineConfig::history_page_limit),
+      StrKey("engine", "intent_model", &Config::engine, &EngineConfig::intent_model),
       StrKey("log", "level", &Config::log, &LogConfig::level),
       BoolKey("demo", "load_when_empty", &Config::demo, &DemoConfig::load_when_empty),
   };

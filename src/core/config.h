@@ -45,6 +45,7 @@ struct EngineConfig {
   int timezone_offset_minutes = 480;  // shop time zone (UTC+8)
   int max_verification_attempts = 3;
   int history_page_limit = 200;
+  std::string intent_model;  // empty: the model trained at build time (build/models/intent.bin)
 };
 
 struct LogConfig {

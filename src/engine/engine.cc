@@ -46,7 +46,7 @@ nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
   for (const nlu::Entity& e : t.understanding.entities) {
     // Phone numbers never leave the turn in clear; order ids are the shopper's own input.
     const std::string value = e.type == "phone" ? MaskDigits(e.value) : e.value;
-    entities.push_back({{"type", e.type}, {"value", value}, {"begin", e.begin}, {"end", e.end}});
+    entities.push_back({{"type", e.type}, {"value", value}, {"start", e.start}, {"end", e.end}});
   }
   return {
       {"trace_id", ctx.trace_id()},
@@ -65,11 +65,12 @@ nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
 }  // namespace
 
 struct Engine::Impl {
-  Impl(store::Store& s, const Clock& c, EngineOptions o, dialog::ReplyTemplates tmpl)
+  Impl(store::Store& s, const Clock& c, EngineOptions o, dialog::ReplyTemplates tmpl,
+       std::unique_ptr<nlu::Understander> nlu)
       : store(s),
         clock(c),
         options(std::move(o)),
-        understander(nlu::NewRuleUnderstander()),
+        understander(std::move(nlu)),
         actor(s, {.max_verification_attempts = options.max_verification_attempts}),
         templates(std::move(tmpl)) {
     stages = {
@@ -86,7 +87,7 @@ struct Engine::Impl {
          }},
         {"dialog.track",
          [](Turn& t, RequestContext&) {
-           dialog::Track(t.understanding, t.normalized.lang, t.state);
+           dialog::Track(t.understanding, text::PrimaryLanguage(t.normalized.lang), t.state);
            return OkStatus();
          }},
         {"dialog.decide",
@@ -212,7 +213,21 @@ Result<std::unique_ptr<Engine>> Engine::Create(store::Store& store, const Clock&
   KEFU_ASSIGN_OR_RETURN(dialog::ReplyTemplates templates,
                         dialog::ReplyTemplates::Load(
                             path, {.timezone_offset_minutes = options.timezone_offset_minutes}));
-  auto impl = std::make_unique<Impl>(store, clock, std::move(options), std::move(templates));
+  std::unique_ptr<nlu::Understander> understander;
+  if (options.intent_model.empty()) {
+    understander = nlu::NewRuleUnderstander();
+  } else {
+    nlu::ModelUnderstanderOptions mo;
+    mo.intent_model_path = options.intent_model;
+    mo.timezone_offset_minutes = options.timezone_offset_minutes;
+    KEFU_ASSIGN_OR_RETURN(std::vector<store::Product> products, store.ListProducts());
+    for (const store::Product& p : products) {
+      mo.catalog.push_back({p.sku, p.name_zh, p.name_en});
+    }
+    KEFU_ASSIGN_OR_RETURN(understander, nlu::NewModelUnderstander(mo, clock));
+  }
+  auto impl = std::make_unique<Impl>(store, clock, std::move(options), std::move(templates),
+                                     std::move(understander));
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 

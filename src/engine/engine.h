@@ -30,6 +30,8 @@ struct EngineOptions {
   int max_message_chars = 2'000;
   int timezone_offset_minutes = 480;
   int max_verification_attempts = 3;
+  // A model from `kefu train intent`; empty uses the keyword rules (tests, tools).
+  std::string intent_model{};
 };
 
 struct NewConversation {

@@ -109,6 +109,17 @@ std::optional<Entity> Understanding::Find(const std::string& type) const {
 
 std::vector<Entity> ExtractEntities(const std::string& s) {
   std::vector<Entity> out;
+  // Byte offset -> code-point offset, counted as the scan advances.
+  size_t cp_at = 0;
+  size_t counted_to = 0;
+  auto cp_of = [&](size_t byte) {
+    for (; counted_to < byte; ++counted_to) {
+      if ((static_cast<unsigned char>(s[counted_to]) & 0xC0) != 0x80) {
+        ++cp_at;
+      }
+    }
+    return cp_at;
+  };
   size_t i = 0;
   while (i < s.size()) {
     if (s[i] < '0' || s[i] > '9') {
@@ -123,14 +134,17 @@ std::vector<Entity> ExtractEntities(const std::string& s) {
     const bool glued = (i > 0 && IsWordChar(s[i - 1])) || (j < s.size() && IsWordChar(s[j]));
     const std::string_view digits(s.data() + i, j - i);
     if (!glued) {
+      const size_t start = cp_of(i);
+      const size_t end = start + (j - i);  // digits are one byte each
+      const std::string d(digits);
       if (digits.size() >= 10 && digits.size() <= 20) {
         if (LooksLikeMobile(digits) && !HasOrderWordBefore(s, i)) {
-          out.push_back({"phone", std::string(digits), i, j});
+          out.push_back({"phone", d, start, end, d, 1.0});
         } else {
-          out.push_back({"order_id", std::string(digits), i, j});
+          out.push_back({"order_id", d, start, end, d, 1.0});
         }
       } else if (digits.size() == 4) {
-        out.push_back({"digits4", std::string(digits), i, j});
+        out.push_back({"digits4", d, start, end, d, 1.0});
       }
     }
     i = j;

@@ -193,6 +193,8 @@ class Store {
   // kNotFound when no order has this number.
   virtual Result<OrderDetails> GetOrderDetails(const std::string& order_number) = 0;
   virtual Result<Customer> GetCustomer(int64_t id) = 0;
+  // Every product, by id.
+  virtual Result<std::vector<Product>> ListProducts() = 0;
 
   // Conversations. kAlreadyExists when the id is taken; kNotFound for an unknown id.
   virtual Status CreateConversation(const Conversation& conversation) = 0;

@@ -16,6 +16,7 @@ class StoreWrapper : public store::Store {
     return target_.GetOrderDetails(n);
   }
   Result<store::Customer> GetCustomer(int64_t id) override { return target_.GetCustomer(id); }
+  Result<std::vector<store::Product>> ListProducts() override { return target_.ListProducts(); }
   Status CreateConversation(const store::Conversation& c) override {
     return target_.CreateConversation(c);
   }

@@ -88,6 +88,7 @@ class SqliteStore final : public Store {
   Result<ShopCounts> CountShopData() override;
   Result<OrderDetails> GetOrderDetails(const std::string& order_number) override;
   Result<Customer> GetCustomer(int64_t id) override;
+  Result<std::vector<Product>> ListProducts() override;
   Status CreateConversation(const Conversation& conversation) override;
   Result<Conversation> GetConversation(const std::string& id) override;
   Status SaveTurn(const TurnRecord& record) override;
@@ -363,6 +364,20 @@ Result<Customer> SqliteStore::GetCustomer(int64_t id) {
     return NotFoundError("no customer " + std::to_string(id));
   }
   return Customer{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6)};
+}
+
+Result<std::vector<Product>> SqliteStore::ListProducts() {
+  auto conn = pool_->Acquire();
+  Stmt s(*conn,
+         "SELECT id, sku, category, brand, name_zh, name_en, price_cents, attributes, stock"
+         " FROM products ORDER BY id");
+  std::vector<Product> out;
+  while (s.Step()) {
+    out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Int(6),
+                   s.Text(7), s.Int(8)});
+  }
+  KEFU_RETURN_IF_ERROR(s.status());
+  return out;
 }
 
 Status SqliteStore::CreateConversation(const Conversation& c) {

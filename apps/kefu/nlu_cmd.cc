@@ -1,0 +1,283 @@
+// kefu train intent / kefu eval intent: train the intent model from TSV and measure it.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "core/clock.h"
+#include "core/utf8.h"
+#include "nlu/intent_classifier.h"
+#include "nlu/intent_data.h"
+#include "nlu/keywords.h"
+#include "nlu/understanding.h"
+#include "text/normalize.h"
+
+namespace kefu::app {
+namespace {
+
+Result<std::vector<nlu::LabeledText>> LoadRows(const std::string& path, const std::string& split) {
+  KEFU_ASSIGN_OR_RETURN(std::vector<nlu::LabeledText> rows, nlu::LoadIntentTsv(path));
+  KEFU_ASSIGN_OR_RETURN(nlu::DataSplit s, nlu::ParseDataSplit(split));
+  return nlu::FilterSplit(rows, s);
+}
+
+std::vector<nlu::IntentExample> ToExamples(const std::vector<nlu::LabeledText>& rows) {
+  std::vector<nlu::IntentExample> out;
+  out.reserve(rows.size());
+  for (const nlu::LabeledText& r : rows) {
+    out.push_back({text::Normalize(r.text).text, r.label});
+  }
+  return out;
+}
+
+// A horizontal bar chart of per-label F1 as a self-contained HTML page (inline SVG).
+std::string F1Chart(const nlu::IntentReport& r, const std::string& title) {
+  std::vector<std::pair<std::string, nlu::LabelScore>> rows(r.per_label.begin(), r.per_label.end());
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.second.f1 < b.second.f1; });
+  const int bar_h = 18, label_w = 260, chart_w = 520, top = 40;
+  const int height = top + static_cast<int>(rows.size()) * bar_h + 30;
+  std::string svg = "<svg xmlns='http://www.w3.org/2000/svg' width='" +
+                    std::to_string(label_w + chart_w + 80) + "' height='" +
+                    std::to_string(height) + "' font-family='sans-serif' font-size='12'>";
+  svg += "<text x='10' y='20' font-size='15' font-weight='bold'>" + title + "</text>";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const int y = top + static_cast<int>(i) * bar_h;
+    const double f1 = rows[i].second.f1;
+    const int w = static_cast<int>(f1 * chart_w);
+    const char* colour = f1 >= 0.95 ? "#2e8b57" : f1 >= 0.85 ? "#e0a800" : "#d9534f";
+    char value[32];
+    std::snprintf(value, sizeof(value), "%.3f (n=%d)", f1, rows[i].second.support);
+    svg += "<text x='" + std::to_string(label_w - 6) + "' y='" + std::to_string(y + 13) +
+           "' text-anchor='end'>" + rows[i].first + "</text>";
+    svg += "<rect x='" + std::to_string(label_w) + "' y='" + std::to_string(y + 2) + "' width='" +
+           std::to_string(w) + "' height='" + std::to_string(bar_h - 4) + "' fill='" + colour +
+           "'/>";
+    svg += "<text x='" + std::to_string(label_w + w + 4) + "' y='" + std::to_string(y + 13) +
+           "'>" + value + "</text>";
+  }
+  svg += "</svg>";
+  return "<!doctype html><meta charset='utf-8'><title>" + title + "</title><body>" + svg +
+         "</body>";
+}
+
+}  // namespace
+
+int RunTrainIntent(const TrainIntentFlags& flags) {
+  Result<std::vector<nlu::LabeledText>> rows = LoadRows(flags.data, flags.split);
+  if (!rows.ok()) {
+    return Fail(rows.status());
+  }
+  std::vector<nlu::IntentExample> train = ToExamples(*rows);
+  std::vector<nlu::IntentExample> dev;
+  if (!flags.dev.empty()) {
+    Result<std::vector<nlu::LabeledText>> d = LoadRows(flags.dev, "all");
+    if (!d.ok()) {
+      return Fail(d.status());
+    }
+    dev = ToExamples(*d);
+  } else if (flags.split == "train") {
+    Result<std::vector<nlu::LabeledText>> d = LoadRows(flags.data, "dev");
+    if (!d.ok()) {
+      return Fail(d.status());
+    }
+    dev = ToExamples(*d);
+  }
+  std::cerr << "train intent: " << train.size() << " examples";
+  if (!dev.empty()) {
+    std::cerr << ", " << dev.size() << " for calibration";
+  }
+  std::cerr << std::endl;
+  nlu::TrainOptions options;
+  options.epochs = flags.epochs;
+  options.learning_rate = flags.learning_rate;
+  options.l2 = flags.l2;
+  options.use_idf = flags.idf;
+  options.progress = [](int epoch, int epochs, double loss) {
+    std::fprintf(stderr, "\r  epoch %2d/%d  loss %.4f", epoch, epochs, loss);
+    if (epoch == epochs) {
+      std::fprintf(stderr, "\n");
+    }
+  };
+  const auto start = std::chrono::steady_clock::now();
+  Result<std::unique_ptr<nlu::IntentClassifier>> model = nlu::IntentClassifier::Train(train, options);
+  if (!model.ok()) {
+    return Fail(model.status());
+  }
+  (*model)->Calibrate(dev.empty() ? train : dev, flags.oos_label, flags.min_oos_recall);
+  const auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::filesystem::path out(flags.out);
+  if (out.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(out.parent_path(), ec);
+  }
+  if (Status s = (*model)->Save(flags.out); !s.ok()) {
+    return Fail(s);
+  }
+  std::fprintf(stderr,
+               "train intent: %zu labels, %zu features, temperature %.2f, out-of-scope threshold "
+               "%.2f, %.1f s -> %s\n",
+               (*model)->labels().size(), (*model)->num_features(), (*model)->temperature(),
+               (*model)->oos_threshold(), secs, flags.out.c_str());
+  return 0;
+}
+
+int RunEvalIntent(const EvalIntentFlags& flags) {
+  Result<std::vector<nlu::LabeledText>> rows = LoadRows(flags.data, flags.split);
+  if (!rows.ok()) {
+    return Fail(rows.status());
+  }
+  Result<std::unique_ptr<nlu::IntentClassifier>> model = nlu::IntentClassifier::Load(flags.model);
+  if (!model.ok()) {
+    return Fail(model.status());
+  }
+  std::ofstream predictions;
+  if (!flags.predictions.empty()) {
+    predictions.open(flags.predictions);
+  }
+  std::vector<std::string> gold, predicted;
+  std::map<std::string, std::pair<int, int>> by_lang;  // lang -> (correct, total)
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < rows->size(); ++i) {
+    const nlu::LabeledText& r = (*rows)[i];
+    const std::string& label = r.label;
+    const nlu::IntentPrediction p = (*model)->Predict(text::Normalize(r.text).text, 2);
+    if (predictions) {
+      // gold, predicted, confidence, the raw top label and its probability
+      const bool moved = p.out_of_scope && !p.alternatives.empty() &&
+                         p.intent == (*model)->oos_label();
+      predictions << label << '\t' << p.intent << '\t' << p.confidence << '\t'
+                  << (moved ? p.alternatives[0].first : p.intent) << '\t'
+                  << (moved ? p.alternatives[0].second : p.confidence) << '\n';
+    }
+    gold.push_back(label);
+    predicted.push_back(p.intent);
+    if (!r.lang.empty()) {
+      auto& [ok, n] = by_lang[r.lang];
+      ok += p.intent == label ? 1 : 0;
+      ++n;
+    }
+    if ((i + 1) % 1000 == 0 || i + 1 == rows->size()) {
+      std::fprintf(stderr, "\r  evaluated %zu/%zu", i + 1, rows->size());
+    }
+  }
+  std::fprintf(stderr, "\n");
+  const double us_per = std::chrono::duration<double, std::micro>(
+                            std::chrono::steady_clock::now() - start)
+                            .count() /
+                        std::max<size_t>(rows->size(), 1);
+  const nlu::IntentReport r = nlu::Evaluate(gold, predicted, flags.oos_label);
+  std::printf("examples      %d\naccuracy      %.4f\nmacro_f1      %.4f\n", r.total, r.accuracy,
+              r.macro_f1);
+  if (r.has_oos) {
+    std::printf("in_scope_acc  %.4f\noos_recall    %.4f\n", r.in_scope_accuracy, r.oos_recall);
+  }
+  for (const auto& [lang, c] : by_lang) {
+    std::printf("accuracy[%s]  %.4f  (%d/%d)\n", lang.c_str(), double(c.first) / c.second,
+                c.first, c.second);
+  }
+  std::printf("\n%-28s %9s %9s %9s %7s\n", "label", "precision", "recall", "f1", "support");
+  for (const auto& [label, s] : r.per_label) {
+    std::printf("%-28s %9.3f %9.3f %9.3f %7d\n", label.c_str(), s.precision, s.recall, s.f1,
+                s.support);
+  }
+  std::printf("\nmost confused (gold -> predicted):\n");
+  for (size_t i = 0; i < std::min<size_t>(10, r.confusions.size()); ++i) {
+    std::printf("  %4d  %s -> %s\n", r.confusions[i].second, r.confusions[i].first.first.c_str(),
+                r.confusions[i].first.second.c_str());
+  }
+  nlohmann::json summary = {{"examples", r.total},        {"accuracy", r.accuracy},
+                            {"macro_f1", r.macro_f1},     {"us_per_example", us_per},
+                            {"data", flags.data},         {"split", flags.split}};
+  if (r.has_oos) {
+    summary["in_scope_accuracy"] = r.in_scope_accuracy;
+    summary["oos_recall"] = r.oos_recall;
+  }
+  for (const auto& [lang, c] : by_lang) {
+    summary["accuracy_" + lang] = double(c.first) / c.second;
+  }
+  if (!flags.report.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(flags.report, ec);
+    const std::string chart = (std::filesystem::path(flags.report) / "intent_f1.html").string();
+    std::ofstream(chart) << F1Chart(r, "Per-label F1: " + flags.data);
+    nlohmann::json per_label = nlohmann::json::object();
+    for (const auto& [label, s] : r.per_label) {
+      per_label[label] = {{"precision", s.precision}, {"recall", s.recall}, {"f1", s.f1},
+                          {"support", s.support}};
+    }
+    std::ofstream((std::filesystem::path(flags.report) / "report.json").string())
+        << nlohmann::json{{"summary", summary}, {"per_label", per_label}}.dump(2);
+    std::fprintf(stderr, "report: %s\n", chart.c_str());
+  }
+  std::printf("%s\n", summary.dump().c_str());
+  return 0;
+}
+
+int RunNlu(const CommonFlags& common, const NluFlags& flags) {
+  if (!utf8::IsValid(flags.text)) {
+    return Fail(InvalidArgumentError("text is not valid UTF-8"));
+  }
+  Result<Config> config = ResolveConfig(common);
+  if (!config.ok()) {
+    return Fail(config.status());
+  }
+  Result<Runtime> rt = OpenRuntime(*config, /*load_demo_if_empty=*/true);
+  if (!rt.ok()) {
+    return Fail(rt.status());
+  }
+  Result<std::vector<store::Product>> products = rt->store->ListProducts();
+  if (!products.ok()) {
+    return Fail(products.status());
+  }
+  nlu::ModelUnderstanderOptions mo;
+  mo.intent_model_path = config->engine.intent_model.empty() ? std::string(KEFU_DEFAULT_INTENT_MODEL)
+                                                             : config->engine.intent_model;
+  mo.timezone_offset_minutes = config->engine.timezone_offset_minutes;
+  std::vector<std::string> corpus;
+  for (const store::Product& p : *products) {
+    mo.catalog.push_back({p.sku, p.name_zh, p.name_en});
+    corpus.push_back(text::Normalize(p.name_zh).text);
+    corpus.push_back(text::Normalize(p.name_en).text);
+  }
+  Result<std::unique_ptr<nlu::Understander>> nlu = nlu::NewModelUnderstander(mo, SystemClock());
+  if (!nlu.ok()) {
+    return Fail(nlu.status());
+  }
+  const text::NormalizedText n = text::Normalize(flags.text);
+  const nlu::Understanding u = (*nlu)->Understand(n);
+  nlohmann::json alternatives = nlohmann::json::array();
+  for (const auto& [name, confidence] : u.alternatives) {
+    alternatives.push_back({{"name", name}, {"confidence", confidence}});
+  }
+  nlohmann::json entities = nlohmann::json::array();
+  const std::u32string original = utf8::Decode(n.original);
+  for (const nlu::Entity& e : u.entities) {
+    // Offsets are reported against the text as the shopper typed it.
+    const text::CodePointSpan span = text::ToOriginalSpan(
+        n, static_cast<uint32_t>(e.start), static_cast<uint32_t>(e.end));
+    entities.push_back({{"type", e.type},
+                        {"value", e.value},
+                        {"text", utf8::Encode(original.substr(span.start, span.end - span.start))},
+                        {"start", span.start},
+                        {"end", span.end},
+                        {"confidence", e.confidence}});
+  }
+  const nlu::KeywordExtractor keywords(corpus);
+  nlohmann::json out = {
+      {"language", text::LanguageCode(n.lang)},
+      {"normalized", n.text},
+      {"intent", {{"name", u.intent}, {"confidence", u.confidence}}},
+      {"alternatives", alternatives},
+      {"entities", entities},
+      {"keywords", keywords.Top(n.text, 5)},
+  };
+  std::cout << out.dump(flags.pretty ? 2 : -1) << std::endl;
+  return 0;
+}
+
+}  // namespace kefu::app

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Intent accuracy on our own held-out split and on public datasets in ../shared/datasets (when
+# present): each public set is converted to TSV, trained with `kefu train intent` on its train
+# split (its dev/val split calibrates), and measured with `kefu eval intent` on its test split.
+# Writes bench/results/nlu.md and per-dataset reports (JSON + F1 chart) under
+# bench/results/nlu/. Usage: bench/nlu_eval.sh [build-dir]
+set -euo pipefail
+BUILD_DIR=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+KEFU="$ROOT/$BUILD_DIR/kefu"
+DATASETS=${KEFU_DATASETS:-$ROOT/../shared/datasets}
+OUT="$ROOT/bench/results/nlu"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+mkdir -p "$OUT"
+SUMMARY="$TMP/summary.tsv"
+: >"$SUMMARY"
+
+run() {  # name train dev test [extra train flags]
+  local name=$1 train=$2 dev=$3 test=$4
+  shift 4
+  echo "== $name"
+  mkdir -p "$OUT/$name"
+  local devflag=()
+  [[ -n "$dev" ]] && devflag=(--dev "$dev")
+  "$KEFU" train intent --data "$train" "${devflag[@]}" --out "$TMP/$name.kim" "$@"
+  "$KEFU" eval intent --data "$test" --model "$TMP/$name.kim" --report "$OUT/$name" \
+    | tee "$OUT/$name/eval.txt" | tail -1 >"$TMP/$name.json"
+  echo -e "$name\t$(cat "$TMP/$name.json")" >>"$SUMMARY"
+}
+
+# Our own data: the shipped recipe (train split, dev split calibrates), held-out test split.
+echo "== own (data/nlu/intents.tsv, 20% held-out test split)"
+mkdir -p "$OUT/own"
+"$KEFU" train intent --data "$ROOT/data/nlu/intents.tsv" --split train --out "$TMP/own.kim"
+"$KEFU" eval intent --data "$ROOT/data/nlu/intents.tsv" --split test --model "$TMP/own.kim" \
+  --report "$OUT/own" | tee "$OUT/own/eval.txt" | tail -1 >"$TMP/own.json"
+echo -e "own\t$(cat "$TMP/own.json")" >>"$SUMMARY"
+
+if [[ -d "$DATASETS" ]]; then
+  python3 - "$DATASETS" "$TMP" <<'PY'
+import csv, json, sys, os
+src, tmp = sys.argv[1], sys.argv[2]
+def write(path, rows):
+    with open(path, "w", encoding="utf-8") as f:
+        for text, label in rows:
+            f.write(text.replace("\t", " ").replace("\n", " ").strip() + "\t" + label + "\n")
+b = os.path.join(src, "bitext_customer_service_intent")
+if os.path.isdir(b):
+    for split in ("train", "dev", "test"):
+        write(f"{tmp}/bitext_{split}.tsv",
+              [(r["utterance"], r["intent"]) for r in csv.DictReader(open(f"{b}/{split}.csv", encoding="utf-8"))])
+c = os.path.join(src, "clinc150", "data_full.json")
+if os.path.exists(c):
+    d = json.load(open(c, encoding="utf-8"))
+    for split, keys in (("train", ("train", "oos_train")), ("dev", ("val", "oos_val")), ("test", ("test", "oos_test"))):
+        write(f"{tmp}/clinc_{split}.tsv",
+              [(t, "out_of_scope" if l == "oos" else l) for k in keys for t, l in d[k]])
+k = os.path.join(src, "banking77")
+if os.path.isdir(k):
+    for split in ("train", "test"):
+        write(f"{tmp}/banking_{split}.tsv",
+              [(r["text"], r["category"]) for r in csv.DictReader(open(f"{k}/{split}.csv", encoding="utf-8"))])
+s = os.path.join(src, "smp2017_ecdt_task1")
+if os.path.isdir(s):
+    for split, name in (("train", "train"), ("dev", "develop"), ("test", "test")):
+        rows = list(csv.reader(open(f"{s}/{name}.tsv", encoding="utf-8"), delimiter="\t"))[1:]
+        write(f"{tmp}/smp2017_{split}.tsv", [(r[0], r[1]) for r in rows if len(r) >= 2])
+PY
+  [[ -f "$TMP/bitext_train.tsv" ]] && run bitext "$TMP/bitext_train.tsv" "$TMP/bitext_dev.tsv" "$TMP/bitext_test.tsv"
+  [[ -f "$TMP/clinc_train.tsv" ]] && run clinc150 "$TMP/clinc_train.tsv" "$TMP/clinc_dev.tsv" "$TMP/clinc_test.tsv"
+  [[ -f "$TMP/banking_train.tsv" ]] && run banking77 "$TMP/banking_train.tsv" "" "$TMP/banking_test.tsv"
+  [[ -f "$TMP/smp2017_train.tsv" ]] && run smp2017 "$TMP/smp2017_train.tsv" "$TMP/smp2017_dev.tsv" "$TMP/smp2017_test.tsv"
+else
+  echo "no public datasets at $DATASETS: only our own data was measured"
+fi
+
+python3 - "$SUMMARY" "$ROOT/bench/results/nlu.md" <<'PY'
+import json, sys, datetime
+rows = [l.rstrip("\n").split("\t", 1) for l in open(sys.argv[1])]
+goals = {"own": "zh ≥ 0.95 and en ≥ 0.95", "bitext": "≥ 0.99", "clinc150": "in-scope ≥ 0.92, oos recall ≥ 0.50",
+         "banking77": "≥ 0.90", "smp2017": "≥ 0.92"}
+lines = ["# Intent classification", "",
+         f"Run {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} by `bench/nlu_eval.sh`: `kefu train intent` on each train split",
+         "(the dev/val split calibrates temperature and the out-of-scope threshold), `kefu eval intent` on the test split.",
+         "Own data: `data/nlu/intents.tsv`, trained on its 70% train split, measured on its 20% test split (never trained on).",
+         "Per-label F1 charts: `bench/results/nlu/<set>/intent_f1.html`.", "",
+         "| set | examples | accuracy | macro-F1 | zh | en | in-scope acc | oos recall | µs/example | goal |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
+f = lambda d, k: f"{d[k]:.4f}" if k in d else ""
+for name, js in rows:
+    d = json.loads(js)
+    lines.append(f"| {name} | {d['examples']} | {d['accuracy']:.4f} | {d['macro_f1']:.4f} | {f(d,'accuracy_zh')} | {f(d,'accuracy_en')} | "
+                 f"{f(d,'in_scope_accuracy')} | {f(d,'oos_recall')} | {d['us_per_example']:.1f} | {goals.get(name,'')} |")
+open(sys.argv[2], "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY

@@ -1,0 +1,542 @@
+#include "nlu/intent_classifier.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <random>
+
+#include "core/utf8.h"
+
+namespace kefu::nlu {
+namespace {
+
+constexpr char kMagic[8] = {'K', 'E', 'F', 'U', 'I', 'N', 'T', '2'};
+
+uint64_t Fnv1a(std::string_view s, uint64_t seed) {
+  uint64_t h = 1469598103934665603ULL ^ seed;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+// Feature kinds go into the hash seed, so "w:ab" and a character gram "ab" never collide.
+enum FeatureKind : uint64_t { kWord = 1, kBigram, kCharGram, kHan, kHan2, kDigits, kOther };
+
+bool IsLatin(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '\''; }
+bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
+bool IsEmoji(char32_t c) { return (c >= 0x1F300 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF); }
+
+// Decodes one code point at s[i] (the text is valid UTF-8: it comes from Normalize); returns
+// its byte length.
+size_t DecodeAt(std::string_view s, size_t i, char32_t& cp) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  size_t len = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : 4;
+  if (i + len > s.size()) {
+    len = s.size() - i;
+  }
+  cp = len == 1 ? b : (len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07));
+  for (size_t k = 1; k < len; ++k) {
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  }
+  return len == 0 ? 1 : len;
+}
+
+}  // namespace
+
+// Hashes are computed over views of the text itself: no allocation per n-gram, which keeps a
+// prediction at a few microseconds.
+std::vector<uint64_t> IntentFeatures(std::string_view text) {
+  std::vector<uint64_t> out;
+  out.reserve(text.size() * 3);
+  uint64_t prev_word = 0;  // hash of the previous word, 0 at the start
+  std::vector<size_t> han;  // byte offsets of the current run of Han characters, plus its end
+  std::string word;
+  auto flush_han = [&](size_t end) {
+    if (han.empty()) {
+      return;
+    }
+    han.push_back(end);
+    const size_t n = han.size() - 1;
+    for (size_t k = 0; k < n; ++k) {
+      out.push_back(Fnv1a(text.substr(han[k], han[k + 1] - han[k]), kHan));
+      if (k + 2 <= n) {
+        out.push_back(Fnv1a(text.substr(han[k], han[k + 2] - han[k]), kHan2));
+      }
+
+    }
+    prev_word = Fnv1a(text.substr(han[n - 1], han[n] - han[n - 1]), kWord);
+    han.clear();
+  };
+  size_t i = 0;
+  while (i < text.size()) {
+    char32_t c = 0;
+    const size_t len = DecodeAt(text, i, c);
+    if (utf8::IsHan(c)) {
+      han.push_back(i);
+      i += len;
+      continue;
+    }
+    flush_han(i);
+    if (IsLatin(c)) {
+      word.assign("<");
+      size_t j = i;
+      while (j < text.size() && (IsLatin(static_cast<unsigned char>(text[j])) ||
+                                 IsDigit(static_cast<unsigned char>(text[j])))) {
+        char d = text[j];
+        if (d >= 'A' && d <= 'Z') {
+          d = static_cast<char>(d - 'A' + 'a');
+        }
+        word.push_back(d);
+        ++j;
+      }
+      word.push_back('>');
+      const std::string_view w(word);
+      const uint64_t wh = Fnv1a(w.substr(1, w.size() - 2), kWord);
+      out.push_back(wh);
+      if (prev_word != 0) {
+        out.push_back((prev_word * 31) ^ (wh + kBigram));
+      }
+      prev_word = wh;
+      for (size_t n = 2; n <= 5; ++n) {
+        for (size_t k = 0; k + n <= w.size(); ++k) {
+          out.push_back(Fnv1a(w.substr(k, n), kCharGram));
+        }
+      }
+      i = j;
+    } else if (IsDigit(c)) {
+      size_t j = i;
+      while (j < text.size() && IsDigit(static_cast<unsigned char>(text[j]))) {
+        ++j;
+      }
+      // Numbers generalize by length: an order number, a phone, four verification digits.
+      out.push_back(Fnv1a(std::to_string(std::min<size_t>(j - i, 21)), kDigits));
+      prev_word = Fnv1a("#", kWord);
+      i = j;
+    } else if (IsEmoji(c) || c == '?' || c == '!') {
+      out.push_back(Fnv1a(text.substr(i, len), kOther));
+      i += len;
+    } else {
+      i += len;
+    }
+  }
+  flush_han(text.size());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+namespace {
+
+// Sparse example: feature rows present in the model, each with value 1/sqrt(n).
+struct Sparse {
+  std::vector<uint32_t> rows;
+  std::vector<float> values;
+};
+
+void Softmax(std::vector<double>& z) {
+  const double m = *std::max_element(z.begin(), z.end());
+  double sum = 0;
+  for (double& v : z) {
+    v = std::exp(v - m);
+    sum += v;
+  }
+  for (double& v : z) {
+    v /= sum;
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Train(
+    const std::vector<IntentExample>& examples, const TrainOptions& options) {
+  if (examples.empty()) {
+    return InvalidArgumentError("no training examples");
+  }
+  auto model = std::unique_ptr<IntentClassifier>(new IntentClassifier());
+  std::map<std::string, uint32_t> label_ids;
+  for (const IntentExample& e : examples) {
+    label_ids.emplace(e.label, 0);
+  }
+  if (label_ids.size() < 2) {
+    return InvalidArgumentError("need at least two labels, got " + std::to_string(label_ids.size()));
+  }
+  for (auto& [label, id] : label_ids) {
+    id = static_cast<uint32_t>(model->labels_.size());
+    model->labels_.push_back(label);
+  }
+  const size_t num_labels = model->labels_.size();
+
+  // Feature dictionary, in first-seen order over the data (deterministic).
+  std::vector<std::vector<uint64_t>> feats(examples.size());
+  std::unordered_map<uint64_t, uint32_t> counts;
+  for (size_t i = 0; i < examples.size(); ++i) {
+    feats[i] = IntentFeatures(examples[i].text);
+    for (uint64_t h : feats[i]) {
+      ++counts[h];
+    }
+  }
+  for (size_t i = 0; i < examples.size(); ++i) {
+    for (uint64_t h : feats[i]) {
+      if (counts[h] >= static_cast<uint32_t>(options.min_feature_count) &&
+          model->feature_index_.find(h) == model->feature_index_.end()) {
+        const auto row = static_cast<uint32_t>(model->feature_index_.size());
+        model->feature_index_.emplace(h, row);
+      }
+    }
+  }
+  // Inverse document frequency: common features ("the", "我") weigh less than telling ones.
+  model->idf_.assign(model->feature_index_.size(), 1.f);
+  for (const auto& [h, row] : model->feature_index_) {
+    model->idf_[row] =
+        options.use_idf
+            ? float(std::log((1.0 + double(examples.size())) / (1.0 + counts[h])) + 1.0)
+            : 1.f;
+  }
+  std::vector<Sparse> data(examples.size());
+  std::vector<uint32_t> y(examples.size());
+  std::vector<double> class_count(num_labels, 0);
+  for (size_t i = 0; i < examples.size(); ++i) {
+    model->Vectorize(feats[i], data[i].rows, data[i].values);
+    y[i] = label_ids[examples[i].label];
+    class_count[y[i]] += 1;
+  }
+  std::vector<double> class_weight(num_labels, 1.0);
+  if (options.balance_classes) {
+    for (size_t c = 0; c < num_labels; ++c) {
+      class_weight[c] = double(examples.size()) / (double(num_labels) * class_count[c]);
+    }
+  }
+
+  const size_t rows = model->feature_index_.size();
+  model->weights_.assign(rows * num_labels, 0.f);
+  model->bias_.assign(num_labels, 0.f);
+  std::vector<float> accum(rows * num_labels, 0.f);
+  std::vector<float> bias_accum(num_labels, 0.f);
+  std::vector<size_t> order(examples.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(options.seed);
+  std::vector<double> z(num_labels);
+  std::vector<double> avg_weights(options.average ? model->weights_.size() : 0, 0.0);
+  std::vector<double> avg_bias(num_labels, 0.0);
+  int averaged = 0;
+  const double lr = options.learning_rate;
+  constexpr double kEps = 1e-8;
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    // Fisher-Yates with our own draws: std::shuffle's output is not pinned by the standard.
+    for (size_t i = order.size(); i > 1; --i) {
+      std::swap(order[i - 1], order[rng() % i]);
+    }
+    double loss = 0;
+    for (size_t idx : order) {
+      const Sparse& x = data[idx];
+      for (size_t c = 0; c < num_labels; ++c) {
+        z[c] = model->bias_[c];
+      }
+      for (size_t f = 0; f < x.rows.size(); ++f) {
+        const float* w = &model->weights_[size_t(x.rows[f]) * num_labels];
+        const double v = x.values[f];
+        for (size_t c = 0; c < num_labels; ++c) {
+          z[c] += double(w[c]) * v;
+        }
+      }
+      Softmax(z);
+      const double weight = class_weight[y[idx]];
+      loss += -std::log(std::max(z[y[idx]], 1e-12)) * weight;
+      for (size_t c = 0; c < num_labels; ++c) {
+        const double g = weight * (z[c] - (c == y[idx] ? 1.0 : 0.0));
+        if (std::fabs(g) < 1e-6) {
+          continue;  // most classes have ~0 gradient late in training
+        }
+        bias_accum[c] += float(g * g);
+        model->bias_[c] -= float(lr * g / std::sqrt(bias_accum[c] + kEps));
+        for (size_t f = 0; f < x.rows.size(); ++f) {
+          const size_t k = size_t(x.rows[f]) * num_labels + c;
+          const double grad = g * x.values[f] + options.l2 * model->weights_[k];
+          accum[k] += float(grad * grad);
+          model->weights_[k] -= float(lr * grad / std::sqrt(accum[k] + kEps));
+        }
+      }
+    }
+    // Average the weights over the second half of training (Polyak averaging): smoother
+    // than the last iterate, and measured better on held-out data.
+    if (options.average && epoch > options.epochs / 2) {
+      for (size_t k = 0; k < avg_weights.size(); ++k) {
+        avg_weights[k] += model->weights_[k];
+      }
+      for (size_t c = 0; c < num_labels; ++c) {
+        avg_bias[c] += model->bias_[c];
+      }
+      ++averaged;
+    }
+    if (options.progress) {
+      options.progress(epoch, options.epochs, loss / double(examples.size()));
+    }
+  }
+  if (options.average && averaged > 0) {
+    for (size_t k = 0; k < avg_weights.size(); ++k) {
+      model->weights_[k] = float(avg_weights[k] / averaged);
+    }
+    for (size_t c = 0; c < num_labels; ++c) {
+      model->bias_[c] = float(avg_bias[c] / averaged);
+    }
+  }
+  return model;
+}
+
+void IntentClassifier::Vectorize(const std::vector<uint64_t>& features,
+                                 std::vector<uint32_t>& rows, std::vector<float>& values) const {
+  rows.clear();
+  values.clear();
+  double norm = 0;
+  for (uint64_t h : features) {
+    auto it = feature_index_.find(h);
+    if (it != feature_index_.end()) {
+      rows.push_back(it->second);
+      values.push_back(idf_[it->second]);
+      norm += double(idf_[it->second]) * idf_[it->second];
+    }
+  }
+  const float inv = norm > 0 ? float(1.0 / std::sqrt(norm)) : 0.f;
+  for (float& v : values) {
+    v *= inv;
+  }
+}
+
+std::vector<float> IntentClassifier::Scores(std::string_view text) const {
+  const size_t n = labels_.size();
+  std::vector<float> z(bias_.begin(), bias_.end());
+  std::vector<uint32_t> rows;
+  std::vector<float> values;
+  Vectorize(IntentFeatures(text), rows, values);
+  for (size_t f = 0; f < rows.size(); ++f) {
+    const float* w = &weights_[size_t(rows[f]) * n];
+    const float v = values[f];
+    for (size_t c = 0; c < n; ++c) {
+      z[c] += w[c] * v;
+    }
+  }
+  return z;
+}
+
+std::vector<double> IntentClassifier::Probabilities(const std::vector<float>& scores) const {
+  std::vector<double> p(scores.size());
+  for (size_t c = 0; c < scores.size(); ++c) {
+    p[c] = double(scores[c]) / temperature_;
+  }
+  Softmax(p);
+  return p;
+}
+
+IntentPrediction IntentClassifier::Predict(std::string_view text, int k) const {
+  const std::vector<double> p = Probabilities(Scores(text));
+  std::vector<size_t> idx(p.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  const size_t top = std::min<size_t>(std::max(k, 1), idx.size());
+  std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(top), idx.end(),
+                    [&](size_t a, size_t b) { return p[a] > p[b]; });
+  IntentPrediction out;
+  out.intent = labels_[idx[0]];
+  out.confidence = p[idx[0]];
+  for (size_t i = 1; i < top; ++i) {
+    out.alternatives.emplace_back(labels_[idx[i]], p[idx[i]]);
+  }
+  if (!oos_label_.empty()) {
+    if (out.intent == oos_label_) {
+      out.out_of_scope = true;
+    } else if (out.confidence < oos_threshold_) {
+      out.out_of_scope = true;
+      out.alternatives.insert(out.alternatives.begin(), {out.intent, out.confidence});
+      out.alternatives.resize(std::min<size_t>(out.alternatives.size(), top - 1 > 0 ? top - 1 : 1));
+      out.intent = oos_label_;
+    }
+  }
+  return out;
+}
+
+void IntentClassifier::Calibrate(const std::vector<IntentExample>& dev,
+                                 const std::string& oos_label, double min_oos_recall) {
+  if (dev.empty()) {
+    return;
+  }
+  std::map<std::string, size_t> label_ids;
+  for (size_t c = 0; c < labels_.size(); ++c) {
+    label_ids[labels_[c]] = c;
+  }
+  std::vector<std::vector<float>> scores;
+  std::vector<long> gold;
+  for (const IntentExample& e : dev) {
+    auto it = label_ids.find(e.label);
+    scores.push_back(Scores(e.text));
+    gold.push_back(it == label_ids.end() ? -1 : long(it->second));
+  }
+  // Temperature: grid search on log-loss over examples with a known label.
+  double best_t = 1.0;
+  double best_loss = 1e300;
+  for (double t = 0.25; t <= 8.0; t *= 1.1) {
+    temperature_ = t;
+    double loss = 0;
+    for (size_t i = 0; i < dev.size(); ++i) {
+      if (gold[i] >= 0) {
+        loss -= std::log(std::max(Probabilities(scores[i])[size_t(gold[i])], 1e-12));
+      }
+    }
+    if (loss < best_loss) {
+      best_loss = loss;
+      best_t = t;
+    }
+  }
+  temperature_ = best_t;
+  oos_label_.clear();
+  oos_threshold_ = 0;
+  if (label_ids.find(oos_label) == label_ids.end()) {
+    return;
+  }
+  oos_label_ = oos_label;
+  const size_t oos = label_ids[oos_label];
+  size_t n_in = 0, n_oos = 0;
+  for (long g : gold) {
+    (g == long(oos) ? n_oos : n_in) += 1;
+  }
+  if (n_oos == 0 || n_in == 0) {
+    return;
+  }
+  // The operating point: the lowest threshold whose out-of-scope recall on dev reaches
+  // min_oos_recall (in-scope accuracy only falls as the threshold rises); when none does, the
+  // one with the best mean of in-scope accuracy and out-of-scope recall.
+  double best_mean = -1;
+  double best_mean_th = 0;
+  for (int step = 0; step <= 95; ++step) {
+    const double th = step / 100.0;
+    size_t in_ok = 0, oos_ok = 0;
+    for (size_t i = 0; i < dev.size(); ++i) {
+      const std::vector<double> p = Probabilities(scores[i]);
+      const size_t top = size_t(std::max_element(p.begin(), p.end()) - p.begin());
+      const bool says_oos = top == oos || p[top] < th;
+      if (gold[i] == long(oos)) {
+        oos_ok += says_oos ? 1 : 0;
+      } else if (!says_oos && long(top) == gold[i]) {
+        ++in_ok;
+      }
+    }
+    const double recall = double(oos_ok) / double(n_oos);
+    if (recall >= min_oos_recall) {
+      oos_threshold_ = th;
+      return;
+    }
+    const double mean = 0.5 * (double(in_ok) / double(n_in) + recall);
+    if (mean > best_mean + 1e-9) {
+      best_mean = mean;
+      best_mean_th = th;
+    }
+  }
+  oos_threshold_ = best_mean_th;
+}
+
+Status IntentClassifier::Save(const std::string& path) const {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) {
+    return UnavailableError("cannot write model '" + path + "'");
+  }
+  auto put_u64 = [&](uint64_t v) { out.write(reinterpret_cast<const char*>(&v), sizeof(v)); };
+  auto put_str = [&](const std::string& s) {
+    put_u64(s.size());
+    out.write(s.data(), static_cast<std::streamsize>(s.size()));
+  };
+  out.write(kMagic, sizeof(kMagic));
+  put_u64(labels_.size());
+  for (const std::string& l : labels_) {
+    put_str(l);
+  }
+  out.write(reinterpret_cast<const char*>(&temperature_), sizeof(temperature_));
+  put_str(oos_label_);
+  out.write(reinterpret_cast<const char*>(&oos_threshold_), sizeof(oos_threshold_));
+  // Rows in row order, so the file does not depend on hash-map iteration order.
+  std::vector<uint64_t> by_row(feature_index_.size());
+  for (const auto& [h, r] : feature_index_) {
+    by_row[r] = h;
+  }
+  put_u64(by_row.size());
+  for (uint64_t h : by_row) {
+    put_u64(h);
+  }
+  out.write(reinterpret_cast<const char*>(idf_.data()),
+            static_cast<std::streamsize>(idf_.size() * sizeof(float)));
+  out.write(reinterpret_cast<const char*>(bias_.data()),
+            static_cast<std::streamsize>(bias_.size() * sizeof(float)));
+  out.write(reinterpret_cast<const char*>(weights_.data()),
+            static_cast<std::streamsize>(weights_.size() * sizeof(float)));
+  if (!out) {
+    return UnavailableError("write failed for model '" + path + "'");
+  }
+  return OkStatus();
+}
+
+Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return NotFoundError("intent model '" + path + "' does not exist");
+  }
+  auto bad = [&](const char* what) {
+    return InvalidArgumentError("intent model '" + path + "': " + what);
+  };
+  char magic[8];
+  in.read(magic, sizeof(magic));
+  if (!in || !std::equal(magic, magic + 8, kMagic)) {
+    return bad("not a kefu intent model");
+  }
+  auto get_u64 = [&](uint64_t& v) { return bool(in.read(reinterpret_cast<char*>(&v), sizeof(v))); };
+  auto get_str = [&](std::string& s) {
+    uint64_t n = 0;
+    if (!get_u64(n) || n > (1u << 20)) {
+      return false;
+    }
+    s.resize(n);
+    return bool(in.read(s.data(), static_cast<std::streamsize>(n)));
+  };
+  auto model = std::unique_ptr<IntentClassifier>(new IntentClassifier());
+  uint64_t n_labels = 0;
+  if (!get_u64(n_labels) || n_labels < 2 || n_labels > 100000) {
+    return bad("bad label count");
+  }
+  model->labels_.resize(n_labels);
+  for (std::string& l : model->labels_) {
+    if (!get_str(l)) {
+      return bad("truncated labels");
+    }
+  }
+  in.read(reinterpret_cast<char*>(&model->temperature_), sizeof(double));
+  if (!in || !get_str(model->oos_label_)) {
+    return bad("truncated header");
+  }
+  in.read(reinterpret_cast<char*>(&model->oos_threshold_), sizeof(double));
+  uint64_t rows = 0;
+  if (!in || !get_u64(rows) || rows > (1ULL << 26)) {
+    return bad("bad feature count");
+  }
+  for (uint64_t r = 0; r < rows; ++r) {
+    uint64_t h = 0;
+    if (!get_u64(h)) {
+      return bad("truncated features");
+    }
+    model->feature_index_.emplace(h, static_cast<uint32_t>(r));
+  }
+  model->idf_.resize(rows);
+  in.read(reinterpret_cast<char*>(model->idf_.data()),
+          static_cast<std::streamsize>(rows * sizeof(float)));
+  model->bias_.resize(n_labels);
+  model->weights_.resize(rows * n_labels);
+  in.read(reinterpret_cast<char*>(model->bias_.data()),
+          static_cast<std::streamsize>(n_labels * sizeof(float)));
+  in.read(reinterpret_cast<char*>(model->weights_.data()),
+          static_cast<std::streamsize>(model->weights_.size() * sizeof(float)));
+  if (!in) {
+    return bad("truncated weights");
+  }
+  return model;
+}
+
+}  // namespace kefu::nlu

@@ -1,0 +1,70 @@
+#include "nlu/keywords.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "text/segmenter.h"
+
+namespace kefu::nlu {
+namespace {
+
+bool IsStopWord(const std::string& w) {
+  static const std::set<std::string> kStop = {
+      "的", "了", "吗", "呢", "吧", "啊", "我", "你", "您", "他", "她", "它", "我们", "你们", "是",
+      "在", "有", "和", "就", "也", "都", "还", "这", "那", "这个", "那个", "一下", "请问", "请",
+      "怎么", "什么", "可以", "能", "要", "想", "我的", "一个", "没有", "不", "a", "an", "the",
+      "is", "are", "am", "i", "my", "me", "you", "your", "to", "of", "for", "and", "or", "in",
+      "on", "it", "this", "that", "can", "do", "does", "be", "with", "what", "how", "please",
+      "when", "where", "will", "would", "could", "there", "have", "has", "at", "by", "from"};
+  return kStop.count(w) > 0;
+}
+
+bool IsCandidate(const text::Token& t) {
+  return (t.kind == text::TokenKind::kWord || t.kind == text::TokenKind::kLatin) &&
+         !IsStopWord(t.text);
+}
+
+}  // namespace
+
+KeywordExtractor::KeywordExtractor(const std::vector<std::string>& corpus) : docs_(corpus.size()) {
+  for (const std::string& doc : corpus) {
+    std::set<std::string> seen;
+    for (const text::Token& t : text::Segment(doc)) {
+      if (IsCandidate(t)) {
+        seen.insert(t.text);
+      }
+    }
+    for (const std::string& w : seen) {
+      ++df_[w];
+    }
+  }
+}
+
+std::vector<std::string> KeywordExtractor::Top(std::string_view text, size_t n) const {
+  std::unordered_map<std::string, int> tf;
+  std::vector<std::string> order;
+  for (const text::Token& t : text::Segment(text)) {
+    if (IsCandidate(t) && tf[t.text]++ == 0) {
+      order.push_back(t.text);
+    }
+  }
+  std::vector<std::pair<double, std::string>> scored;
+  for (const std::string& w : order) {
+    auto it = df_.find(w);
+    const double df = it == df_.end() ? 0 : it->second;
+    // Words unseen in the corpus still count (new product names), a little less than rare ones.
+    const double idf = std::log((1.0 + double(docs_)) / (1.0 + df)) + 1.0;
+    const double length_bonus = w.size() >= 6 ? 1.2 : 1.0;  // two+ Han characters or a long word
+    scored.push_back({tf[w] * idf * length_bonus, w});
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < scored.size() && out.size() < n; ++i) {
+    out.push_back(scored[i].second);
+  }
+  return out;
+}
+
+}  // namespace kefu::nlu

@@ -1,0 +1,153 @@
+#include "nlu/intent_classifier.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "nlu/intent_data.h"
+#include "test_util.h"
+#include "text/normalize.h"
+
+namespace kefu::nlu {
+namespace {
+
+std::vector<IntentExample> Toy() {
+  std::vector<IntentExample> out;
+  const std::vector<std::pair<std::string, std::vector<std::string>>> data = {
+      {"order_status",
+       {"我的订单到哪了", "订单什么时候发货", "快递到哪里了", "where is my order",
+        "track my package", "has my order shipped", "物流怎么不动了", "my parcel status"}},
+      {"return_refund",
+       {"我要退货", "怎么申请退款", "这个我想退掉", "i want to return this", "refund please",
+        "how do i get my money back", "七天无理由退货", "return the shoes"}},
+      {"greeting", {"你好", "您好在吗", "hello", "hi there", "good morning", "哈喽", "嗨", "hey"}},
+      {"out_of_scope",
+       {"今天天气怎么样", "帮我订机票", "what is the capital of france", "solve this equation",
+        "股票会涨吗", "write me a poem", "翻译这句话", "book a flight"}},
+  };
+  for (const auto& [label, texts] : data) {
+    for (const std::string& t : texts) {
+      out.push_back({text::Normalize(t).text, label});
+    }
+  }
+  return out;
+}
+
+TEST(IntentClassifierTest, LearnsToySetAndPredictsParaphrases) {
+  Result<std::unique_ptr<IntentClassifier>> m = IntentClassifier::Train(Toy(), {});
+  ASSERT_OK_RESULT(m);
+  EXPECT_EQ((*m)->Predict(text::Normalize("我的快递到哪了？").text).intent, "order_status");
+  EXPECT_EQ((*m)->Predict(text::Normalize("I want a refund").text).intent, "return_refund");
+  EXPECT_EQ((*m)->Predict(text::Normalize("Hello!").text).intent, "greeting");
+  IntentPrediction p = (*m)->Predict(text::Normalize("where is my order").text, 3);
+  EXPECT_GT(p.confidence, 0.5);
+  EXPECT_LE(p.confidence, 1.0);
+  ASSERT_EQ(p.alternatives.size(), 2u);
+  EXPECT_GE(p.confidence, p.alternatives[0].second);
+}
+
+TEST(IntentClassifierTest, TrainingIsDeterministic) {
+  testing::TempDir dir;
+  auto a = std::move(*IntentClassifier::Train(Toy(), {}));
+  auto b = std::move(*IntentClassifier::Train(Toy(), {}));
+  ASSERT_OK(a->Save(dir.File("a.kim")));
+  ASSERT_OK(b->Save(dir.File("b.kim")));
+  std::ifstream fa(dir.File("a.kim"), std::ios::binary), fb(dir.File("b.kim"), std::ios::binary);
+  const std::string sa((std::istreambuf_iterator<char>(fa)), {});
+  const std::string sb((std::istreambuf_iterator<char>(fb)), {});
+  EXPECT_FALSE(sa.empty());
+  EXPECT_EQ(sa, sb);
+}
+
+TEST(IntentClassifierTest, SaveAndLoadGiveTheSamePredictions) {
+  testing::TempDir dir;
+  auto m = std::move(*IntentClassifier::Train(Toy(), {}));
+  m->Calibrate(Toy(), "out_of_scope");
+  ASSERT_OK(m->Save(dir.File("m.kim")));
+  Result<std::unique_ptr<IntentClassifier>> loaded = IntentClassifier::Load(dir.File("m.kim"));
+  ASSERT_OK_RESULT(loaded);
+  for (const char* t : {"订单到哪了", "refund", "你好", "随便说点什么"}) {
+    const IntentPrediction a = m->Predict(text::Normalize(t).text);
+    const IntentPrediction b = (*loaded)->Predict(text::Normalize(t).text);
+    EXPECT_EQ(a.intent, b.intent) << t;
+    EXPECT_DOUBLE_EQ(a.confidence, b.confidence) << t;
+  }
+  EXPECT_EQ((*loaded)->oos_label(), "out_of_scope");
+}
+
+TEST(IntentClassifierTest, BadInputHasDefinedBehaviour) {
+  auto m = std::move(*IntentClassifier::Train(Toy(), {}));
+  for (const std::string& t : {std::string(), std::string("😀😀😀"), std::string("1234567890"),
+                              std::string(100 * 1024, 'x')}) {
+    const IntentPrediction p = m->Predict(text::Normalize(t).text);
+    EXPECT_FALSE(p.intent.empty());
+    EXPECT_GE(p.confidence, 0.0);
+    EXPECT_LE(p.confidence, 1.0);
+  }
+  EXPECT_EQ(IntentClassifier::Train({}, {}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(IntentClassifier::Train({{"a", "x"}}, {}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(IntentClassifierTest, LoadRejectsMissingAndForeignFiles) {
+  testing::TempDir dir;
+  EXPECT_EQ(IntentClassifier::Load(dir.File("none.kim")).status().code(), StatusCode::kNotFound);
+  std::ofstream(dir.File("junk.kim")) << "not a model at all";
+  EXPECT_EQ(IntentClassifier::Load(dir.File("junk.kim")).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(IntentClassifierTest, LowConfidenceBecomesOutOfScopeAfterCalibration) {
+  auto m = std::move(*IntentClassifier::Train(Toy(), {}));
+  m->Calibrate(Toy(), "out_of_scope", 0.9);
+  EXPECT_GE(m->oos_threshold(), 0.0);
+  const IntentPrediction p = m->Predict(text::Normalize("帮我订一张去上海的机票").text);
+  EXPECT_TRUE(p.out_of_scope);
+  EXPECT_EQ(p.intent, "out_of_scope");
+}
+
+TEST(IntentFeaturesTest, NumbersGeneralizeByLength) {
+  EXPECT_EQ(IntentFeatures("订单 2026112464518311"), IntentFeatures("订单 2026112500000001"));
+  EXPECT_NE(IntentFeatures("订单 2026112464518311"), IntentFeatures("订单 5678"));
+}
+
+TEST(IntentDataTest, SplitIsStableAndRoughlySeventyTenTwenty) {
+  int counts[4] = {0, 0, 0, 0};
+  for (int i = 0; i < 10000; ++i) {
+    ++counts[static_cast<int>(SplitOf("utterance " + std::to_string(i)))];
+  }
+  EXPECT_NEAR(counts[static_cast<int>(DataSplit::kTrain)], 7000, 300);
+  EXPECT_NEAR(counts[static_cast<int>(DataSplit::kDev)], 1000, 200);
+  EXPECT_NEAR(counts[static_cast<int>(DataSplit::kTest)], 2000, 250);
+  EXPECT_EQ(SplitOf("我的订单到哪了"), SplitOf("我的订单到哪了"));
+}
+
+TEST(IntentDataTest, LoadsTsvAndRejectsBadRows) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("ok.tsv")) << "# comment\n你好\tgreeting\tzh\nhello\tgreeting\n";
+  Result<std::vector<LabeledText>> ok = LoadIntentTsv(dir.File("ok.tsv"));
+  ASSERT_OK_RESULT(ok);
+  ASSERT_EQ(ok->size(), 2u);
+  EXPECT_EQ((*ok)[0].lang, "zh");
+  EXPECT_EQ((*ok)[1].lang, "");
+  std::ofstream(dir.File("bad.tsv")) << "no label here\n";
+  EXPECT_EQ(LoadIntentTsv(dir.File("bad.tsv")).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadIntentTsv(dir.File("none.tsv")).status().code(), StatusCode::kNotFound);
+}
+
+TEST(IntentDataTest, EvaluateComputesAccuracyF1AndOutOfScopeRecall) {
+  const std::vector<std::string> gold = {"a", "a", "b", "b", "oos", "oos"};
+  const std::vector<std::string> pred = {"a", "b", "b", "b", "oos", "a"};
+  IntentReport r = Evaluate(gold, pred, "oos");
+  EXPECT_NEAR(r.accuracy, 4.0 / 6, 1e-9);
+  EXPECT_NEAR(r.per_label["a"].precision, 0.5, 1e-9);
+  EXPECT_NEAR(r.per_label["a"].recall, 0.5, 1e-9);
+  EXPECT_NEAR(r.per_label["b"].recall, 1.0, 1e-9);
+  EXPECT_TRUE(r.has_oos);
+  EXPECT_NEAR(r.oos_recall, 0.5, 1e-9);
+  EXPECT_NEAR(r.in_scope_accuracy, 0.75, 1e-9);
+  ASSERT_FALSE(r.confusions.empty());
+}
+
+}  // namespace
+}  // namespace kefu::nlu
