@@ -42,8 +42,8 @@ std::string F1Chart(const nlu::IntentReport& r, const std::string& title) {
   const int bar_h = 18, label_w = 260, chart_w = 520, top = 40;
   const int height = top + static_cast<int>(rows.size()) * bar_h + 30;
   std::string svg = "<svg xmlns='http://www.w3.org/2000/svg' width='" +
-                    std::to_string(label_w + chart_w + 80) + "' height='" +
-                    std::to_string(height) + "' font-family='sans-serif' font-size='12'>";
+                    std::to_string(label_w + chart_w + 80) + "' height='" + std::to_string(height) +
+                    "' font-family='sans-serif' font-size='12'>";
   svg += "<text x='10' y='20' font-size='15' font-weight='bold'>" + title + "</text>";
   for (size_t i = 0; i < rows.size(); ++i) {
     const int y = top + static_cast<int>(i) * bar_h;
@@ -57,8 +57,8 @@ std::string F1Chart(const nlu::IntentReport& r, const std::string& title) {
     svg += "<rect x='" + std::to_string(label_w) + "' y='" + std::to_string(y + 2) + "' width='" +
            std::to_string(w) + "' height='" + std::to_string(bar_h - 4) + "' fill='" + colour +
            "'/>";
-    svg += "<text x='" + std::to_string(label_w + w + 4) + "' y='" + std::to_string(y + 13) +
-           "'>" + value + "</text>";
+    svg += "<text x='" + std::to_string(label_w + w + 4) + "' y='" + std::to_string(y + 13) + "'>" +
+           value + "</text>";
   }
   svg += "</svg>";
   return "<!doctype html><meta charset='utf-8'><title>" + title + "</title><body>" + svg +
@@ -104,7 +104,8 @@ int RunTrainIntent(const TrainIntentFlags& flags) {
     }
   };
   const auto start = std::chrono::steady_clock::now();
-  Result<std::unique_ptr<nlu::IntentClassifier>> model = nlu::IntentClassifier::Train(train, options);
+  Result<std::unique_ptr<nlu::IntentClassifier>> model =
+      nlu::IntentClassifier::Train(train, options);
   if (!model.ok()) {
     return Fail(model.status());
   }
@@ -148,8 +149,8 @@ int RunEvalIntent(const EvalIntentFlags& flags) {
     const nlu::IntentPrediction p = (*model)->Predict(text::Normalize(r.text).text, 2);
     if (predictions) {
       // gold, predicted, confidence, the raw top label and its probability
-      const bool moved = p.out_of_scope && !p.alternatives.empty() &&
-                         p.intent == (*model)->oos_label();
+      const bool moved =
+          p.out_of_scope && !p.alternatives.empty() && p.intent == (*model)->oos_label();
       predictions << label << '\t' << p.intent << '\t' << p.confidence << '\t'
                   << (moved ? p.alternatives[0].first : p.intent) << '\t'
                   << (moved ? p.alternatives[0].second : p.confidence) << '\n';
@@ -166,10 +167,9 @@ int RunEvalIntent(const EvalIntentFlags& flags) {
     }
   }
   std::fprintf(stderr, "\n");
-  const double us_per = std::chrono::duration<double, std::micro>(
-                            std::chrono::steady_clock::now() - start)
-                            .count() /
-                        std::max<size_t>(rows->size(), 1);
+  const double us_per =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() /
+      std::max<size_t>(rows->size(), 1);
   const nlu::IntentReport r = nlu::Evaluate(gold, predicted, flags.oos_label);
   std::printf("examples      %d\naccuracy      %.4f\nmacro_f1      %.4f\n", r.total, r.accuracy,
               r.macro_f1);
@@ -177,8 +177,8 @@ int RunEvalIntent(const EvalIntentFlags& flags) {
     std::printf("in_scope_acc  %.4f\noos_recall    %.4f\n", r.in_scope_accuracy, r.oos_recall);
   }
   for (const auto& [lang, c] : by_lang) {
-    std::printf("accuracy[%s]  %.4f  (%d/%d)\n", lang.c_str(), double(c.first) / c.second,
-                c.first, c.second);
+    std::printf("accuracy[%s]  %.4f  (%d/%d)\n", lang.c_str(), double(c.first) / c.second, c.first,
+                c.second);
   }
   std::printf("\n%-28s %9s %9s %9s %7s\n", "label", "precision", "recall", "f1", "support");
   for (const auto& [label, s] : r.per_label) {
@@ -190,9 +190,9 @@ int RunEvalIntent(const EvalIntentFlags& flags) {
     std::printf("  %4d  %s -> %s\n", r.confusions[i].second, r.confusions[i].first.first.c_str(),
                 r.confusions[i].first.second.c_str());
   }
-  nlohmann::json summary = {{"examples", r.total},        {"accuracy", r.accuracy},
-                            {"macro_f1", r.macro_f1},     {"us_per_example", us_per},
-                            {"data", flags.data},         {"split", flags.split}};
+  nlohmann::json summary = {{"examples", r.total},    {"accuracy", r.accuracy},
+                            {"macro_f1", r.macro_f1}, {"us_per_example", us_per},
+                            {"data", flags.data},     {"split", flags.split}};
   if (r.has_oos) {
     summary["in_scope_accuracy"] = r.in_scope_accuracy;
     summary["oos_recall"] = r.oos_recall;
@@ -207,8 +207,8 @@ int RunEvalIntent(const EvalIntentFlags& flags) {
     std::ofstream(chart) << F1Chart(r, "Per-label F1: " + flags.data);
     nlohmann::json per_label = nlohmann::json::object();
     for (const auto& [label, s] : r.per_label) {
-      per_label[label] = {{"precision", s.precision}, {"recall", s.recall}, {"f1", s.f1},
-                          {"support", s.support}};
+      per_label[label] = {
+          {"precision", s.precision}, {"recall", s.recall}, {"f1", s.f1}, {"support", s.support}};
     }
     std::ofstream((std::filesystem::path(flags.report) / "report.json").string())
         << nlohmann::json{{"summary", summary}, {"per_label", per_label}}.dump(2);
@@ -235,8 +235,9 @@ int RunNlu(const CommonFlags& common, const NluFlags& flags) {
     return Fail(products.status());
   }
   nlu::ModelUnderstanderOptions mo;
-  mo.intent_model_path = config->engine.intent_model.empty() ? std::string(KEFU_DEFAULT_INTENT_MODEL)
-                                                             : config->engine.intent_model;
+  mo.intent_model_path = config->engine.intent_model.empty()
+                             ? std::string(KEFU_DEFAULT_INTENT_MODEL)
+                             : config->engine.intent_model;
   mo.timezone_offset_minutes = config->engine.timezone_offset_minutes;
   std::vector<std::string> corpus;
   for (const store::Product& p : *products) {
@@ -258,8 +259,8 @@ int RunNlu(const CommonFlags& common, const NluFlags& flags) {
   const std::u32string original = utf8::Decode(n.original);
   for (const nlu::Entity& e : u.entities) {
     // Offsets are reported against the text as the shopper typed it.
-    const text::CodePointSpan span = text::ToOriginalSpan(
-        n, static_cast<uint32_t>(e.start), static_cast<uint32_t>(e.end));
+    const text::CodePointSpan span =
+        text::ToOriginalSpan(n, static_cast<uint32_t>(e.start), static_cast<uint32_t>(e.end));
     entities.push_back({{"type", e.type},
                         {"value", e.value},
                         {"text", utf8::Encode(original.substr(span.start, span.end - span.start))},

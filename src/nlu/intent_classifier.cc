@@ -26,9 +26,15 @@ uint64_t Fnv1a(std::string_view s, uint64_t seed) {
 // Feature kinds go into the hash seed, so "w:ab" and a character gram "ab" never collide.
 enum FeatureKind : uint64_t { kWord = 1, kBigram, kCharGram, kHan, kHan2, kDigits, kOther };
 
-bool IsLatin(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '\''; }
-bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
-bool IsEmoji(char32_t c) { return (c >= 0x1F300 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF); }
+bool IsLatin(char32_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '\'';
+}
+bool IsDigit(char32_t c) {
+  return c >= '0' && c <= '9';
+}
+bool IsEmoji(char32_t c) {
+  return (c >= 0x1F300 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF);
+}
 
 // Decodes one code point at s[i] (the text is valid UTF-8: it comes from Normalize); returns
 // its byte length.
@@ -52,7 +58,7 @@ size_t DecodeAt(std::string_view s, size_t i, char32_t& cp) {
 std::vector<uint64_t> IntentFeatures(std::string_view text) {
   std::vector<uint64_t> out;
   out.reserve(text.size() * 3);
-  uint64_t prev_word = 0;  // hash of the previous word, 0 at the start
+  uint64_t prev_word = 0;   // hash of the previous word, 0 at the start
   std::vector<size_t> han;  // byte offsets of the current run of Han characters, plus its end
   std::string word;
   auto flush_han = [&](size_t end) {
@@ -66,7 +72,6 @@ std::vector<uint64_t> IntentFeatures(std::string_view text) {
       if (k + 2 <= n) {
         out.push_back(Fnv1a(text.substr(han[k], han[k + 2] - han[k]), kHan2));
       }
-
     }
     prev_word = Fnv1a(text.substr(han[n - 1], han[n] - han[n - 1]), kWord);
     han.clear();
@@ -162,7 +167,8 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Train(
     label_ids.emplace(e.label, 0);
   }
   if (label_ids.size() < 2) {
-    return InvalidArgumentError("need at least two labels, got " + std::to_string(label_ids.size()));
+    return InvalidArgumentError("need at least two labels, got " +
+                                std::to_string(label_ids.size()));
   }
   for (auto& [label, id] : label_ids) {
     id = static_cast<uint32_t>(model->labels_.size());
@@ -192,9 +198,8 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Train(
   model->idf_.assign(model->feature_index_.size(), 1.f);
   for (const auto& [h, row] : model->feature_index_) {
     model->idf_[row] =
-        options.use_idf
-            ? float(std::log((1.0 + double(examples.size())) / (1.0 + counts[h])) + 1.0)
-            : 1.f;
+        options.use_idf ? float(std::log((1.0 + double(examples.size())) / (1.0 + counts[h])) + 1.0)
+                        : 1.f;
   }
   std::vector<Sparse> data(examples.size());
   std::vector<uint32_t> y(examples.size());
@@ -287,8 +292,8 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Train(
   return model;
 }
 
-void IntentClassifier::Vectorize(const std::vector<uint64_t>& features,
-                                 std::vector<uint32_t>& rows, std::vector<float>& values) const {
+void IntentClassifier::Vectorize(const std::vector<uint64_t>& features, std::vector<uint32_t>& rows,
+                                 std::vector<float>& values) const {
   rows.clear();
   values.clear();
   double norm = 0;

@@ -41,14 +41,15 @@ struct TrainOptions {
   bool balance_classes = true;  // weight each example by 1 / its class's share
   int min_feature_count = 1;
   bool use_idf = false;
-  bool average = true;  // average the weights over the second half of the epochs  // TF-IDF weights; plain 1/sqrt(n) measured better on CLINC150
+  bool average = true;  // average the weights over the second half of the epochs  // TF-IDF
+                        // weights; plain 1/sqrt(n) measured better on CLINC150
   // Called after each epoch with (epoch, epochs, mean training loss).
   std::function<void(int, int, double)> progress;
 };
 
 struct IntentPrediction {
   std::string intent;
-  double confidence = 0;  // calibrated probability of `intent`
+  double confidence = 0;                                     // calibrated probability of `intent`
   std::vector<std::pair<std::string, double>> alternatives;  // next best, most likely first
   bool out_of_scope = false;  // the model's own class, or confidence under the threshold
 };

@@ -32,7 +32,8 @@ Result<std::vector<LabeledText>> LoadIntentTsv(const std::string& path) {
     LabeledText row;
     row.text = line.substr(0, tab);
     const size_t tab2 = line.find('\t', tab + 1);
-    row.label = line.substr(tab + 1, tab2 == std::string::npos ? std::string::npos : tab2 - tab - 1);
+    row.label =
+        line.substr(tab + 1, tab2 == std::string::npos ? std::string::npos : tab2 - tab - 1);
     if (tab2 != std::string::npos) {
       row.lang = line.substr(tab2 + 1);
     }

@@ -11,12 +11,14 @@ namespace {
 
 bool IsStopWord(const std::string& w) {
   static const std::set<std::string> kStop = {
-      "的", "了", "吗", "呢", "吧", "啊", "我", "你", "您", "他", "她", "它", "我们", "你们", "是",
-      "在", "有", "和", "就", "也", "都", "还", "这", "那", "这个", "那个", "一下", "请问", "请",
-      "怎么", "什么", "可以", "能", "要", "想", "我的", "一个", "没有", "不", "a", "an", "the",
-      "is", "are", "am", "i", "my", "me", "you", "your", "to", "of", "for", "and", "or", "in",
-      "on", "it", "this", "that", "can", "do", "does", "be", "with", "what", "how", "please",
-      "when", "where", "will", "would", "could", "there", "have", "has", "at", "by", "from"};
+      "的",   "了",    "吗",    "呢",    "吧",   "啊",   "我",   "你",     "您",   "他",
+      "她",   "它",    "我们",  "你们",  "是",   "在",   "有",   "和",     "就",   "也",
+      "都",   "还",    "这",    "那",    "这个", "那个", "一下", "请问",   "请",   "怎么",
+      "什么", "可以",  "能",    "要",    "想",   "我的", "一个", "没有",   "不",   "a",
+      "an",   "the",   "is",    "are",   "am",   "i",    "my",   "me",     "you",  "your",
+      "to",   "of",    "for",   "and",   "or",   "in",   "on",   "it",     "this", "that",
+      "can",  "do",    "does",  "be",    "with", "what", "how",  "please", "when", "where",
+      "will", "would", "could", "there", "have", "has",  "at",   "by",     "from"};
   return kStop.count(w) > 0;
 }
 

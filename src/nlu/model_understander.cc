@@ -62,7 +62,7 @@ class ModelUnderstander final : public Understander {
 }  // namespace
 
 Result<std::unique_ptr<Understander>> NewModelUnderstander(const ModelUnderstanderOptions& options,
-                                                          const Clock& clock) {
+                                                           const Clock& clock) {
   KEFU_ASSIGN_OR_RETURN(std::unique_ptr<IntentClassifier> intents,
                         IntentClassifier::Load(options.intent_model_path));
   EntityOptions eo;

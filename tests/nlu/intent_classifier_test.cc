@@ -78,7 +78,7 @@ TEST(IntentClassifierTest, SaveAndLoadGiveTheSamePredictions) {
 TEST(IntentClassifierTest, BadInputHasDefinedBehaviour) {
   auto m = std::move(*IntentClassifier::Train(Toy(), {}));
   for (const std::string& t : {std::string(), std::string("😀😀😀"), std::string("1234567890"),
-                              std::string(100 * 1024, 'x')}) {
+                               std::string(100 * 1024, 'x')}) {
     const IntentPrediction p = m->Predict(text::Normalize(t).text);
     EXPECT_FALSE(p.intent.empty());
     EXPECT_GE(p.confidence, 0.0);
