@@ -40,11 +40,7 @@ bool Turn(engine::Engine& engine, const std::string& conversation_id, const std:
 }  // namespace
 
 int RunChat(const CommonFlags& common, const ChatFlags& flags) {
-  Result<Config> config = ResolveConfig(common);
-  if (!config.ok()) {
-    return Fail(config.status());
-  }
-  Result<Runtime> rt = OpenRuntime(*config, /*load_demo_if_empty=*/true);
+  Result<Runtime> rt = OpenRuntime(common, /*load_demo_if_empty=*/true);
   if (!rt.ok()) {
     return Fail(rt.status());
   }

@@ -7,11 +7,7 @@
 namespace kefu::app {
 
 int RunDemoReset(const CommonFlags& common) {
-  Result<Config> config = ResolveConfig(common);
-  if (!config.ok()) {
-    return Fail(config.status());
-  }
-  Result<Runtime> rt = OpenRuntime(*config, /*load_demo_if_empty=*/false);
+  Result<Runtime> rt = OpenRuntime(common, /*load_demo_if_empty=*/false);
   if (!rt.ok()) {
     return Fail(rt.status());
   }
@@ -23,7 +19,7 @@ int RunDemoReset(const CommonFlags& common) {
   if (!counts.ok()) {
     return Fail(counts.status());
   }
-  std::cout << "demo shop loaded into " << config->store.db_path << ": " << counts->products
+  std::cout << "demo shop loaded into " << rt->config.store.db_path << ": " << counts->products
             << " products, " << counts->customers << " customers, " << counts->orders << " orders, "
             << counts->shipments << " shipments, " << counts->documents << " policy documents"
             << std::endl;

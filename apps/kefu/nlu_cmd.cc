@@ -222,11 +222,7 @@ int RunNlu(const CommonFlags& common, const NluFlags& flags) {
   if (!utf8::IsValid(flags.text)) {
     return Fail(InvalidArgumentError("text is not valid UTF-8"));
   }
-  Result<Config> config = ResolveConfig(common);
-  if (!config.ok()) {
-    return Fail(config.status());
-  }
-  Result<Runtime> rt = OpenRuntime(*config, /*load_demo_if_empty=*/true);
+  Result<Runtime> rt = OpenRuntime(common, /*load_demo_if_empty=*/true);
   if (!rt.ok()) {
     return Fail(rt.status());
   }
@@ -234,23 +230,14 @@ int RunNlu(const CommonFlags& common, const NluFlags& flags) {
   if (!products.ok()) {
     return Fail(products.status());
   }
-  nlu::ModelUnderstanderOptions mo;
-  mo.intent_model_path = config->engine.intent_model.empty()
-                             ? std::string(KEFU_DEFAULT_INTENT_MODEL)
-                             : config->engine.intent_model;
-  mo.timezone_offset_minutes = config->engine.timezone_offset_minutes;
+  // Keywords weigh terms against the catalog: the words shoppers and the shop share.
   std::vector<std::string> corpus;
   for (const store::Product& p : *products) {
-    mo.catalog.push_back({p.sku, p.name_zh, p.name_en});
     corpus.push_back(text::Normalize(p.name_zh).text);
     corpus.push_back(text::Normalize(p.name_en).text);
   }
-  Result<std::unique_ptr<nlu::Understander>> nlu = nlu::NewModelUnderstander(mo, SystemClock());
-  if (!nlu.ok()) {
-    return Fail(nlu.status());
-  }
   const text::NormalizedText n = text::Normalize(flags.text);
-  const nlu::Understanding u = (*nlu)->Understand(n);
+  const nlu::Understanding u = rt->engine->Understand(n);
   nlohmann::json alternatives = nlohmann::json::array();
   for (const auto& [name, confidence] : u.alternatives) {
     alternatives.push_back({{"name", name}, {"confidence", confidence}});

@@ -63,4 +63,9 @@ Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty) {
   return rt;
 }
 
+Result<Runtime> OpenRuntime(const CommonFlags& flags, bool load_demo_if_empty) {
+  KEFU_ASSIGN_OR_RETURN(Config config, ResolveConfig(flags));
+  return OpenRuntime(config, load_demo_if_empty);
+}
+
 }  // namespace kefu::app

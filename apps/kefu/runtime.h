@@ -35,4 +35,7 @@ struct Runtime {
 // config allows it, and builds the engine.
 Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty);
 
+// ResolveConfig(flags), then OpenRuntime.
+Result<Runtime> OpenRuntime(const CommonFlags& flags, bool load_demo_if_empty);
+
 }  // namespace kefu::app

@@ -206,6 +206,10 @@ const EngineOptions& Engine::options() const {
   return impl_->options;
 }
 
+nlu::Understanding Engine::Understand(const text::NormalizedText& text) const {
+  return impl_->understander->Understand(text);
+}
+
 Result<std::unique_ptr<Engine>> Engine::Create(store::Store& store, const Clock& clock,
                                                EngineOptions options) {
   const std::string path =

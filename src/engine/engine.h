@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/request_context.h"
 #include "core/result.h"
+#include "nlu/understanding.h"
 #include "store/store.h"
 
 namespace kefu::engine {
@@ -88,6 +89,9 @@ class Engine {
 
   Result<std::vector<store::Message>> History(const std::string& conversation_id, int64_t after_id,
                                               int limit);
+
+  // What the turn's understanding stage makes of a normalized message (kefu nlu shows it).
+  nlu::Understanding Understand(const text::NormalizedText& text) const;
 
   const EngineOptions& options() const;
 

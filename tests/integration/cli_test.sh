@@ -59,7 +59,35 @@ set -e
 OUT=$("$KEFU" demo reset --data-dir "$DATA" --db "$TMP/b.db")
 echo "$OUT" | grep -q "orders" || fail "demo reset: $OUT"
 
-# 6. serve --port 0 prints its URL, answers, and exits 0 on SIGTERM.
+# 6. kefu nlu prints the understanding as JSON, with offsets into the text as typed.
+OUT=$("$KEFU" nlu --data-dir "$DATA" --db "$TMP/a.db" "我的訂單２０２６１１２４６４５１８３１１昨天就該到了")
+echo "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["language"] == "zh", d
+assert d["intent"]["name"] and 0 <= d["intent"]["confidence"] <= 1, d
+e = [x for x in d["entities"] if x["type"] == "order_id"][0]
+assert e["value"] == "2026112464518311" and e["start"] == 4 and e["end"] == 20, e
+assert e["text"] == "２０２６１１２４６４５１８３１１", e
+assert any(x["type"] == "date" for x in d["entities"]), d
+assert isinstance(d["keywords"], list), d
+' || fail "kefu nlu output: $OUT"
+
+# 7. kefu train intent / kefu eval intent on a small file; eval's last line is JSON.
+for i in 1 2 3 4 5 6; do
+  printf '订单%s到哪了\torder_status\nwhere is order %s\torder_status\n我要退货%s\treturn_refund\nreturn item %s\treturn_refund\n' $i $i $i $i
+done >"$TMP/tiny.tsv"
+"$KEFU" train intent --data "$TMP/tiny.tsv" --out "$TMP/tiny.kim" --epochs 10 2>/dev/null || fail "train intent"
+OUT=$("$KEFU" eval intent --data "$TMP/tiny.tsv" --model "$TMP/tiny.kim" --report "$TMP/report" 2>/dev/null | tail -1)
+echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["accuracy"] > 0.9 and "macro_f1" in d, d' \
+  || fail "eval intent: $OUT"
+[[ -s "$TMP/report/intent_f1.html" ]] || fail "eval intent --report wrote no chart"
+set +e
+"$KEFU" eval intent --data "$TMP/none.tsv" --model "$TMP/tiny.kim" 2>/dev/null; [[ $? -eq 1 ]] || fail "missing data should exit 1"
+"$KEFU" train intent --data "$TMP/tiny.tsv" 2>/dev/null; [[ $? -eq 2 ]] || fail "missing --out should exit 2"
+set -e
+
+# 8. serve --port 0 prints its URL, answers, and exits 0 on SIGTERM.
 "$KEFU" serve --data-dir "$DATA" --db "$TMP/c.db" --port 0 >"$TMP/serve.out" 2>"$TMP/serve.err" &
 SERVER_PID=$!
 for _ in $(seq 1 200); do
