@@ -82,7 +82,13 @@ OUT=$("$KEFU" eval intent --data "$TMP/tiny.tsv" --model "$TMP/tiny.kim" --repor
 echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["accuracy"] > 0.9 and "macro_f1" in d, d' \
   || fail "eval intent: $OUT"
 [[ -s "$TMP/report/intent_f1.html" ]] || fail "eval intent --report wrote no chart"
+# A shop's own model replaces the shipped one (--intent-model on chat and serve).
+OUT=$("$KEFU" chat --data-dir "$DATA" --db "$TMP/a.db" --intent-model "$TMP/tiny.kim" --json --once "我要退货")
+echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["intent"] == "return_refund", d' \
+  || fail "--intent-model was not used: $OUT"
 set +e
+"$KEFU" chat --data-dir "$DATA" --db "$TMP/a.db" --intent-model "$TMP/none.kim" --once hi 2>/dev/null
+[[ $? -eq 1 ]] || fail "a missing --intent-model should exit 1"
 "$KEFU" eval intent --data "$TMP/none.tsv" --model "$TMP/tiny.kim" 2>/dev/null; [[ $? -eq 1 ]] || fail "missing data should exit 1"
 "$KEFU" train intent --data "$TMP/tiny.tsv" 2>/dev/null; [[ $? -eq 2 ]] || fail "missing --out should exit 2"
 set -e
