@@ -4,40 +4,14 @@
 
 #include <gtest/gtest.h>
 
-#include "core/clock.h"
-#include "fakes/shop_fixture.h"
-#include "test_util.h"
+#include "engine/engine_fixture.h"
 
 namespace kefu::engine {
 namespace {
 
 using kefu::testing::kShippedOrder;
 
-class EngineTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    store_ = std::move(*store::NewSqliteStore({.path = dir_.File("kefu.db")}));
-    ASSERT_OK(store_->ReplaceShopData(kefu::testing::SmallShop()));
-    Result<std::unique_ptr<Engine>> e =
-        Engine::Create(*store_, clock_, {.data_dir = kefu::testing::SourceDataDir()});
-    ASSERT_OK_RESULT(e);
-    engine_ = std::move(*e);
-    conv_ = *engine_->CreateConversation("test");
-  }
-
-  TurnResult Say(const std::string& text) {
-    RequestContext ctx = RequestContext::Unbounded("t-test");
-    Result<TurnResult> r = engine_->HandleTurn({conv_.id, text, std::nullopt}, ctx);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : TurnResult{};
-  }
-
-  kefu::testing::TempDir dir_;
-  ManualClock clock_{kefu::testing::T("2026-11-28T12:00:00+08:00")};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<Engine> engine_;
-  NewConversation conv_;
-};
+class EngineTest : public EngineFixture {};
 
 TEST_F(EngineTest, ChineseOrderStatusNeedsVerificationThenAnswersFromTheStore) {
   TurnResult ask = Say("我的订单 2026112500000001 到哪了？");
