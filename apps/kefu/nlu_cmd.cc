@@ -15,6 +15,7 @@
 #include "nlu/keywords.h"
 #include "nlu/understanding.h"
 #include "text/normalize.h"
+#include "text/segmenter.h"
 
 namespace kefu::app {
 namespace {
@@ -255,7 +256,16 @@ int RunNlu(const CommonFlags& common, const NluFlags& flags) {
                         {"end", span.end},
                         {"confidence", e.confidence}});
   }
-  const nlu::KeywordExtractor keywords(corpus);
+  // The domain dictionary: the e-commerce lexicon plus the catalog's product names.
+  text::SegmenterOptions so;
+  for (const store::Product& p : *products) {
+    so.extra_words.push_back(p.name_zh);
+  }
+  Result<std::unique_ptr<text::Segmenter>> segmenter = text::NewSegmenter(so);
+  if (!segmenter.ok()) {
+    return Fail(segmenter.status());
+  }
+  const nlu::KeywordExtractor keywords(corpus, segmenter->get());
   nlohmann::json out = {
       {"language", text::LanguageCode(n.lang)},
       {"normalized", n.text},

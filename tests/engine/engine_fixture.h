@@ -19,9 +19,9 @@ class EngineFixture : public ::testing::Test {
   void SetUp() override {
     store_ = std::move(*store::NewSqliteStore({.path = dir_.File("kefu.db")}));
     ASSERT_OK(store_->ReplaceShopData(kefu::testing::SmallShop()));
-    Result<std::unique_ptr<Engine>> e = Engine::Create(
-        *store_, clock_,
-        {.data_dir = kefu::testing::SourceDataDir(), .intent_model = IntentModel()});
+    Result<std::unique_ptr<Engine>> e =
+        Engine::Create(*store_, clock_,
+                       {.data_dir = kefu::testing::SourceDataDir(), .intent_model = IntentModel()});
     ASSERT_OK_RESULT(e);
     engine_ = std::move(*e);
     conv_ = *engine_->CreateConversation("test");
