@@ -56,7 +56,7 @@ RESULTS="$TMP/results.txt"
 : >"$RESULTS"
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round/$ROUNDS: GET /healthz, $CONNS connections, $DURATION"
-  R=$(wrk -t2 -c"$CONNS" -d"$DURATION" -s "$ROOT/bench/wrk_get.lua" "$URL/healthz" | grep RESULT)
+  R=$(KEFU_BENCH_MODE=healthz wrk -t2 -c"$CONNS" -d"$DURATION" -s "$ROOT/bench/wrk_turns.lua" "$URL/" | grep RESULT)
   echo "healthz $round $R" | tee -a "$RESULTS"
   echo "round $round/$ROUNDS: POST order-status turns, $CONNS connections, $DURATION"
   R=$(wrk -t2 -c"$CONNS" -d"$DURATION" -s "$ROOT/bench/wrk_turns.lua" "$URL/" | grep RESULT)

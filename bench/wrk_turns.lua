@@ -1,6 +1,7 @@
--- wrk script: POST order-status turns round-robin over pre-verified conversations.
--- Reads conversations from the file named by KEFU_BENCH_CONVS: one line per conversation,
--- "<conversation_id> <token> <order_number>".
+-- wrk script for bench/load.sh. With KEFU_BENCH_MODE=healthz it sends GET /healthz (the
+-- ceiling); otherwise it POSTs order-status turns round-robin over pre-verified conversations
+-- read from the file named by KEFU_BENCH_CONVS: one line per conversation,
+-- "<conversation_id> <token> <order_number>". Both print the same RESULT line.
 local convs = {}
 local counter = 0
 
@@ -9,7 +10,12 @@ function setup(thread)
   counter = counter + 1
 end
 
+local healthz = os.getenv("KEFU_BENCH_MODE") == "healthz"
+
 function init(args)
+  if healthz then
+    return
+  end
   local path = os.getenv("KEFU_BENCH_CONVS")
   for line in io.lines(path) do
     local id, token, order = line:match("^(%S+) (%S+) (%S+)$")
@@ -21,6 +27,9 @@ function init(args)
 end
 
 function request()
+  if healthz then
+    return wrk.format("GET", "/healthz")
+  end
   idx = idx + 1
   local c = convs[(idx % #convs) + 1]
   local body = '{"text":"我的订单 ' .. c.order .. ' 到哪了？"}'
