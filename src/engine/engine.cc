@@ -35,6 +35,7 @@ struct Turn {
   dialog::Outcome outcome;
   std::string reply;
   int64_t replied_at = 0;
+  nlohmann::json trace;  // built once by BuildRecord; MakeResult adds store.persist
 };
 
 nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
@@ -129,14 +130,15 @@ struct Engine::Impl {
   // The turn's writes. The stored trace has every stage but store.persist itself.
   store::TurnRecord BuildRecord(Turn& t, const RequestContext& ctx) {
     t.replied_at = clock.NowMillis();
-    const std::string trace = TraceJson(t, ctx).dump();
+    t.trace = TraceJson(t, ctx);
+    std::string trace = t.trace.dump();
     store::TurnRecord r;
     r.conversation_id = t.conversation_id;
     r.expected_version = t.conversation.version;
     r.user = {0, t.conversation_id, "user", t.raw, t.received_at, t.understanding.intent, "", "{}"};
-    r.assistant = {
-        0,    t.conversation_id, "assistant", t.reply, t.replied_at, t.understanding.intent, "",
-        trace};
+    r.assistant = {0,       t.conversation_id, "assistant",
+                   t.reply, t.replied_at,      t.understanding.intent,
+                   "",      std::move(trace)};
     r.state_json = dialog::EncodeState(t.state);
     r.lang = t.state.lang;
     r.updated_at = t.replied_at;
@@ -157,7 +159,14 @@ struct Engine::Impl {
     r.confidence = t.understanding.confidence;
     r.action = std::string(dialog::ActionName(t.action.kind));
     r.handoff = t.outcome.offer_human;
-    r.trace_json = TraceJson(t, ctx).dump();
+    // The stored trace plus the persist stage, which ran after it was written.
+    const std::vector<StageTiming>& timings = ctx.timings();
+    if (!timings.empty() && timings.back().name == "store.persist") {
+      t.trace["stages"].push_back({{"name", timings.back().name},
+                                   {"us", timings.back().micros},
+                                   {"ok", timings.back().ok}});
+    }
+    r.trace_json = t.trace.dump();
     r.created_at = t.replied_at;
     return r;
   }
