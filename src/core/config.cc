@@ -32,6 +32,17 @@ Status ParseInt(const std::string& text, int& out) {
   return OkStatus();
 }
 
+Status ParseDouble(const std::string& text, double& out) {
+  double v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (ec != std::errc() || ptr != end) {
+    return InvalidArgumentError("not a number: '" + text + "'");
+  }
+  out = v;
+  return OkStatus();
+}
+
 Status ParseBool(const std::string& text, bool& out) {
   if (text == "true" || text == "1" || text == "yes" || text == "on") {
     out = true;
@@ -47,6 +58,11 @@ template <typename Section>
 Key IntKey(std::string section, std::string name, Section Config::*sec, int Section::*field) {
   return {std::move(section), std::move(name),
           [sec, field](Config& c, const std::string& v) { return ParseInt(v, c.*sec.*field); }};
+}
+template <typename Section>
+Key DoubleKey(std::string section, std::string name, Section Config::*sec, double Section::*field) {
+  return {std::move(section), std::move(name),
+          [sec, field](Config& c, const std::string& v) { return ParseDouble(v, c.*sec.*field); }};
 }
 template <typename Section>
 Key StrKey(std::string section, std::string name, Section Config::*sec,
@@ -84,6 +100,14 @@ const std::vector<Key>& Keys() {
              &EngineConfig::max_verification_attempts),
       IntKey("engine", "history_page_limit", &Config::engine, &EngineConfig::history_page_limit),
       StrKey("engine", "intent_model", &Config::engine, &EngineConfig::intent_model),
+      StrKey("kb", "embedding_model", &Config::kb, &KbConfig::embedding_model),
+      DoubleKey("kb", "answer_threshold", &Config::kb, &KbConfig::answer_threshold),
+      DoubleKey("kb", "faq_threshold", &Config::kb, &KbConfig::faq_threshold),
+      DoubleKey("kb", "lexical_weight", &Config::kb, &KbConfig::lexical_weight),
+      DoubleKey("kb", "vector_weight", &Config::kb, &KbConfig::vector_weight),
+      DoubleKey("kb", "rerank_weight", &Config::kb, &KbConfig::rerank_weight),
+      IntKey("kb", "max_upload_bytes", &Config::kb, &KbConfig::max_upload_bytes),
+      StrKey("kb", "admin_key", &Config::kb, &KbConfig::admin_key),
       StrKey("log", "level", &Config::log, &LogConfig::level),
       BoolKey("demo", "load_when_empty", &Config::demo, &DemoConfig::load_when_empty),
   };
@@ -109,6 +133,9 @@ std::string NodeToText(const toml::node& node) {
   if (auto i = node.value_exact<int64_t>()) {
     return std::to_string(*i);
   }
+  if (auto d = node.value_exact<double>()) {
+    return std::to_string(*d);
+  }
   return {};
 }
 
@@ -133,6 +160,14 @@ Status Validate(const Config& c) {
   KEFU_RETURN_IF_ERROR(
       positive(c.engine.max_verification_attempts, "engine.max_verification_attempts"));
   KEFU_RETURN_IF_ERROR(positive(c.engine.history_page_limit, "engine.history_page_limit"));
+  KEFU_RETURN_IF_ERROR(positive(c.kb.max_upload_bytes, "kb.max_upload_bytes"));
+  for (auto [v, key] : {std::pair{c.kb.answer_threshold, "kb.answer_threshold"},
+                        std::pair{c.kb.faq_threshold, "kb.faq_threshold"}}) {
+    if (!(v >= 0 && v <= 1)) {
+      return InvalidArgumentError(std::string(key) + " must be between 0 and 1, got " +
+                                  std::to_string(v));
+    }
+  }
   if (c.store.db_path.empty()) {
     return InvalidArgumentError("store.db_path must not be empty");
   }

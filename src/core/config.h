@@ -48,6 +48,19 @@ struct EngineConfig {
   std::string intent_model;  // empty: the model trained at build time (build/models/intent.bin)
 };
 
+struct KbConfig {
+  std::string embedding_model;     // empty: the one trained at build time (build/models/kb_embed)
+  double answer_threshold = 0.35;  // below this confidence kefu says it does not know
+  double faq_threshold = 0.72;     // an FAQ question at least this similar is answered directly
+  // Hybrid ranking weights (kb/retriever.h): lexical and vector lists in the fusion, and the
+  // reranker's confidence on top.
+  double lexical_weight = 1.0;
+  double vector_weight = 1.0;
+  double rerank_weight = 1.0;
+  int max_upload_bytes = 20 * 1024 * 1024;  // POST /v1/kb/documents and `kefu kb import` files
+  std::string admin_key;  // required by /v1/kb/*; empty: those endpoints answer 403
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, off
 };
@@ -60,6 +73,7 @@ struct Config {
   ServerConfig server;
   StoreConfig store;
   EngineConfig engine;
+  KbConfig kb;
   LogConfig log;
   DemoConfig demo;
 };

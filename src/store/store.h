@@ -170,6 +170,21 @@ struct Event {
   int64_t created_at = 0;
 };
 
+// A knowledge-base document as the store keeps it. The kb module serializes the parsed document
+// and its chunks to JSON; the store does not look inside.
+struct KbDocumentRecord {
+  std::string id;
+  std::string content_hash;
+  std::string format;
+  std::string lang;
+  std::string category;
+  std::string title;
+  std::string source;
+  int64_t updated_at = 0;
+  std::string document_json = "{}";
+  std::string chunks_json = "[]";
+};
+
 // One turn's writes, stored atomically: both messages, the new state, its events.
 struct TurnRecord {
   std::string conversation_id;
@@ -210,6 +225,13 @@ class Store {
   virtual Result<std::vector<Message>> ListMessages(const std::string& conversation_id,
                                                     int64_t after_id, int limit) = 0;
   virtual Status AppendEvent(const Event& event) = 0;
+
+  // Knowledge base. PutKbDocuments inserts or replaces each record by id, all in one
+  // transaction. DeleteKbDocument returns kNotFound for an unknown id. ListKbDocuments returns
+  // every record by id; with `with_content` false the two JSON fields are left empty.
+  virtual Status PutKbDocuments(std::span<const KbDocumentRecord> records) = 0;
+  virtual Status DeleteKbDocument(const std::string& id) = 0;
+  virtual Result<std::vector<KbDocumentRecord>> ListKbDocuments(bool with_content) = 0;
   virtual Result<int64_t> CountEvents(const std::string& type) = 0;
 };
 

@@ -35,6 +35,13 @@ class StoreWrapper : public store::Store {
   Result<int64_t> CountEvents(const std::string& type) override {
     return target_.CountEvents(type);
   }
+  Status PutKbDocuments(std::span<const store::KbDocumentRecord> records) override {
+    return target_.PutKbDocuments(records);
+  }
+  Status DeleteKbDocument(const std::string& id) override { return target_.DeleteKbDocument(id); }
+  Result<std::vector<store::KbDocumentRecord>> ListKbDocuments(bool with_content) override {
+    return target_.ListKbDocuments(with_content);
+  }
 
  private:
   store::Store& target_;

@@ -168,6 +168,41 @@ TEST_F(SqliteStoreTest, SaveTurnsStoresEachTurnOrExplainsWhyNot) {
   EXPECT_TRUE(store_->SaveTurns({}).empty());
 }
 
+TEST_F(SqliteStoreTest, KbDocumentsAreUpsertedListedAndDeleted) {
+  KbDocumentRecord a{"faq-1",
+                     "h1",
+                     "faq",
+                     "zh",
+                     "faq",
+                     "退货要多久",
+                     "faq.jsonl",
+                     10,
+                     R"({"body":"七天"})",
+                     R"([{"text":"七天"}])"};
+  KbDocumentRecord b = a;
+  b.id = "policies/en/returns.md";
+  b.lang = "en";
+  ASSERT_OK(store_->PutKbDocuments(std::vector<KbDocumentRecord>{a, b}));
+  a.content_hash = "h2";
+  a.chunks_json = R"([{"text":"十五天"}])";
+  ASSERT_OK(store_->PutKbDocuments(std::span<const KbDocumentRecord>(&a, 1)));
+
+  Result<std::vector<KbDocumentRecord>> all = store_->ListKbDocuments(true);
+  ASSERT_OK_RESULT(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, "faq-1");
+  EXPECT_EQ((*all)[0].content_hash, "h2");
+  EXPECT_EQ((*all)[0].chunks_json, R"([{"text":"十五天"}])");
+  Result<std::vector<KbDocumentRecord>> light = store_->ListKbDocuments(false);
+  ASSERT_OK_RESULT(light);
+  EXPECT_EQ((*light)[1].title, "退货要多久");
+  EXPECT_EQ((*light)[1].document_json, "");
+
+  ASSERT_OK(store_->DeleteKbDocument("faq-1"));
+  EXPECT_EQ(store_->DeleteKbDocument("faq-1").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListKbDocuments(false)->size(), 1u);
+}
+
 TEST(SqliteStoreOpenTest, UnopenablePathIsUnavailable) {
   Result<std::unique_ptr<Store>> s = NewSqliteStore({.path = "/nonexistent-dir/x/kefu.db"});
   EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);

@@ -97,6 +97,9 @@ class SqliteStore final : public Store {
                                             int limit) override;
   Status AppendEvent(const Event& event) override;
   Result<int64_t> CountEvents(const std::string& type) override;
+  Status PutKbDocuments(std::span<const KbDocumentRecord> records) override;
+  Status DeleteKbDocument(const std::string& id) override;
+  Result<std::vector<KbDocumentRecord>> ListKbDocuments(bool with_content) override;
 
  private:
   static Status InsertEvent(Connection& conn, const Event& event);
@@ -572,6 +575,51 @@ Result<int64_t> SqliteStore::CountEvents(const std::string& type) {
     return s.status().ok() ? InternalError("count returned no row") : s.status();
   }
   return s.Int(0);
+}
+
+Status SqliteStore::PutKbDocuments(std::span<const KbDocumentRecord> records) {
+  std::scoped_lock write_lock(write_mutex_);
+  auto conn = pool_->Acquire();
+  Transaction tx(*conn);
+  KEFU_RETURN_IF_ERROR(tx.status());
+  for (const KbDocumentRecord& r : records) {
+    Stmt s(*conn,
+           "INSERT OR REPLACE INTO kb_documents (id, content_hash, format, lang, category, title,"
+           " source, updated_at, document, chunks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(1, r.id).Bind(2, r.content_hash).Bind(3, r.format).Bind(4, r.lang);
+    s.Bind(5, r.category).Bind(6, r.title).Bind(7, r.source).Bind(8, r.updated_at);
+    s.Bind(9, r.document_json).Bind(10, r.chunks_json);
+    KEFU_RETURN_IF_ERROR(s.Run().WithContext("kb document " + r.id));
+  }
+  return tx.Commit();
+}
+
+Status SqliteStore::DeleteKbDocument(const std::string& id) {
+  std::scoped_lock write_lock(write_mutex_);
+  auto conn = pool_->Acquire();
+  Stmt s(*conn, "DELETE FROM kb_documents WHERE id = ?");
+  s.Bind(1, id);
+  KEFU_RETURN_IF_ERROR(s.Run().WithContext("delete kb document"));
+  if (sqlite3_changes(conn->db()) == 0) {
+    return NotFoundError("no knowledge-base document '" + id + "'");
+  }
+  return OkStatus();
+}
+
+Result<std::vector<KbDocumentRecord>> SqliteStore::ListKbDocuments(bool with_content) {
+  auto conn = pool_->Acquire();
+  Stmt s(*conn, with_content
+                    ? "SELECT id, content_hash, format, lang, category, title, source, updated_at,"
+                      " document, chunks FROM kb_documents ORDER BY id"
+                    : "SELECT id, content_hash, format, lang, category, title, source, updated_at,"
+                      " '', '' FROM kb_documents ORDER BY id");
+  std::vector<KbDocumentRecord> out;
+  while (s.Step()) {
+    out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6),
+                   s.Int(7), s.Text(8), s.Text(9)});
+  }
+  KEFU_RETURN_IF_ERROR(s.status());
+  return out;
 }
 
 }  // namespace
