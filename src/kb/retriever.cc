@@ -1,0 +1,496 @@
+#include "kb/retriever.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/logging.h"
+#include "kb/bm25.h"
+#include "kb/embedder.h"
+#include "kb/tokenizer.h"
+#include "kb/vector_index.h"
+
+namespace kefu::kb {
+
+std::string_view SearchModeName(SearchMode mode) {
+  switch (mode) {
+    case SearchMode::kHybrid:
+      return "hybrid";
+    case SearchMode::kBm25:
+      return "bm25";
+    case SearchMode::kVector:
+      return "vector";
+  }
+  return "hybrid";
+}
+
+namespace {
+
+// How many fused candidates the reranker looks at.
+constexpr size_t kRerankDepth = 40;
+
+struct ChunkEntry {
+  bool live = false;
+  std::string doc_id;
+  int ordinal = 0;
+  std::string title;
+  std::string heading_path;
+  std::string text;
+  std::string lang;
+  std::string category;
+  std::vector<std::string> tags;
+  DocFormat format = DocFormat::kText;
+  std::string faq_answer;
+  std::vector<uint32_t> questions;  // question keys of an FAQ chunk
+};
+
+struct QuestionEntry {
+  bool live = false;
+  uint32_t chunk = 0;
+  std::string text;
+  std::vector<std::string> terms;
+};
+
+struct DocEntry {
+  std::vector<uint32_t> chunks;
+  std::vector<uint32_t> questions;
+};
+
+// Distinct terms of a term list, sorted (for set overlap).
+std::vector<std::string> Distinct(std::vector<std::string> terms) {
+  std::sort(terms.begin(), terms.end());
+  terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+  return terms;
+}
+
+std::string EmbeddingText(const Chunk& chunk, const KbDocument& doc) {
+  std::string out = doc.title;
+  if (!chunk.heading_path.empty() && chunk.heading_path != doc.title) {
+    out += "\n" + chunk.heading_path;
+  }
+  out += "\n" + chunk.text;
+  return out;
+}
+
+}  // namespace
+
+struct Retriever::Index {
+  explicit Index(const RetrieverOptions& options) {
+    if (options.embedder != nullptr && options.embedder->dim() > 0) {
+      dim = options.embedder->dim();
+      chunk_vectors = std::make_unique<VectorIndex>(dim, VectorIndexOptions{});
+      question_vectors = std::make_unique<VectorIndex>(dim, VectorIndexOptions{});
+    }
+  }
+
+  int dim = 0;
+  std::vector<ChunkEntry> chunks;  // by chunk key
+  std::vector<QuestionEntry> questions;
+  std::vector<std::vector<float>> question_vecs;  // by question key (empty without embedder)
+  std::vector<float> chunk_vecs;                  // chunk key * dim
+  std::unordered_map<std::string, DocEntry> docs;
+  size_t live_chunks = 0;
+  Bm25Index chunk_bm25;
+  Bm25Index question_bm25;
+  std::unique_ptr<VectorIndex> chunk_vectors;
+  std::unique_ptr<VectorIndex> question_vectors;
+
+  std::span<const float> ChunkVec(uint32_t key) const {
+    if (dim == 0 || (static_cast<size_t>(key) + 1) * dim > chunk_vecs.size()) {
+      return {};
+    }
+    return {chunk_vecs.data() + static_cast<size_t>(key) * dim, static_cast<size_t>(dim)};
+  }
+
+  bool Matches(uint32_t key, const SearchFilter& f) const {
+    if (key >= chunks.size()) {
+      return false;
+    }
+    const ChunkEntry& c = chunks[key];
+    if (!c.live || (!f.lang.empty() && c.lang != f.lang) ||
+        (!f.category.empty() && c.category != f.category)) {
+      return false;
+    }
+    for (const std::string& tag : f.tags) {
+      if (std::find(c.tags.begin(), c.tags.end(), tag) == c.tags.end()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // IDF for question-to-question overlap, over chunks and stored questions together (a question
+  // word such as 什么时候 is rare among passages but common among questions).
+  double Idf(const std::string& term) const {
+    const double n = static_cast<double>(chunk_bm25.size() + question_bm25.size());
+    if (n == 0) {
+      return 1.0;
+    }
+    const double df = chunk_bm25.df(term) + question_bm25.df(term);
+    return std::log(1.0 + (n - df + 0.5) / (df + 0.5));
+  }
+};
+
+Retriever::Retriever(RetrieverOptions options)
+    : options_(std::move(options)), index_(std::make_unique<Index>(options_)) {}
+
+Retriever::~Retriever() = default;
+
+size_t Retriever::document_count() const {
+  std::shared_lock lock(mutex_);
+  return index_->docs.size();
+}
+
+size_t Retriever::chunk_count() const {
+  std::shared_lock lock(mutex_);
+  return index_->live_chunks;
+}
+
+Status Retriever::Upsert(const KbDocument& doc, std::span<const Chunk> chunks) {
+  // Terms and vectors are computed before taking the lock: searches go on meanwhile.
+  struct Prepared {
+    std::vector<std::string> title_terms;
+    std::vector<std::string> body_terms;
+    std::vector<float> vec;
+  };
+  std::vector<Prepared> prepared(chunks.size());
+  std::vector<std::string> embed_texts;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    std::string title = doc.title;
+    if (!chunks[i].heading_path.empty() && chunks[i].heading_path != doc.title) {
+      title += " " + chunks[i].heading_path;
+    }
+    prepared[i].title_terms = KbTerms(title);
+    prepared[i].body_terms = KbTerms(chunks[i].text);
+    embed_texts.push_back(EmbeddingText(chunks[i], doc));
+  }
+  std::vector<std::string> question_texts;
+  if (doc.faq) {
+    question_texts.push_back(doc.faq->question);
+    for (const std::string& p : doc.faq->paraphrases) {
+      if (!p.empty()) {
+        question_texts.push_back(p);
+      }
+    }
+  }
+  std::vector<std::vector<std::string>> question_terms;
+  for (const std::string& q : question_texts) {
+    question_terms.push_back(KbTerms(q));
+  }
+  std::vector<std::vector<float>> chunk_vecs;
+  std::vector<std::vector<float>> question_vecs;
+  if (index_->dim > 0) {
+    KEFU_ASSIGN_OR_RETURN(chunk_vecs, options_.embedder->EmbedBatch(embed_texts));
+    KEFU_ASSIGN_OR_RETURN(question_vecs, options_.embedder->EmbedBatch(question_texts));
+  }
+
+  std::unique_lock lock(mutex_);
+  Index& ix = *index_;
+  RemoveLocked(doc.id);
+  DocEntry entry;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    const auto key = static_cast<uint32_t>(ix.chunks.size());
+    ChunkEntry c;
+    c.live = true;
+    c.doc_id = doc.id;
+    c.ordinal = chunks[i].ordinal;
+    c.title = doc.title;
+    c.heading_path = chunks[i].heading_path;
+    c.text = chunks[i].text;
+    c.lang = doc.lang;
+    c.category = doc.category;
+    c.tags = doc.tags;
+    c.format = doc.format;
+    if (doc.faq) {
+      c.faq_answer = doc.faq->answer;
+    }
+    const Bm25Field fields[] = {
+        {prepared[i].title_terms, static_cast<float>(options_.title_weight)},
+        {prepared[i].body_terms, 1.0f}};
+    ix.chunk_bm25.Add(key, fields);
+    if (ix.dim > 0) {
+      ix.chunk_vecs.insert(ix.chunk_vecs.end(), chunk_vecs[i].begin(), chunk_vecs[i].end());
+      KEFU_RETURN_IF_ERROR(ix.chunk_vectors->Add(key, chunk_vecs[i]));
+    }
+    ix.chunks.push_back(std::move(c));
+    entry.chunks.push_back(key);
+    ++ix.live_chunks;
+  }
+  // Question entries point at the FAQ's first chunk (the one holding its question).
+  if (!entry.chunks.empty()) {
+    const uint32_t chunk = entry.chunks.front();
+    for (size_t i = 0; i < question_texts.size(); ++i) {
+      const auto qkey = static_cast<uint32_t>(ix.questions.size());
+      ix.question_bm25.Add(qkey, question_terms[i]);
+      ix.questions.push_back({true, chunk, question_texts[i], Distinct(question_terms[i])});
+      if (ix.dim > 0) {
+        KEFU_RETURN_IF_ERROR(ix.question_vectors->Add(qkey, question_vecs[i]));
+        ix.question_vecs.push_back(std::move(question_vecs[i]));
+      } else {
+        ix.question_vecs.emplace_back();
+      }
+      ix.chunks[chunk].questions.push_back(qkey);
+      entry.questions.push_back(qkey);
+    }
+  }
+  ix.docs[doc.id] = std::move(entry);
+  return OkStatus();
+}
+
+bool Retriever::Remove(std::string_view doc_id) {
+  std::unique_lock lock(mutex_);
+  return RemoveLocked(doc_id);
+}
+
+bool Retriever::RemoveLocked(std::string_view doc_id) {
+  Index& ix = *index_;
+  auto it = ix.docs.find(std::string(doc_id));
+  if (it == ix.docs.end()) {
+    return false;
+  }
+  for (uint32_t key : it->second.chunks) {
+    ix.chunk_bm25.Remove(key);
+    if (ix.chunk_vectors) {
+      ix.chunk_vectors->Remove(key);
+    }
+    // The slot stays (keys are never reused) but its text is released.
+    ix.chunks[key] = ChunkEntry{};
+    --ix.live_chunks;
+  }
+  for (uint32_t qkey : it->second.questions) {
+    ix.question_bm25.Remove(qkey);
+    if (ix.question_vectors) {
+      ix.question_vectors->Remove(qkey);
+    }
+    ix.questions[qkey] = QuestionEntry{};
+    ix.question_vecs[qkey] = {};
+  }
+  ix.docs.erase(it);
+  return true;
+}
+
+namespace {
+
+// IDF-weighted Dice overlap of two distinct, sorted term lists.
+template <typename IdfFn>
+double WeightedOverlap(const std::vector<std::string>& a, const std::vector<std::string>& b,
+                       const IdfFn& idf) {
+  if (a.empty() || b.empty()) {
+    return 0;
+  }
+  double total = 0;
+  double shared = 0;
+  size_t i = 0;
+  size_t j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && a[i] < b[j])) {
+      total += idf(a[i++]);
+    } else if (i == a.size() || b[j] < a[i]) {
+      total += idf(b[j++]);
+    } else {
+      const double w = idf(a[i]);
+      shared += 2 * w;
+      total += 2 * w;
+      ++i;
+      ++j;
+    }
+  }
+  return total > 0 ? shared / total : 0;
+}
+
+double Dot(std::span<const float> a, std::span<const float> b) {
+  if (a.empty() || a.size() != b.size()) {
+    return 0;
+  }
+  double s = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    s += static_cast<double>(a[i]) * b[i];
+  }
+  return s;
+}
+
+// Combines lexical overlap and embedding cosine into one similarity in [0, 1].
+double Blend(double lexical, double cosine, bool has_vectors) {
+  if (!has_vectors) {
+    return lexical;
+  }
+  return 0.5 * lexical + 0.5 * std::max(0.0, cosine);
+}
+
+}  // namespace
+
+double Retriever::QuestionSimilarity(std::string_view a, std::string_view b) const {
+  const std::vector<std::string> ta = Distinct(KbTerms(a));
+  const std::vector<std::string> tb = Distinct(KbTerms(b));
+  double cosine = 0;
+  const bool has_vectors = index_->dim > 0;
+  if (has_vectors) {
+    Result<std::vector<float>> va = options_.embedder->Embed(a);
+    Result<std::vector<float>> vb = options_.embedder->Embed(b);
+    if (va.ok() && vb.ok()) {
+      cosine = Dot(*va, *vb);
+    }
+  }
+  std::shared_lock lock(mutex_);
+  const Index& ix = *index_;
+  auto idf = [&](const std::string& t) { return ix.Idf(t); };
+  return Blend(WeightedOverlap(ta, tb, idf), cosine, has_vectors);
+}
+
+std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& options) const {
+  std::vector<Hit> hits;
+  if (options.k == 0) {
+    return hits;
+  }
+  const std::vector<std::string> terms = KbTerms(query);
+  const std::vector<std::string> distinct_terms = Distinct(terms);
+  std::vector<float> qvec;
+  const bool want_lexical = options.mode != SearchMode::kVector;
+  const bool want_vectors = options.mode != SearchMode::kBm25 && index_->dim > 0;
+  if (want_vectors) {
+    Result<std::vector<float>> v = options_.embedder->Embed(query);
+    if (v.ok()) {
+      qvec = std::move(*v);
+    } else {
+      KEFU_LOG_WARN("kb search: embedding the query failed, lexical only: {}",
+                    v.status().ToString());
+    }
+    if (std::all_of(qvec.begin(), qvec.end(), [](float x) { return x == 0; })) {
+      qvec.clear();
+    }
+  }
+  if (distinct_terms.empty() && qvec.empty()) {
+    return hits;
+  }
+
+  std::shared_lock lock(mutex_);
+  const Index& ix = *index_;
+  const std::function<bool(uint32_t)> chunk_filter = [&](uint32_t key) {
+    return ix.Matches(key, options.filter);
+  };
+  const std::function<bool(uint32_t)> question_filter = [&](uint32_t qkey) {
+    return qkey < ix.questions.size() && ix.questions[qkey].live &&
+           ix.Matches(ix.questions[qkey].chunk, options.filter);
+  };
+  const size_t depth = std::max(options_.candidates, options.k);
+
+  // Reciprocal-rank fusion of up to four ranked lists of chunk keys.
+  std::unordered_map<uint32_t, double> fused;
+  std::unordered_map<uint32_t, double> bm25_scores;
+  double weight_total = 0;  // what a chunk ranked first in every list gets
+  auto add_list = [&](const std::vector<uint32_t>& keys, double weight) {
+    weight_total += weight;
+    for (size_t rank = 0; rank < keys.size(); ++rank) {
+      fused[keys[rank]] += weight / (options_.rrf_k + static_cast<double>(rank) + 1);
+    }
+  };
+  const double lexical_weight = options.mode == SearchMode::kHybrid ? options_.lexical_weight : 1;
+  const double vector_weight = options.mode == SearchMode::kHybrid ? options_.vector_weight : 1;
+  // Question hits are mapped to their chunk; a chunk counts once per list, at its best rank.
+  auto question_list = [&](const std::vector<uint32_t>& qkeys) {
+    std::vector<uint32_t> keys;
+    std::unordered_set<uint32_t> seen;
+    for (uint32_t q : qkeys) {
+      if (seen.insert(ix.questions[q].chunk).second) {
+        keys.push_back(ix.questions[q].chunk);
+      }
+    }
+    return keys;
+  };
+  if (want_lexical && !distinct_terms.empty()) {
+    std::vector<uint32_t> keys;
+    for (const Bm25Hit& h : ix.chunk_bm25.Search(terms, depth, &chunk_filter)) {
+      keys.push_back(h.key);
+      bm25_scores[h.key] = h.score;
+    }
+    add_list(keys, lexical_weight);
+    std::vector<uint32_t> qkeys;
+    for (const Bm25Hit& h : ix.question_bm25.Search(terms, depth, &question_filter)) {
+      qkeys.push_back(h.key);
+    }
+    add_list(question_list(qkeys), lexical_weight);
+  }
+  if (!qvec.empty()) {
+    std::vector<uint32_t> keys;
+    Result<std::vector<VectorHit>> chunk_hits = ix.chunk_vectors->Search(qvec, depth, chunk_filter);
+    for (const VectorHit& h : chunk_hits.ok() ? *chunk_hits : std::vector<VectorHit>{}) {
+      keys.push_back(h.key);
+    }
+    add_list(keys, vector_weight);
+    std::vector<uint32_t> qkeys;
+    Result<std::vector<VectorHit>> question_hits =
+        ix.question_vectors->Search(qvec, depth, question_filter);
+    for (const VectorHit& h : question_hits.ok() ? *question_hits : std::vector<VectorHit>{}) {
+      qkeys.push_back(h.key);
+    }
+    add_list(question_list(qkeys), vector_weight);
+  }
+  if (fused.empty()) {
+    return hits;
+  }
+
+  std::vector<std::pair<uint32_t, double>> ranked(fused.begin(), fused.end());
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  const bool rerank = options.mode == SearchMode::kHybrid;
+  if (ranked.size() > (rerank ? std::max(kRerankDepth, options.k) : options.k)) {
+    ranked.resize(rerank ? std::max(kRerankDepth, options.k) : options.k);
+  }
+  // IDF of each query term, computed once for every candidate's questions.
+  std::unordered_map<std::string, double> idf_cache;
+  auto idf = [&](const std::string& t) {
+    auto it = idf_cache.find(t);
+    return it != idf_cache.end() ? it->second : idf_cache.emplace(t, ix.Idf(t)).first->second;
+  };
+  const double rrf_max = weight_total / (options_.rrf_k + 1);
+  for (const auto& [key, rrf] : ranked) {
+    const ChunkEntry& c = ix.chunks[key];
+    Hit h;
+    h.doc_id = c.doc_id;
+    h.ordinal = c.ordinal;
+    h.title = c.title;
+    h.heading_path = c.heading_path;
+    h.text = c.text;
+    h.lang = c.lang;
+    h.category = c.category;
+    h.format = c.format;
+    h.faq_answer = c.faq_answer;
+    auto b = bm25_scores.find(key);
+    h.bm25 = b != bm25_scores.end() ? b->second : 0;
+    h.cosine = qvec.empty() ? 0 : Dot(qvec, ix.ChunkVec(key));
+    // Question-to-question similarity against every stored way of asking this FAQ.
+    for (uint32_t q : c.questions) {
+      const QuestionEntry& qe = ix.questions[q];
+      const double lexical = WeightedOverlap(distinct_terms, qe.terms, idf);
+      const double cosine = qvec.empty() ? 0 : Dot(qvec, ix.question_vecs[q]);
+      const double sim = Blend(lexical, cosine, !qvec.empty());
+      if (sim > h.faq_similarity) {
+        h.faq_similarity = sim;
+        h.matched_question = qe.text;
+      }
+    }
+    const double coverage =
+        distinct_terms.empty() ? 0 : ix.chunk_bm25.QueryCoverage(distinct_terms, key);
+    const double passage = Blend(coverage, h.cosine, !qvec.empty());
+    h.confidence = std::clamp(std::max(h.faq_similarity, passage), 0.0, 1.0);
+    h.score = rerank ? rrf / rrf_max + options_.rerank_weight * h.confidence : rrf;
+    hits.push_back(std::move(h));
+  }
+  if (rerank) {
+    std::stable_sort(hits.begin(), hits.end(),
+                     [](const Hit& a, const Hit& b) { return a.score > b.score; });
+  }
+  // One hit per document for FAQ pairs would hide nothing; passages of one long policy may
+  // fill the list, which is what a reader wants.
+  if (hits.size() > options.k) {
+    hits.resize(options.k);
+  }
+  return hits;
+}
+
+}  // namespace kefu::kb

@@ -1,0 +1,118 @@
+// Hybrid retrieval over knowledge-base chunks: BM25 over CJK-aware terms and dense vectors,
+// fused by reciprocal rank, then reranked with question-to-question similarity for FAQ pairs,
+// title and heading matches, and query coverage.
+//
+//   Retriever r({.embedder = embedder});          // embedder may be null: BM25 only
+//   r.Upsert(doc, ChunkDocument(doc, {}));
+//   for (const Hit& h : r.Search("退货运费谁出", {.k = 5})) {
+//     // h.doc_id, h.title, h.heading_path, h.text, h.score, h.confidence
+//   }
+//
+// FAQ documents are indexed twice: their chunk (question and answer) like any other chunk, and
+// each stored question and paraphrase as a question entry, so that a shopper's question is
+// matched against the ways the question was already asked.
+//
+// Thread-safety: Search and QuestionSimilarity may run concurrently with each other; Upsert and
+// Remove take an exclusive lock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "kb/document.h"
+
+namespace kefu::kb {
+
+class Embedder;
+
+struct SearchFilter {
+  std::string lang;               // "" = any
+  std::string category;           // "" = any
+  std::vector<std::string> tags;  // a chunk must carry every tag listed
+};
+
+enum class SearchMode { kHybrid, kBm25, kVector };
+
+// "hybrid", "bm25", "vector".
+std::string_view SearchModeName(SearchMode mode);
+
+struct SearchOptions {
+  size_t k = 5;
+  SearchFilter filter{};
+  SearchMode mode = SearchMode::kHybrid;
+};
+
+struct Hit {
+  std::string doc_id;
+  int ordinal = 0;
+  std::string title;
+  std::string heading_path;
+  std::string text;
+  std::string lang;
+  std::string category;
+  DocFormat format = DocFormat::kText;
+  double score = 0;       // the ranking score (fused and reranked in hybrid mode)
+  double confidence = 0;  // 0..1: how surely this chunk answers the query
+  double bm25 = 0;        // raw component scores, 0 when that retriever did not return it
+  double cosine = 0;
+  // FAQ chunks: the similarity (0..1) of the query to the closest stored question or
+  // paraphrase, that question, and the answer to give.
+  double faq_similarity = 0;
+  std::string matched_question;
+  std::string faq_answer;
+};
+
+struct RetrieverOptions {
+  std::shared_ptr<const Embedder> embedder;  // null: lexical retrieval only
+  size_t candidates = 50;                    // per retriever, before fusion
+  double rrf_k = 60;
+  double title_weight = 2.0;  // BM25 field weight of the title and heading path
+  // Hybrid ranking: the weighted reciprocal-rank fusion of the lexical lists (chunks and stored
+  // questions by BM25) and the vector lists, normalized to [0, 1], plus rerank_weight times the
+  // hit's confidence (question similarity, query coverage and cosine).
+  double lexical_weight = 1.0;
+  double vector_weight = 1.0;
+  double rerank_weight = 1.0;
+};
+
+class Retriever {
+ public:
+  explicit Retriever(RetrieverOptions options);
+  ~Retriever();
+  Retriever(const Retriever&) = delete;
+  Retriever& operator=(const Retriever&) = delete;
+
+  // Indexes the document's chunks, replacing whatever was indexed under doc.id. An embedder
+  // error is returned and leaves the previous version indexed.
+  Status Upsert(const KbDocument& doc, std::span<const Chunk> chunks);
+  // Removes every chunk of the document; false when nothing was indexed under that id.
+  bool Remove(std::string_view doc_id);
+
+  // At most options.k hits, best first. Empty for a query with no searchable terms.
+  std::vector<Hit> Search(std::string_view query, const SearchOptions& options) const;
+
+  // How alike two questions are, 0..1: cosine of their embeddings combined with IDF-weighted
+  // term overlap (IDF from the indexed question entries and chunks).
+  double QuestionSimilarity(std::string_view a, std::string_view b) const;
+
+  size_t document_count() const;
+  size_t chunk_count() const;
+  const RetrieverOptions& options() const { return options_; }
+
+ private:
+  struct Index;
+  bool RemoveLocked(std::string_view doc_id);  // REQUIRES: mutex_ held exclusively
+
+  RetrieverOptions options_;
+  mutable std::shared_mutex mutex_;
+  std::unique_ptr<Index> index_;
+};
+
+}  // namespace kefu::kb
