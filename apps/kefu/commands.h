@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "runtime.h"
 
@@ -50,6 +51,52 @@ struct NluFlags {
   bool pretty = false;
 };
 int RunNlu(const CommonFlags& common, const NluFlags& flags);
+
+struct KbImportFlags {
+  std::vector<std::string> paths;
+  std::string category;
+  std::string lang;
+};
+int RunKbImport(const CommonFlags& common, const KbImportFlags& flags);
+int RunKbList(const CommonFlags& common, bool json);
+int RunKbRemove(const CommonFlags& common, const std::string& id);
+
+struct KbSearchFlags {
+  std::string query;
+  int k = 5;
+  bool json = false;
+  std::string mode = "hybrid";
+  std::string lang;
+  std::string category;
+};
+int RunKbSearch(const CommonFlags& common, const KbSearchFlags& flags);
+
+struct TrainEmbeddingFlags {
+  std::string out;
+  int dim = 64;
+  int epochs = 10;
+  std::vector<std::string> extra;  // more documents to learn from
+};
+int RunTrainEmbedding(const CommonFlags& common, const TrainEmbeddingFlags& flags);
+
+struct EvalRetrievalFlags {
+  std::string data;
+  std::vector<std::string> import;
+  std::string mode = "all";
+  std::string lang;
+  std::string report;
+  bool train_embedding = true;  // with --import: learn the embedding from the imported text
+};
+int RunEvalRetrieval(const CommonFlags& common, const EvalRetrievalFlags& flags);
+
+struct EvalSimilarityFlags {
+  std::string data;
+  std::string model;  // "" = the configured embedding, "none" = lexical only
+};
+int RunEvalSimilarity(const CommonFlags& common, const EvalSimilarityFlags& flags);
+
+// A one-line progress bar on stderr, finished with a newline when done == total.
+void PrintProgress(const char* what, size_t done, size_t total);
 
 // Prints "kefu: <message>" on stderr and returns 1.
 int Fail(const Status& status);

@@ -90,6 +90,72 @@ int main(int argc, char** argv) {
   eval_intent->add_option("--predictions", eval_flags.predictions,
                           "write each prediction to this TSV");
 
+  TrainEmbeddingFlags embed_flags;
+  embed_flags.out = KEFU_DEFAULT_KB_EMBEDDING;
+  CLI::App* train_embedding =
+      train->add_subcommand("embedding", "Train the knowledge base's embedding from data/");
+  AddCommonFlags(*train_embedding, common);
+  train_embedding->add_option("--out", embed_flags.out, "where to write the model");
+  train_embedding->add_option("--dim", embed_flags.dim, "vector size (default 64)")
+      ->check(CLI::Range(8, 1024));
+  train_embedding->add_option("--epochs", embed_flags.epochs, "training epochs (default 10)")
+      ->check(CLI::Range(1, 1000));
+  train_embedding->add_option("--extra", embed_flags.extra, "more documents to learn from");
+
+  EvalRetrievalFlags retrieval_flags;
+  CLI::App* eval_retrieval =
+      eval->add_subcommand("retrieval", "Measure knowledge-base retrieval on labelled queries");
+  AddCommonFlags(*eval_retrieval, common);
+  eval_retrieval
+      ->add_option("--data", retrieval_flags.data,
+                   "JSONL: {\"query\": ..., \"relevant\": [document ids]}")
+      ->required();
+  eval_retrieval->add_option("--import", retrieval_flags.import,
+                             "documents to import into a temporary knowledge base first");
+  eval_retrieval->add_option("--mode", retrieval_flags.mode, "all, hybrid, bm25 or vector");
+  eval_retrieval->add_option("--lang", retrieval_flags.lang, "search only zh or en documents");
+  eval_retrieval->add_option("--report", retrieval_flags.report, "directory for the chart");
+  eval_retrieval->add_flag("!--no-train", retrieval_flags.train_embedding,
+                           "with --import: use the configured embedding instead of learning "
+                           "one from the imported documents");
+
+  EvalSimilarityFlags similarity_flags;
+  CLI::App* eval_similarity = eval->add_subcommand(
+      "similarity", "ROC-AUC of question-to-question similarity on labelled pairs");
+  AddCommonFlags(*eval_similarity, common);
+  eval_similarity
+      ->add_option("--data", similarity_flags.data, "JSONL: {sentence1, sentence2, label 0/1}")
+      ->required();
+  eval_similarity->add_option("--model", similarity_flags.model,
+                              "embedding file, or none (default: the configured one)");
+
+  CLI::App* kb = app.add_subcommand("kb", "Manage the knowledge base");
+  kb->require_subcommand(1);
+  KbImportFlags import_flags;
+  CLI::App* kb_import = kb->add_subcommand("import", "Import documents (files or directories)");
+  AddCommonFlags(*kb_import, common);
+  kb_import->add_option("paths", import_flags.paths, "files or directories")->required();
+  kb_import->add_option("--category", import_flags.category, "category of every document");
+  kb_import->add_option("--lang", import_flags.lang, "zh or en (default: detected)");
+  bool list_json = false;
+  CLI::App* kb_list = kb->add_subcommand("list", "List the documents");
+  AddCommonFlags(*kb_list, common);
+  kb_list->add_flag("--json", list_json, "print JSON");
+  std::string rm_id;
+  CLI::App* kb_rm = kb->add_subcommand("rm", "Remove one document");
+  AddCommonFlags(*kb_rm, common);
+  kb_rm->add_option("id", rm_id, "the document id (kefu kb list shows them)")->required();
+  KbSearchFlags search_flags;
+  CLI::App* kb_search = kb->add_subcommand("search", "Search the knowledge base");
+  AddCommonFlags(*kb_search, common);
+  kb_search->add_option("query", search_flags.query, "the question")->required();
+  kb_search->add_option("--k", search_flags.k, "how many chunks (default 5)")
+      ->check(CLI::Range(1, 100));
+  kb_search->add_flag("--json", search_flags.json, "print JSON");
+  kb_search->add_option("--mode", search_flags.mode, "hybrid, bm25 or vector");
+  kb_search->add_option("--lang", search_flags.lang, "only zh or en documents");
+  kb_search->add_option("--category", search_flags.category, "only this category");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -119,6 +185,27 @@ int main(int argc, char** argv) {
   }
   if (eval_intent->parsed()) {
     return RunEvalIntent(eval_flags);
+  }
+  if (train_embedding->parsed()) {
+    return RunTrainEmbedding(common, embed_flags);
+  }
+  if (eval_retrieval->parsed()) {
+    return RunEvalRetrieval(common, retrieval_flags);
+  }
+  if (eval_similarity->parsed()) {
+    return RunEvalSimilarity(common, similarity_flags);
+  }
+  if (kb_import->parsed()) {
+    return RunKbImport(common, import_flags);
+  }
+  if (kb_list->parsed()) {
+    return RunKbList(common, list_json);
+  }
+  if (kb_rm->parsed()) {
+    return RunKbRemove(common, rm_id);
+  }
+  if (kb_search->parsed()) {
+    return RunKbSearch(common, search_flags);
   }
   return 2;
 }

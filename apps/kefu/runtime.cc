@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "core/logging.h"
 #include "demo/demo_shop.h"
+#include "kb/embedder.h"
 
 namespace kefu::app {
 
@@ -52,6 +53,13 @@ Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty) {
       KEFU_LOG_INFO("loaded the demo shop from {}", demo_dir);
     }
   }
+  KEFU_ASSIGN_OR_RETURN(rt.kb, OpenKnowledgeBase(config, *rt.store));
+  if (load_demo_if_empty && config.demo.load_when_empty) {
+    KEFU_ASSIGN_OR_RETURN(size_t docs, LoadDemoKnowledgeIfEmpty(*rt.kb, *rt.store, rt.data_dir));
+    if (docs > 0) {
+      KEFU_LOG_INFO("imported {} demo documents into the knowledge base", docs);
+    }
+  }
   engine::EngineOptions eo;
   eo.data_dir = rt.data_dir;
   eo.max_message_chars = config.engine.max_message_chars;
@@ -59,8 +67,53 @@ Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty) {
   eo.max_verification_attempts = config.engine.max_verification_attempts;
   eo.intent_model = config.engine.intent_model.empty() ? std::string(KEFU_DEFAULT_INTENT_MODEL)
                                                        : config.engine.intent_model;
+  eo.knowledge_base = rt.kb.get();
   KEFU_ASSIGN_OR_RETURN(rt.engine, engine::Engine::Create(*rt.store, SystemClock(), eo));
   return rt;
+}
+
+Result<std::unique_ptr<kb::KnowledgeBase>> OpenKnowledgeBase(const Config& config,
+                                                             store::Store& store) {
+  kb::KnowledgeBaseOptions options;
+  options.answer_threshold = config.kb.answer_threshold;
+  options.faq_threshold = config.kb.faq_threshold;
+  options.retriever.lexical_weight = config.kb.lexical_weight;
+  options.retriever.vector_weight = config.kb.vector_weight;
+  options.retriever.rerank_weight = config.kb.rerank_weight;
+  const std::string model = config.kb.embedding_model.empty()
+                                ? std::string(KEFU_DEFAULT_KB_EMBEDDING)
+                                : config.kb.embedding_model;
+  if (std::filesystem::exists(model)) {
+    KEFU_ASSIGN_OR_RETURN(std::unique_ptr<kb::Embedder> embedder, kb::LoadEmbedding(model));
+    options.retriever.embedder = std::move(embedder);
+  } else if (!config.kb.embedding_model.empty()) {
+    return NotFoundError("kb.embedding_model '" + model + "' does not exist");
+  } else {
+    KEFU_LOG_WARN("no knowledge-base embedding at {}: lexical search only", model);
+  }
+  return kb::KnowledgeBase::Open(store, SystemClock(), std::move(options));
+}
+
+Result<size_t> LoadDemoKnowledgeIfEmpty(kb::KnowledgeBase& kb, store::Store& store,
+                                        const std::string& data_dir) {
+  if (kb.document_count() > 0) {
+    return size_t{0};
+  }
+  const std::filesystem::path dir(data_dir);
+  kb::IngestOptions options;
+  options.category = "policy";
+  KEFU_ASSIGN_OR_RETURN(kb::ImportReport policies,
+                        kb.ImportPaths({(dir / "demo" / "policies").string()}, options));
+  options.category = "faq";
+  KEFU_ASSIGN_OR_RETURN(kb::ImportReport faqs, kb.ImportPaths({(dir / "kb").string()}, options));
+  KEFU_ASSIGN_OR_RETURN(std::vector<store::Product> products, store.ListProducts());
+  KEFU_ASSIGN_OR_RETURN(kb::ImportReport catalog, kb.ImportCatalog(products));
+  for (const kb::ImportReport* r : {&policies, &faqs, &catalog}) {
+    for (const std::string& e : r->errors) {
+      KEFU_LOG_WARN("demo knowledge: {}", e);
+    }
+  }
+  return policies.added + faqs.added + catalog.added;
 }
 
 Result<Runtime> OpenRuntime(const CommonFlags& flags, bool load_demo_if_empty) {

@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/result.h"
 #include "engine/engine.h"
+#include "kb/knowledge_base.h"
 #include "store/store.h"
 
 namespace kefu::app {
@@ -28,8 +29,19 @@ struct Runtime {
   Config config;
   std::string data_dir;
   std::unique_ptr<store::Store> store;
-  std::unique_ptr<engine::Engine> engine;
+  std::unique_ptr<kb::KnowledgeBase> kb;
+  std::unique_ptr<engine::Engine> engine;  // declared last: it uses the store and the kb
 };
+
+// Opens the knowledge base over `store` with the configured embedding (the one built with kefu
+// when none is configured; lexical search only when no embedding file exists).
+Result<std::unique_ptr<kb::KnowledgeBase>> OpenKnowledgeBase(const Config& config,
+                                                             store::Store& store);
+
+// Imports the demo shop's policies, FAQ pairs (data/kb) and catalog into an empty knowledge base.
+// Returns the number of documents imported (0 when the knowledge base was not empty).
+Result<size_t> LoadDemoKnowledgeIfEmpty(kb::KnowledgeBase& kb, store::Store& store,
+                                        const std::string& data_dir);
 
 // Opens the store (applying migrations), loads the demo shop into an empty database when the
 // config allows it, and builds the engine.

@@ -22,9 +22,13 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
     return Fail(rt.status());
   }
   const ServerConfig& sc = config->server;
-  server::Api api(*rt->engine, {.max_body_bytes = sc.max_body_bytes,
-                                .turn_deadline_ms = config->engine.turn_deadline_ms,
-                                .history_page_limit = config->engine.history_page_limit});
+  server::Api api(*rt->engine,
+                  {.max_body_bytes = sc.max_body_bytes,
+                   .turn_deadline_ms = config->engine.turn_deadline_ms,
+                   .history_page_limit = config->engine.history_page_limit,
+                   .max_upload_bytes = config->kb.max_upload_bytes,
+                   .admin_key = config->kb.admin_key},
+                  rt->kb.get());
   server::HttpServer http(api, {.host = sc.host,
                                 .port = sc.port,
                                 .io_threads = sc.io_threads,

@@ -20,6 +20,8 @@ Result<Outcome> Actor::Act(const Action& action, DialogState& state, RequestCont
     case ActionKind::kFallback:
       out.reply_key = "fallback";
       return out;
+    case ActionKind::kAnswerFromKb:
+      return AnswerFromKb(action, state);
     case ActionKind::kAskOrderId:
       state.awaiting = "order_id";
       out.reply_key = "ask_order_id";
@@ -137,6 +139,30 @@ Result<Outcome> Actor::CheckVerification(const Action& action, DialogState& stat
   out.reply_key = "verification_failed";
   out.attempts_left = left;
   out.events.push_back({"verification_failed", payload});
+  return out;
+}
+
+Outcome Actor::AnswerFromKb(const Action& action, const DialogState& state) const {
+  Outcome out;
+  if (kb_ == nullptr) {
+    out.reply_key = "fallback";
+    return out;
+  }
+  kb::KbAnswer answer = kb_->Answer(action.query, state.lang);
+  nlohmann::json payload = {{"found", answer.found},
+                            {"doc_id", answer.doc_id},
+                            {"confidence", answer.confidence},
+                            {"from_faq", answer.from_faq}};
+  if (answer.found) {
+    out.reply_key = "kb.answer";
+    out.events.emplace_back("kb_answered", payload.dump());
+  } else {
+    // Below the threshold kefu does not guess: it says so and offers a person.
+    out.reply_key = "kb.unknown";
+    out.offer_human = true;
+    out.events.emplace_back("kb_unanswered", payload.dump());
+  }
+  out.kb_answer = std::move(answer);
   return out;
 }
 

@@ -18,6 +18,7 @@
 
 #include "core/request_context.h"
 #include "core/result.h"
+#include "kb/knowledge_base.h"
 #include "nlu/understanding.h"
 #include "store/store.h"
 
@@ -49,6 +50,7 @@ enum class ActionKind {
   kLookupOrder,
   kCheckVerification,
   kHandoff,
+  kAnswerFromKb,  // a question no flow handles: the knowledge base answers or says it cannot
   kFallback,
 };
 std::string_view ActionName(ActionKind kind);
@@ -56,14 +58,17 @@ std::string_view ActionName(ActionKind kind);
 struct Action {
   ActionKind kind = ActionKind::kFallback;
   std::string order_id;
-  std::string digits;  // the verification answer
+  std::string digits;   // the verification answer
+  std::string query{};  // kAnswerFromKb: the shopper's normalized message
 };
 
 // Folds what was understood into the state (language, active order, awaited slot).
 void Track(const nlu::Understanding& understanding, const text::Language& lang, DialogState& state);
 
-// Picks the next action from the understanding and the tracked state.
-Action Decide(const nlu::Understanding& understanding, const DialogState& state);
+// Picks the next action from the understanding and the tracked state. `text` is the normalized
+// message (the knowledge base's query).
+Action Decide(const nlu::Understanding& understanding, const DialogState& state,
+              std::string_view text = {});
 
 // What acting produced: the reply to give (a template key) and the facts it may use.
 struct Outcome {
@@ -72,6 +77,7 @@ struct Outcome {
   std::string order_id;
   int attempts_left = 0;
   bool offer_human = false;
+  std::optional<kb::KbAnswer> kb_answer;  // kAnswerFromKb: what the knowledge base found
   std::vector<std::pair<std::string, std::string>> events;  // (type, payload json)
 };
 
@@ -82,7 +88,9 @@ struct ActorOptions {
 // Carries out actions against the store. Thread-safe (stateless apart from the store).
 class Actor {
  public:
-  Actor(store::Store& store, ActorOptions options) : store_(store), options_(options) {}
+  // `kb` may be null: questions for the knowledge base then get the fallback reply.
+  Actor(store::Store& store, ActorOptions options, const kb::KnowledgeBase* kb = nullptr)
+      : store_(store), options_(options), kb_(kb) {}
   Actor(const Actor&) = delete;
   Actor& operator=(const Actor&) = delete;
 
@@ -94,9 +102,11 @@ class Actor {
   Result<Outcome> LookupOrder(const std::string& order_id, DialogState& state);
   Result<Outcome> CheckVerification(const Action& action, DialogState& state);
   Outcome Locked(const std::string& order_id) const;
+  Outcome AnswerFromKb(const Action& action, const DialogState& state) const;
 
   store::Store& store_;
   ActorOptions options_;
+  const kb::KnowledgeBase* kb_;
 };
 
 struct ReplyOptions {

@@ -22,6 +22,8 @@ std::string_view ActionName(ActionKind kind) {
       return "check_verification";
     case ActionKind::kHandoff:
       return "handoff";
+    case ActionKind::kAnswerFromKb:
+      return "answer_from_kb";
     case ActionKind::kFallback:
       return "fallback";
   }
@@ -41,7 +43,7 @@ void Track(const nlu::Understanding& u, const text::Language& lang, DialogState&
   }
 }
 
-Action Decide(const nlu::Understanding& u, const DialogState& state) {
+Action Decide(const nlu::Understanding& u, const DialogState& state, std::string_view text) {
   if (u.intent == "human_agent") {
     return {ActionKind::kHandoff, state.active_order, ""};
   }
@@ -75,6 +77,10 @@ Action Decide(const nlu::Understanding& u, const DialogState& state) {
   }
   if (state.awaiting == "order_id") {
     return {ActionKind::kAskOrderId, "", ""};
+  }
+  // No flow handles it: a policy or product question for the knowledge base.
+  if (!text.empty()) {
+    return {ActionKind::kAnswerFromKb, "", "", std::string(text)};
   }
   return {ActionKind::kFallback, "", ""};
 }

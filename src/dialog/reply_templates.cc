@@ -59,6 +59,8 @@ const std::vector<std::string>& RequiredTemplateKeys() {
                                                 "goodbye",
                                                 "thanks",
                                                 "fallback",
+                                                "kb.answer",
+                                                "kb.unknown",
                                                 "ask_order_id",
                                                 "order_not_found",
                                                 "ask_verification",
@@ -134,6 +136,19 @@ std::string ReplyTemplates::Render(const Outcome& outcome, const std::string& la
   std::map<std::string, std::string> vars;
   vars["order_id"] = outcome.order_id;
   vars["attempts_left"] = std::to_string(outcome.attempts_left);
+  if (outcome.kb_answer) {
+    vars["answer"] = outcome.kb_answer->text;
+    // "Warranty > Not covered": the section's heading path, which starts with the document's
+    // title when the document has one heading on top.
+    const kb::KbAnswer& a = *outcome.kb_answer;
+    if (a.heading_path.empty()) {
+      vars["source"] = a.title;
+    } else if (a.title.empty() || a.heading_path.rfind(a.title, 0) == 0) {
+      vars["source"] = a.heading_path;
+    } else {
+      vars["source"] = a.title + " > " + a.heading_path;
+    }
+  }
   if (outcome.order) {
     const store::OrderDetails& d = *outcome.order;
     const store::Order& o = d.order;

@@ -49,6 +49,19 @@ nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
     const std::string value = e.type == "phone" ? MaskDigits(e.value) : e.value;
     entities.push_back({{"type", e.type}, {"value", value}, {"start", e.start}, {"end", e.end}});
   }
+  // The passages the knowledge base retrieved, best first: what the reply may cite.
+  nlohmann::json sources = nlohmann::json::array();
+  if (t.outcome.kb_answer) {
+    for (const kb::Hit& h : t.outcome.kb_answer->hits) {
+      sources.push_back(
+          {{"doc_id", h.doc_id},
+           {"title", h.title},
+           {"heading", h.heading_path},
+           {"score", h.score},
+           {"confidence", h.confidence},
+           {"used", h.doc_id == t.outcome.kb_answer->doc_id && t.outcome.kb_answer->found}});
+    }
+  }
   return {
       {"trace_id", ctx.trace_id()},
       {"lang", t.state.lang},
@@ -59,6 +72,7 @@ nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
       {"action", dialog::ActionName(t.action.kind)},
       {"reply_key", t.outcome.reply_key},
       {"verified", !t.outcome.order_id.empty() && t.state.IsVerified(t.outcome.order_id)},
+      {"sources", sources},
       {"stages", stages},
   };
 }
@@ -72,7 +86,8 @@ struct Engine::Impl {
         clock(c),
         options(std::move(o)),
         understander(std::move(nlu)),
-        actor(s, {.max_verification_attempts = options.max_verification_attempts}),
+        actor(s, {.max_verification_attempts = options.max_verification_attempts},
+              options.knowledge_base),
         templates(std::move(tmpl)) {
     stages = {
         {"store.load", [this](Turn& t, RequestContext&) { return Load(t); }},
@@ -93,7 +108,7 @@ struct Engine::Impl {
          }},
         {"dialog.decide",
          [](Turn& t, RequestContext&) {
-           t.action = dialog::Decide(t.understanding, t.state);
+           t.action = dialog::Decide(t.understanding, t.state, t.normalized.text);
            return OkStatus();
          }},
         {"dialog.act",

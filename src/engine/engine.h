@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/request_context.h"
 #include "core/result.h"
+#include "kb/knowledge_base.h"
 #include "nlu/understanding.h"
 #include "store/store.h"
 
@@ -33,6 +34,9 @@ struct EngineOptions {
   int max_verification_attempts = 3;
   // A model from `kefu train intent`; empty uses the keyword rules (tests, tools).
   std::string intent_model{};
+  // Answers questions no flow handles; null: they get the fallback reply. Not owned; it must
+  // outlive the engine.
+  const kb::KnowledgeBase* knowledge_base = nullptr;
 };
 
 struct NewConversation {

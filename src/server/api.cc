@@ -8,6 +8,7 @@
 #include "core/logging.h"
 #include "core/time_util.h"
 #include "core/utf8.h"
+#include "server/api_internal.h"
 #include "server/status_mapping.h"
 
 namespace kefu {
@@ -15,16 +16,37 @@ std::span<const EmbeddedFile> WebAssets();  // generated from web/chat
 }
 
 namespace kefu::server {
-namespace {
 
 using nlohmann::json;
 
+namespace {
 constexpr std::string_view kPrefix = "/v1/conversations";
+}  // namespace
 
-struct Target {
-  std::string path;
-  std::map<std::string, std::string> query;
-};
+std::string PercentDecode(std::string_view text, bool plus_is_space) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+      i += 2;
+    } else if (plus_is_space && text[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
 
 Target ParseTarget(const std::string& target) {
   Target t;
@@ -40,7 +62,7 @@ Target ParseTarget(const std::string& target) {
     const std::string_view pair = rest.substr(0, amp);
     const size_t eq = pair.find('=');
     if (eq != std::string_view::npos) {
-      t.query[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
+      t.query[PercentDecode(pair.substr(0, eq), true)] = PercentDecode(pair.substr(eq + 1), true);
     }
     if (amp == std::string_view::npos) {
       break;
@@ -49,6 +71,8 @@ Target ParseTarget(const std::string& target) {
   }
   return t;
 }
+
+namespace {
 
 bool ValidId(std::string_view id) {
   if (id.empty() || id.size() > 64) {
@@ -86,12 +110,16 @@ Result<int64_t> ParseNonNegative(const std::string& text, const char* name) {
   return v;
 }
 
+}  // namespace
+
 HttpResponse JsonResponse(int status, const json& body) {
   HttpResponse r;
   r.status = status;
-  r.body = body.dump();
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return r;
 }
+
+namespace {
 
 // The turn as the API returns it. The trace is already JSON: it is spliced in as text rather
 // than parsed and dumped again.
@@ -156,6 +184,9 @@ RouteKind Api::Classify(const HttpRequest& request) const {
   if (!MessagesPathId(t.path).empty() && (request.method == "POST" || request.method == "GET")) {
     return RouteKind::kBlocking;
   }
+  if (t.path.rfind(kKbPrefix, 0) == 0) {
+    return RouteKind::kBlocking;  // parsing, importing and searching are not for I/O threads
+  }
   return RouteKind::kInline;
 }
 
@@ -186,6 +217,9 @@ HttpResponse Api::Handle(const HttpRequest& request, RequestContext& ctx) {
       return ErrorResponse(405, "method_not_allowed", "use POST on /v1/conversations");
     }
     return CreateConversation(request);
+  }
+  if (t.path.rfind(kKbPrefix, 0) == 0) {
+    return HandleKb(request, t.path, t.query);
   }
   const std::string id = MessagesPathId(t.path);
   if (!id.empty()) {

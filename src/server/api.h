@@ -9,8 +9,15 @@
 //   POST /v1/conversations/{id}/messages     {"text": ...} -> 200 reply JSON, or SSE when the
 //                                            request sends Accept: text/event-stream
 //   GET  /v1/conversations/{id}/messages     ?after=ID&limit=N -> {messages: [...]}
+//   POST   /v1/kb/documents                {"name": "returns.md", "content": "...", "category"?,
+//                                            "lang"?, "tags"?} -> 201 import report
+//   GET    /v1/kb/documents                 -> {documents: [...]}
+//   DELETE /v1/kb/documents/{id}            (id URL-encoded) -> 204
+//   GET    /v1/kb/search?q=...&k=5&lang=&category=&mode=hybrid|bm25|vector -> {hits: [...]}
 //   GET  /healthz, GET / (the chat page)
-// Conversation endpoints need `Authorization: Bearer <token>`. Errors are
+// Conversation endpoints need `Authorization: Bearer <token>`; /v1/kb/* needs
+// `Authorization: Bearer <kb.admin_key>` and answers 403 while no admin key is configured. Errors
+// are
 // {"error": {"code": "...", "message": "..."}} with the status from status_mapping.h.
 #pragma once
 
@@ -55,12 +62,16 @@ struct ApiOptions {
   int max_body_bytes = 16 * 1024;
   int turn_deadline_ms = 5'000;
   int history_page_limit = 200;
+  int max_upload_bytes = 20 * 1024 * 1024;  // body limit of POST /v1/kb/documents
+  std::string admin_key{};                  // empty: the /v1/kb/* endpoints are disabled
 };
 
 // Thread-safe: one instance serves all requests.
 class Api {
  public:
-  Api(engine::Engine& engine, ApiOptions options) : engine_(engine), options_(options) {}
+  // `kb` may be null: /v1/kb/* then answers 404.
+  Api(engine::Engine& engine, ApiOptions options, kb::KnowledgeBase* kb = nullptr)
+      : engine_(engine), options_(std::move(options)), kb_(kb) {}
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
@@ -75,6 +86,9 @@ class Api {
 
   const ApiOptions& options() const { return options_; }
 
+  // The body limit for a request to `target` (uploads to the knowledge base may be larger).
+  size_t BodyLimit(std::string_view method, std::string_view target) const;
+
  private:
   HttpResponse CreateConversation(const HttpRequest& request);
   HttpResponse PostMessage(const HttpRequest& request, const std::string& id, RequestContext& ctx);
@@ -86,8 +100,18 @@ class Api {
   Status Authorize(const HttpRequest& request, const std::string& id);
   static Result<std::string> BearerToken(const HttpRequest& request);
 
+  // Knowledge-base administration (kb_api.cc).
+  HttpResponse HandleKb(const HttpRequest& request, const std::string& path,
+                        const std::map<std::string, std::string>& query);
+  Status AuthorizeAdmin(const HttpRequest& request) const;
+  HttpResponse KbImport(const HttpRequest& request);
+  HttpResponse KbList();
+  HttpResponse KbDelete(const std::string& encoded_id);
+  HttpResponse KbSearch(const std::map<std::string, std::string>& query);
+
   engine::Engine& engine_;
   ApiOptions options_;
+  kb::KnowledgeBase* kb_;
 };
 
 // {"error": {"code": "not_found", "message": "..."}} with the mapped HTTP status.

@@ -219,9 +219,19 @@ struct HttpServer::Impl {
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
-      parser.body_limit(static_cast<uint64_t>(options.max_body_bytes));
       stream.expires_after(std::chrono::milliseconds(options.request_timeout_ms));
-      auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+      // The header first: the body limit depends on the route (knowledge-base uploads are
+      // larger than chat messages).
+      auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+      size_t body_limit = static_cast<size_t>(options.max_body_bytes);
+      if (!ec) {
+        const auto& head = parser.get();
+        body_limit = api.BodyLimit(
+            std::string_view(head.method_string().data(), head.method_string().size()),
+            std::string_view(head.target().data(), head.target().size()));
+        parser.body_limit(static_cast<uint64_t>(body_limit));
+        std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kTuple);
+      }
       if (ec == http::error::end_of_stream || ec == asio::error::eof ||
           ec == beast::error::timeout || ec == asio::error::connection_reset ||
           ec == asio::error::operation_aborted) {
@@ -233,7 +243,7 @@ struct HttpServer::Impl {
         HttpResponse r =
             ec == http::error::body_limit
                 ? ErrorResponse(413, "payload_too_large",
-                                "body exceeds " + std::to_string(options.max_body_bytes) + " bytes")
+                                "body exceeds " + std::to_string(body_limit) + " bytes")
             : ec == http::error::header_limit
                 ? ErrorResponse(431, "headers_too_large", "request headers too large")
                 : ErrorResponse(400, "bad_request", "malformed HTTP request");
