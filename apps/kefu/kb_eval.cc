@@ -93,6 +93,21 @@ Result<std::vector<std::string>> ProjectCorpus(const std::string& data_dir) {
   return corpus;
 }
 
+// A small knowledge base gives skipgram few updates per epoch: train it for enough passes to see
+// about this many tokens (whitespace-separated words, or characters of Chinese text).
+constexpr double kSmallCorpusTokens = 4e6;
+
+int EpochsFor(const std::vector<std::string>& corpus, double target_tokens) {
+  double tokens = 0;
+  for (const std::string& t : corpus) {
+    tokens += static_cast<double>(utf8::CodePointCount(t)) / 4.0;  // about a word per 4 chars
+  }
+  if (tokens <= 0) {
+    return 10;
+  }
+  return static_cast<int>(std::clamp(target_tokens / tokens, 10.0, 200.0));
+}
+
 struct QueryCase {
   std::string query;
   std::vector<std::string> relevant;
@@ -353,7 +368,11 @@ int RunEvalRetrieval(const CommonFlags& common, const EvalRetrievalFlags& flags)
       std::cerr << "eval retrieval: training the embedding on " << corpus.size()
                 << " texts of the imported documents" << std::endl;
       config->kb.embedding_model = (tmp / "embedding.bin").string();
-      if (Status s = kb::TrainEmbedding(corpus, {}, config->kb.embedding_model); !s.ok()) {
+      kb::EmbeddingTrainOptions train;
+      train.epoch = flags.embedding_epochs > 0 ? flags.embedding_epochs
+                                               : EpochsFor(corpus, kSmallCorpusTokens);
+      std::cerr << "eval retrieval: " << train.epoch << " epochs" << std::endl;
+      if (Status s = kb::TrainEmbedding(corpus, train, config->kb.embedding_model); !s.ok()) {
         return Fail(s);
       }
     }

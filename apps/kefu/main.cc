@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   train_embedding->add_option("--out", embed_flags.out, "where to write the model");
   train_embedding->add_option("--dim", embed_flags.dim, "vector size (default 64)")
       ->check(CLI::Range(8, 1024));
-  train_embedding->add_option("--epochs", embed_flags.epochs, "training epochs (default 10)")
+  train_embedding->add_option("--epochs", embed_flags.epochs, "training epochs (default 30)")
       ->check(CLI::Range(1, 1000));
   train_embedding->add_option("--extra", embed_flags.extra, "more documents to learn from");
 
@@ -115,6 +115,8 @@ int main(int argc, char** argv) {
   eval_retrieval->add_option("--mode", retrieval_flags.mode, "all, hybrid, bm25 or vector");
   eval_retrieval->add_option("--lang", retrieval_flags.lang, "search only zh or en documents");
   eval_retrieval->add_option("--report", retrieval_flags.report, "directory for the chart");
+  eval_retrieval->add_option("--embedding-epochs", retrieval_flags.embedding_epochs,
+                             "with --import: training passes (default: scaled to the corpus)");
   eval_retrieval->add_flag("!--no-train", retrieval_flags.train_embedding,
                            "with --import: use the configured embedding instead of learning "
                            "one from the imported documents");

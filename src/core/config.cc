@@ -161,6 +161,14 @@ Status Validate(const Config& c) {
       positive(c.engine.max_verification_attempts, "engine.max_verification_attempts"));
   KEFU_RETURN_IF_ERROR(positive(c.engine.history_page_limit, "engine.history_page_limit"));
   KEFU_RETURN_IF_ERROR(positive(c.kb.max_upload_bytes, "kb.max_upload_bytes"));
+  for (auto [v, key] : {std::pair{c.kb.lexical_weight, "kb.lexical_weight"},
+                        std::pair{c.kb.vector_weight, "kb.vector_weight"},
+                        std::pair{c.kb.rerank_weight, "kb.rerank_weight"}}) {
+    if (!(v >= 0 && v <= 100)) {
+      return InvalidArgumentError(std::string(key) + " must be between 0 and 100, got " +
+                                  std::to_string(v));
+    }
+  }
   for (auto [v, key] : {std::pair{c.kb.answer_threshold, "kb.answer_threshold"},
                         std::pair{c.kb.faq_threshold, "kb.faq_threshold"}}) {
     if (!(v >= 0 && v <= 1)) {

@@ -34,9 +34,9 @@ struct KnowledgeBaseOptions {
   RetrieverOptions retriever;
   ChunkOptions chunking;
   // Answer(): the best hit's confidence below which kefu says it does not know.
-  double answer_threshold = 0.35;
+  double answer_threshold = 0.6;
   // Answer(): an FAQ whose stored question is at least this similar is answered directly.
-  double faq_threshold = 0.72;
+  double faq_threshold = 0.7;
 };
 
 struct ImportReport {

@@ -106,5 +106,24 @@ TEST(ConfigTest, BadValuesNameTheKey) {
   EXPECT_EQ(LoadConfig(dir.File("missing.toml"), {}).status().code(), StatusCode::kNotFound);
 }
 
+TEST(ConfigTest, KnowledgeBaseKeysTakeNumbersAndCheckTheirRange) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("kefu.toml")) << "[kb]\nanswer_threshold = 0.5\nfaq_threshold = 1\n"
+                                       << "vector_weight = 0.25\nadmin_key = \"k\"\n";
+  Result<Config> c = LoadConfig(dir.File("kefu.toml"), {{"KEFU_KB_RERANK_WEIGHT", "3"}});
+  ASSERT_OK_RESULT(c);
+  EXPECT_DOUBLE_EQ(c->kb.answer_threshold, 0.5);
+  EXPECT_DOUBLE_EQ(c->kb.faq_threshold, 1.0);
+  EXPECT_DOUBLE_EQ(c->kb.vector_weight, 0.25);
+  EXPECT_DOUBLE_EQ(c->kb.rerank_weight, 3.0);
+  EXPECT_EQ(c->kb.admin_key, "k");
+  Result<Config> high = LoadConfig("", {{"KEFU_KB_ANSWER_THRESHOLD", "1.5"}});
+  EXPECT_NE(high.status().message().find("kb.answer_threshold"), std::string::npos);
+  Result<Config> text = LoadConfig("", {{"KEFU_KB_VECTOR_WEIGHT", "lots"}});
+  EXPECT_NE(text.status().message().find("KEFU_KB_VECTOR_WEIGHT"), std::string::npos);
+  Result<Config> negative = LoadConfig("", {{"KEFU_KB_LEXICAL_WEIGHT", "-1"}});
+  EXPECT_EQ(negative.status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace kefu
