@@ -15,6 +15,7 @@
 #include "demo/demo_shop.h"
 #include "engine/engine.h"
 #include "fakes/store_wrapper.h"
+#include "kb/knowledge_base.h"
 #include "server/http_server.h"
 #include "test_util.h"
 
@@ -339,6 +340,75 @@ TEST_F(BusyServerTest, ShutdownFinishesTheInFlightTurn) {
   httplib::Client late("127.0.0.1", server_->port());
   late.set_connection_timeout(1, 0);
   EXPECT_FALSE(late.Get("/healthz"));
+}
+
+// The knowledge-base admin API over real HTTP: uploads may exceed the chat body limit (the limit
+// is chosen per route after the header is read), chat messages may not.
+class KbServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(*store::NewSqliteStore({.path = dir_.File("kefu.db")}));
+    ASSERT_OK(demo::ResetDemoShop(*store_, kefu::testing::SourceDataDir() + "/demo"));
+    kb_ = std::move(*kb::KnowledgeBase::Open(*store_, SystemClock(), {}));
+    engine_ = std::move(*engine::Engine::Create(
+        *store_, SystemClock(),
+        {.data_dir = kefu::testing::SourceDataDir(), .knowledge_base = kb_.get()}));
+    api_ = std::make_unique<Api>(
+        *engine_,
+        ApiOptions{.max_body_bytes = 4096, .max_upload_bytes = 64 * 1024, .admin_key = "adm"},
+        kb_.get());
+    server_ = std::make_unique<HttpServer>(
+        *api_, ServerOptions{.host = "127.0.0.1", .port = 0, .max_body_bytes = 4096});
+    ASSERT_OK(server_->Start());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(10, 0);
+  }
+  kefu::testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<kb::KnowledgeBase> kb_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<Api> api_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(KbServerTest, LargeUploadIsAcceptedButALargeChatMessageIsNot) {
+  std::string policy = "# 以旧换新\n\n## 回收规则\n\n旧手机回收价按成色评估，最高抵扣 800 元。\n\n";
+  for (int i = 0; i < 400; ++i) {
+    policy += "## 附则 " + std::to_string(i) + "\n\n本条款说明第 " + std::to_string(i) +
+              " 项细则，与回收价无关。\n\n";
+  }
+  const json body = {{"name", "trade-in.md"}, {"content", policy}, {"category", "policy"}};
+  ASSERT_GT(body.dump().size(), 4096u * 4);
+  httplib::Headers admin = {{"Authorization", "Bearer adm"}};
+  auto up = client_->Post("/v1/kb/documents", admin, body.dump(), "application/json");
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 201) << up->body;
+
+  auto search =
+      client_->Get("/v1/kb/search?q=%E6%97%A7%E6%89%8B%E6%9C%BA%E5%9B%9E%E6%94%B6", admin);
+  ASSERT_TRUE(search);
+  ASSERT_EQ(search->status, 200);
+  EXPECT_EQ(json::parse(search->body)["hits"][0]["heading"], "以旧换新 > 回收规则");
+
+  auto conv = client_->Post("/v1/conversations", "{}", "application/json");
+  const json c = json::parse(conv->body);
+  httplib::Headers shopper = {{"Authorization", "Bearer " + c["token"].get<std::string>()}};
+  const std::string path =
+      "/v1/conversations/" + c["conversation_id"].get<std::string>() + "/messages";
+  auto big = client_->Post(path, shopper, json{{"text", std::string(5000, 'a')}}.dump(),
+                           "application/json");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+}
+
+TEST_F(KbServerTest, AdminRoutesNeedTheKeyOverHttp) {
+  auto none = client_->Get("/v1/kb/documents");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  auto wrong = client_->Get("/v1/kb/documents", {{"Authorization", "Bearer nope"}});
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 403);
 }
 
 }  // namespace
