@@ -3,10 +3,8 @@
 #include <cstdint>
 
 namespace kefu::utf8 {
-namespace {
 
-// Decodes one code point at s[i]; returns its length, or 0 when the bytes are not valid UTF-8.
-size_t DecodeOne(std::string_view s, size_t i, char32_t& cp) {
+size_t DecodeAt(std::string_view s, size_t i, char32_t& cp) {
   const auto b0 = static_cast<uint8_t>(s[i]);
   if (b0 < 0x80) {
     cp = b0;
@@ -45,13 +43,11 @@ size_t DecodeOne(std::string_view s, size_t i, char32_t& cp) {
   return len;
 }
 
-}  // namespace
-
 bool IsValid(std::string_view s) {
   size_t i = 0;
   char32_t cp = 0;
   while (i < s.size()) {
-    const size_t n = DecodeOne(s, i, cp);
+    const size_t n = DecodeAt(s, i, cp);
     if (n == 0) {
       return false;
     }
@@ -76,7 +72,7 @@ std::u32string Decode(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     char32_t cp = 0;
-    const size_t n = DecodeOne(s, i, cp);
+    const size_t n = DecodeAt(s, i, cp);
     if (n == 0) {
       out.push_back(0xFFFD);
       ++i;

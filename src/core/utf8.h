@@ -11,6 +11,11 @@ namespace kefu::utf8 {
 // True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
 bool IsValid(std::string_view s);
 
+// Decodes the code point at s[i] into `cp` and returns its length in bytes, or 0 when the bytes
+// there are not valid UTF-8 (overlong, surrogate, past U+10FFFF, truncated).
+// REQUIRES: i < s.size()
+size_t DecodeAt(std::string_view s, size_t i, char32_t& cp);
+
 // Number of code points. REQUIRES: IsValid(s).
 size_t CodePointCount(std::string_view s);
 

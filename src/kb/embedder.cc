@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "core/file_util.h"
 #include "core/random.h"
 #include "core/utf8.h"
 #include "text/normalize.h"
@@ -171,15 +172,6 @@ void SubwordBuckets(std::string_view word, int minn, int maxn, uint32_t buckets,
       }
     }
   }
-}
-
-uint64_t Fnv1a64(std::string_view bytes) {
-  uint64_t h = 14695981039346656037ull;
-  for (char c : bytes) {
-    h ^= uint8_t(c);
-    h *= 1099511628211ull;
-  }
-  return h;
 }
 
 struct Model {
@@ -524,30 +516,6 @@ Result<Model> Deserialize(std::string_view bytes, const std::string& path) {
   return m;
 }
 
-Status WriteFileAtomically(const std::string& path, std::string_view bytes) {
-  const std::string tmp = path + ".tmp-" + RandomHex(4);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      return UnavailableError("embedding: cannot write '" + tmp + "'");
-    }
-    out.write(bytes.data(), std::streamsize(bytes.size()));
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      return UnavailableError("embedding: write failed for '" + tmp + "'");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    return UnavailableError("embedding: cannot rename to '" + path + "': " + ec.message());
-  }
-  return OkStatus();
-}
-
 // Removes a file at scope exit.
 class ScopedFile {
  public:
@@ -727,7 +695,7 @@ Status TrainEmbedding(const std::vector<std::string>& corpus_texts,
     }
     model.components = TopEigenvectors(std::move(cov), dim, options.common_components);
   }
-  return WriteFileAtomically(out_path, Serialize(model));
+  return WriteFileAtomically(out_path, Serialize(model)).WithContext("embedding");
 }
 
 Result<std::unique_ptr<Embedder>> LoadEmbedding(const std::string& path) {

@@ -125,45 +125,11 @@ Result<SourceKind> KindFor(std::string_view name, std::string_view format) {
   return FileError(name, what + "; supported: " + SupportedList());
 }
 
-// Length of the UTF-8 sequence at s[i], or 0 when it is malformed (overlong, surrogate, past
-// U+10FFFF, truncated).
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto b0 = static_cast<uint8_t>(s[i]);
-  if (b0 < 0x80) {
-    return 1;
-  }
-  size_t len = 0;
-  char32_t cp = 0;
-  char32_t min = 0;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) {
-    return 0;
-  }
-  for (size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<uint8_t>(s[i + k]);
-    if ((b & 0xC0) != 0x80) {
-      return 0;
-    }
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return len;
-}
-
 std::optional<size_t> FirstInvalidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
-    const size_t n = Utf8SequenceLength(s, i);
+    char32_t cp = 0;
+    const size_t n = utf8::DecodeAt(s, i, cp);
     if (n == 0) {
       return i;
     }

@@ -39,6 +39,7 @@
 #endif
 #include <hnswlib/hnswlib.h>
 
+#include "core/file_util.h"
 #include "core/random.h"
 
 namespace kefu::kb {
@@ -49,15 +50,6 @@ constexpr uint32_t kMaxDim = 65536;
 constexpr uint32_t kMaxM = 1000;
 // A filtered search first asks for this many times k candidates, then widens by this factor.
 constexpr size_t kFilterOverfetch = 4;
-
-uint64_t Fnv1a64(std::string_view bytes) {
-  uint64_t h = 14695981039346656037ull;
-  for (char c : bytes) {
-    h ^= uint8_t(c);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 template <typename T>
 void Put(std::string& out, T v) {
@@ -355,28 +347,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::string_view b
 }
 
 Status VectorIndex::Save(const std::string& path) const {
-  const std::string bytes = Serialize();
-  const std::string tmp = path + ".tmp-" + RandomHex(4);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      return UnavailableError("vector index: cannot write '" + tmp + "'");
-    }
-    out.write(bytes.data(), std::streamsize(bytes.size()));
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      return UnavailableError("vector index: write failed for '" + tmp + "'");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    return UnavailableError("vector index: cannot rename to '" + path + "': " + ec.message());
-  }
-  return OkStatus();
+  return WriteFileAtomically(path, Serialize()).WithContext("vector index");
 }
 
 Result<std::unique_ptr<VectorIndex>> VectorIndex::Load(const std::string& path) {

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <random>
 
+#include "core/file_util.h"
 #include "core/utf8.h"
 
 namespace kefu::nlu {
@@ -14,13 +15,9 @@ namespace {
 
 constexpr char kMagic[8] = {'K', 'E', 'F', 'U', 'I', 'N', 'T', '2'};
 
+// Feature hashing keeps the FNV-1a basis the shipped models were trained with.
 uint64_t Fnv1a(std::string_view s, uint64_t seed) {
-  uint64_t h = 1469598103934665603ULL ^ seed;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
+  return Fnv1a64(s, 1469598103934665603ULL ^ seed);
 }
 
 // Feature kinds go into the hash seed, so "w:ab" and a character gram "ab" never collide.

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <set>
 
+#include "core/file_util.h"
 #include "core/utf8.h"
 
 namespace kefu::nlu {
@@ -65,11 +66,8 @@ Result<DataSplit> ParseDataSplit(const std::string& name) {
 }
 
 DataSplit SplitOf(const std::string& text) {
-  uint64_t h = 1469598103934665603ULL;  // FNV-1a: stable across platforms and versions
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
+  // FNV-1a with the basis the split has always used: stable across platforms and versions.
+  const uint64_t h = Fnv1a64(text, 1469598103934665603ULL);
   const uint64_t bucket = h % 10;
   if (bucket < 2) {
     return DataSplit::kTest;

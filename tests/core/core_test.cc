@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/config.h"
+#include "core/file_util.h"
 #include "core/request_context.h"
 #include "core/result.h"
 #include "core/sha256.h"
@@ -104,6 +105,28 @@ TEST(ConfigTest, BadValuesNameTheKey) {
   Result<Config> range = LoadConfig("", {{"KEFU_SERVER_PORT", "70000"}});
   EXPECT_EQ(range.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(LoadConfig(dir.File("missing.toml"), {}).status().code(), StatusCode::kNotFound);
+}
+
+TEST(FileUtilTest, Fnv1aMatchesTheReferenceValues) {
+  EXPECT_EQ(Fnv1a64(""), kFnv1aOffsetBasis);
+  EXPECT_EQ(Fnv1a64("a"), 0xaf63dc4c8601ec8cull);
+  EXPECT_EQ(Fnv1a64("foobar"), 0x85944171f73967e8ull);
+  EXPECT_NE(Fnv1a64("a", 1), Fnv1a64("a"));
+}
+
+TEST(FileUtilTest, WriteFileAtomicallyReplacesTheFileOrFailsClearly) {
+  testing::TempDir dir;
+  ASSERT_OK(WriteFileAtomically(dir.File("m.bin"), "one"));
+  ASSERT_OK(WriteFileAtomically(dir.File("m.bin"), std::string("two\0three", 9)));
+  std::ifstream in(dir.File("m.bin"), std::ios::binary);
+  const std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(got, std::string("two\0three", 9));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
+                          std::filesystem::directory_iterator()),
+            1);  // no temporary file left behind
+  Status s = WriteFileAtomically(dir.File("missing/m.bin"), "x");
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_NE(s.message().find("missing"), std::string::npos);
 }
 
 TEST(ConfigTest, KnowledgeBaseKeysTakeNumbersAndCheckTheirRange) {
