@@ -1,9 +1,11 @@
 // Knowledge-base retrieval at scale: kefu's lexical index (kb/tokenizer.h + kb/bm25.h) beside
-// SQLite FTS5's bm25() on the same pre-segmented corpus, in one run, printed as Markdown.
+// SQLite FTS5's bm25() on the same pre-segmented corpus, and with --hybrid the whole hybrid
+// retriever (kb/retriever.h) over the same chunks, in one run, printed as Markdown.
 //
 //   kb_bench --chunks 10000                 # 10k synthetic chunks, 1,000 queries
 //   kb_bench --chunks 1000000 --queries 1000 --seed 1 --fts5-db /tmp/kb_fts5.db
 //   kb_bench --chunks 10000 --no-fts5
+//   kb_bench --chunks 10000 --hybrid --hybrid-threads 2 --summary /tmp/rows.md
 //
 // The corpus is synthetic shop text: product descriptions and policy passages, 60% Chinese and
 // 40% English, 30-200 characters each, drawn from the word lists below with a seeded generator
@@ -19,9 +21,17 @@
 //  - FTS5: the same title and body terms, space-joined, inserted into an FTS5 table
 //    (tokenize='unicode61', one transaction, a temporary database file) and queried with the
 //    query terms OR-ed, ORDER BY bm25(chunks, 2.0, 1.0) LIMIT 10; insert rate, p50/p99, and how
-//    many of its top 10 our top 10 shares.
+//    many of its top 10 our top 10 shares;
+//  - hybrid (--hybrid, after the lexical index is freed): kb::TrainEmbedding (default options) on
+//    the first --train-texts chunks (20,000), timed apart; then Retriever::Upsert of every chunk,
+//    one document per chunk, from one thread: chunks/s, CPU split (KbTerms, Embed, the rest),
+//    VmRSS before and after; the same queries through Retriever::Search, k 10, in hybrid, bm25
+//    and vector mode; with --hybrid-threads N > 1, the import again into a fresh Retriever from
+//    N threads (Upsert embeds before it takes its exclusive lock, so threads overlap there);
+//  - --summary PATH appends one Markdown table row of the headline figures (kb_scale.sh).
 // Figures are wall-clock on whatever machine runs it; bench/kb_scale.sh records the machine.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -35,25 +45,47 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_set>
 #include <vector>
 
+#include <malloc.h>
 #include <sqlite3.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/result.h"
+#include "core/status.h"
 #include "kb/bm25.h"
+#include "kb/document.h"
+#include "kb/embedder.h"
+#include "kb/retriever.h"
 #include "kb/tokenizer.h"
+#include "kb/vector_index.h"
 #include "text/normalize.h"
 #include "text/segmenter.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using kefu::Result;
 using kefu::kb::Bm25Field;
 using kefu::kb::Bm25Hit;
 using kefu::kb::Bm25Index;
+using kefu::kb::Chunk;
+using kefu::kb::DocFormat;
+using kefu::kb::Embedder;
+using kefu::kb::EmbeddingTrainOptions;
+using kefu::kb::Hit;
+using kefu::kb::KbDocument;
 using kefu::kb::KbTerms;
+using kefu::kb::LoadEmbedding;
+using kefu::kb::Retriever;
+using kefu::kb::RetrieverOptions;
+using kefu::kb::SearchMode;
+using kefu::kb::SearchOptions;
+using kefu::kb::TrainEmbedding;
+using kefu::kb::VectorIndexOptions;
 
 // CPU time of this thread: the machine this runs on may be shared, and CPU time is what the
 // code costs whatever else runs beside it.
@@ -296,6 +328,8 @@ std::string Fill(std::string_view pattern, std::string_view key, std::string_vie
 struct SyntheticChunk {
   std::string title;
   std::string body;
+  bool zh = false;       // else English
+  bool product = false;  // else a policy passage
 };
 
 SyntheticChunk MakeChunk(uint64_t seed, uint64_t index) {
@@ -304,6 +338,8 @@ SyntheticChunk MakeChunk(uint64_t seed, uint64_t index) {
   const bool product = rng.Below(100) < 70;
   const size_t target = 30 + rng.Below(171);  // characters
   SyntheticChunk c;
+  c.zh = zh;
+  c.product = product;
   auto add = [&](std::string_view piece, std::string_view sep) {
     if (!c.body.empty()) {
       c.body += sep;
@@ -617,14 +653,208 @@ Fts5Figures RunFts5(const std::string& corpus_path, const std::string& db_path,
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hybrid hook
+// Hybrid retriever (kb/retriever.h)
 
-// TODO(kb): time the hybrid retriever (kb/retriever.h: BM25 + dense vectors + fusion) here
-// once it lands: build it over the same chunks (MakeChunk), run the same queries (MakeQuery),
-// and report import chunks/s (goal >= 5,000 including embeddings) and query p50/p99 (goal at
-// 1M: p50 <= 10 ms, p99 <= 30 ms; at 10k: p50 <= 1 ms). Until then --hybrid reports nothing.
-std::optional<std::string> TimeHybrid(uint64_t /*seed*/, size_t /*chunks*/, size_t /*queries*/) {
-  return std::nullopt;
+// CPU time of the whole process, every thread: the multi-threaded import.
+std::chrono::nanoseconds ProcessCpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return std::chrono::nanoseconds(static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec);
+}
+
+// One synthetic chunk as the retriever takes it: a document of its own holding one chunk. Every
+// synthetic chunk is under ChunkOptions::max_chars, so ChunkDocument would cut it the same way.
+struct DocAndChunk {
+  KbDocument doc;
+  Chunk chunk;
+};
+
+DocAndChunk MakeDocument(uint64_t seed, uint64_t index) {
+  SyntheticChunk c = MakeChunk(seed, index);
+  DocAndChunk d;
+  d.doc.id = "synthetic/" + std::to_string(index);
+  d.doc.source = "kb_bench";
+  d.doc.title = std::move(c.title);
+  d.doc.lang = c.zh ? "zh" : "en";
+  d.doc.category = c.product ? "product" : "policy";
+  d.doc.format = c.product ? DocFormat::kProduct : DocFormat::kText;
+  d.doc.body = c.body;
+  d.chunk.doc_id = d.doc.id;
+  d.chunk.text = std::move(c.body);
+  return d;
+}
+
+// What Upsert embeds for such a chunk (title, newline, text): the training texts and the
+// Embed-alone sample use it too.
+std::string EmbeddingText(const DocAndChunk& d) {
+  return d.doc.title + "\n" + d.chunk.text;
+}
+
+constexpr SearchMode kModes[] = {SearchMode::kHybrid, SearchMode::kBm25, SearchMode::kVector};
+constexpr size_t kModeCount = std::size(kModes);
+constexpr size_t kWarmupQueries = 20;
+
+struct HybridFigures {
+  size_t train_texts = 0;
+  double train_s = 0;  // TrainEmbedding, wall clock
+  int dim = 0;
+  size_t embed_n = 0;  // Embed() alone over the first embed_n chunks
+  Span embed;
+  Span segment;   // text::Normalize + text::Segment alone over the same sample
+  Span generate;  // MakeDocument, not part of the import figure
+  Span import;    // Upsert, one thread
+  Span import_last_tenth;
+  size_t last_tenth_n = 0;
+  size_t rss_before = 0;
+  size_t rss_after = 0;
+  Latencies query[kModeCount];
+  size_t empty[kModeCount] = {};
+  // Upsert from `threads` threads into a fresh Retriever (chunk generation included).
+  int threads = 0;
+  std::chrono::nanoseconds parallel_wall{};
+  std::chrono::nanoseconds parallel_cpu{};  // the process, all threads
+  size_t parallel_rss_before = 0;
+  size_t parallel_rss_after = 0;
+  std::string load_start;
+  std::string load_end;
+};
+
+// VmRSS after handing free heap pages back to the system: otherwise memory freed by the lexical
+// part and by training is reused without showing up as growth.
+size_t TrimmedResidentBytes() {
+  malloc_trim(0);
+  return ResidentBytes();
+}
+
+[[noreturn]] void DieStatus(std::string_view what, const kefu::Status& status) {
+  std::fprintf(stderr, "kb_bench: %.*s: %s\n", static_cast<int>(what.size()), what.data(),
+               status.ToString().c_str());
+  std::exit(1);
+}
+
+// Trains the embedding on the first `train_texts` chunks, imports every chunk into a Retriever
+// with one thread and runs the queries in each mode; then, with threads > 1, imports them again
+// into a fresh Retriever from that many threads.
+HybridFigures RunHybrid(uint64_t seed, size_t chunks, size_t queries, size_t train_texts,
+                        int threads, const std::string& work_dir) {
+  HybridFigures f;
+  f.load_start = LoadAverage();
+  f.threads = threads;
+  f.train_texts = std::min(chunks, train_texts);
+  const std::string model_path = work_dir + "/kb_bench_" + std::to_string(getpid()) + ".emb";
+  std::shared_ptr<const Embedder> embedder;
+  {
+    std::vector<std::string> corpus;
+    corpus.reserve(f.train_texts);
+    for (size_t i = 0; i < f.train_texts; ++i) {
+      corpus.push_back(EmbeddingText(MakeDocument(seed, i)));
+    }
+    Stopwatch watch;
+    if (kefu::Status s = TrainEmbedding(corpus, EmbeddingTrainOptions{}, model_path); !s.ok()) {
+      DieStatus("train embedding", s);
+    }
+    f.train_s = Seconds(watch.Lap().wall);
+    Result<std::unique_ptr<Embedder>> loaded = LoadEmbedding(model_path);
+    if (!loaded.ok()) {
+      DieStatus("load embedding", loaded.status());
+    }
+    embedder = std::move(*loaded);
+    std::filesystem::remove(model_path);
+    f.dim = embedder->dim();
+    // Embed() alone, to split the import cost.
+    f.embed_n = corpus.size();
+    for (const std::string& text : corpus) {
+      Stopwatch embed_watch;
+      (void)embedder->Embed(text);
+      f.embed += embed_watch.Lap();
+      (void)kefu::text::Segment(kefu::text::Normalize(text).text);
+      f.segment += embed_watch.Lap();
+    }
+  }
+
+  const RetrieverOptions options{.embedder = embedder};
+  {
+    Retriever retriever(options);
+    f.rss_before = TrimmedResidentBytes();
+    const size_t last_tenth_from = chunks - chunks / 10;
+    f.last_tenth_n = chunks - last_tenth_from;
+    Stopwatch progress;
+    for (size_t i = 0; i < chunks; ++i) {
+      Stopwatch watch;
+      const DocAndChunk d = MakeDocument(seed, i);
+      f.generate += watch.Lap();
+      const kefu::Status s = retriever.Upsert(d.doc, std::span<const Chunk>(&d.chunk, 1));
+      const Span upsert = watch.Lap();
+      if (!s.ok()) {
+        DieStatus("upsert " + d.doc.id, s);
+      }
+      f.import += upsert;
+      if (i >= last_tenth_from) {
+        f.import_last_tenth += upsert;
+      }
+      if ((i + 1) % 100'000 == 0) {
+        std::fprintf(stderr, "kb_bench: hybrid import %zu / %zu, %.0f chunks/s so far\n", i + 1,
+                     chunks, static_cast<double>(i + 1) / Seconds(f.import.wall));
+      }
+    }
+    f.rss_after = TrimmedResidentBytes();
+
+    SearchOptions search;
+    search.k = 10;
+    for (size_t q = 0; q < kWarmupQueries; ++q) {  // untimed: first touches of lazy buffers
+      (void)retriever.Search(MakeQuery(seed, queries + q), search);
+    }
+    for (size_t q = 0; q < queries; ++q) {
+      const std::string raw = MakeQuery(seed, q);
+      for (size_t m = 0; m < kModeCount; ++m) {  // interleaved, so load shifts hit every mode
+        search.mode = kModes[m];
+        Stopwatch watch;
+        const std::vector<Hit> hits = retriever.Search(raw, search);
+        f.query[m].Add(watch.Lap());
+        f.empty[m] += hits.empty() ? 1 : 0;
+      }
+    }
+  }
+
+  if (threads > 1) {
+    Retriever retriever(options);
+    f.parallel_rss_before = TrimmedResidentBytes();
+    std::atomic<size_t> next{0};
+    const auto wall_start = Clock::now();
+    const auto cpu_start = ProcessCpu();
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&] {
+        for (size_t i = next++; i < chunks; i = next++) {
+          const DocAndChunk d = MakeDocument(seed, i);
+          if (kefu::Status s = retriever.Upsert(d.doc, std::span<const Chunk>(&d.chunk, 1));
+              !s.ok()) {
+            DieStatus("upsert " + d.doc.id, s);
+          }
+        }
+      });
+    }
+    for (std::thread& t : pool) {
+      t.join();
+    }
+    f.parallel_wall = Clock::now() - wall_start;
+    f.parallel_cpu = ProcessCpu() - cpu_start;
+    f.parallel_rss_after = TrimmedResidentBytes();
+  }
+  f.load_end = LoadAverage();
+  return f;
+}
+
+// The figures of the lexical part that the summary row repeats.
+struct LexicalSummary {
+  Span import;
+  Span tokenize;
+  Latencies end_to_end;
+  std::optional<Latencies> fts5;
+};
+
+std::string Verdict(bool met) {
+  return met ? "**met**" : "**not met**";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -635,6 +865,9 @@ struct Args {
   uint64_t seed = 1;
   bool fts5 = true;
   bool hybrid = false;
+  size_t train_texts = 20'000;
+  int hybrid_threads = 1;
+  std::string summary_path;
   std::string fts5_db;
   std::string work_dir = std::filesystem::temp_directory_path().string();
 };
@@ -642,7 +875,8 @@ struct Args {
 [[noreturn]] void Usage() {
   std::fprintf(stderr,
                "usage: kb_bench [--chunks N] [--queries N] [--seed N] [--no-fts5] "
-               "[--fts5-db PATH] [--work-dir DIR] [--hybrid]\n");
+               "[--fts5-db PATH] [--work-dir DIR] [--hybrid] [--train-texts N] "
+               "[--hybrid-threads N] [--summary PATH]\n");
   std::exit(2);
 }
 
@@ -670,6 +904,12 @@ Args ParseArgs(int argc, char** argv) {
       a.work_dir = value();
     } else if (arg == "--hybrid") {
       a.hybrid = true;
+    } else if (arg == "--train-texts") {
+      a.train_texts = std::stoull(value());
+    } else if (arg == "--hybrid-threads") {
+      a.hybrid_threads = std::stoi(value());
+    } else if (arg == "--summary") {
+      a.summary_path = value();
     } else {
       Usage();
     }
@@ -690,6 +930,120 @@ std::string LatencyCell(const Latencies& l) {
          Fixed(cpu.p99, 3) + ")";
 }
 
+// "p50 / p99" in ms, wall clock: the summary row.
+std::string WallCell(const Latencies& l) {
+  const Percentiles wall = Summarize(l.wall);
+  return Fixed(wall.p50, 3) + " / " + Fixed(wall.p99, 3);
+}
+
+void PrintHybrid(const HybridFigures& f, size_t chunks, const LexicalSummary& lexical) {
+  const double n = static_cast<double>(chunks);
+  const EmbeddingTrainOptions train;
+  const RetrieverOptions retriever;
+  const VectorIndexOptions vectors;
+  std::printf("#### Hybrid retriever (kb/retriever.h), %s chunks\n\n", Grouped(n).c_str());
+  std::printf(
+      "Embedding: `kb::TrainEmbedding` with default options (dim %d, %d epochs, subwords %d-%d) "
+      "on the first %s chunks' texts (title, newline, body: what Upsert embeds), then "
+      "`LoadEmbedding`. Retriever: `RetrieverOptions{.embedder = ...}`, otherwise defaults "
+      "(%zu candidates per list, RRF k %.0f); its `VectorIndex` defaults: M %d, "
+      "ef_construction %d, ef_search %d. One document per chunk, `Upsert(doc, {chunk})`, keys in "
+      "corpus order; chunk generation is timed apart and left out of the import rate. Queries: "
+      "the same %zu questions as above, `Search(q, {.k = 10, .mode = ...})`, the three modes "
+      "interleaved per question, after %zu untimed warm-up queries. Load average %s at start, %s "
+      "at end.\n\n",
+      train.dim, train.epoch, train.minn, train.maxn, Grouped(double(f.train_texts)).c_str(),
+      retriever.candidates, retriever.rrf_k, vectors.M, vectors.ef_construction, vectors.ef_search,
+      f.query[0].wall.size(), kWarmupQueries, f.load_start.c_str(), f.load_end.c_str());
+
+  const bool small = chunks <= 10'000;
+  const bool large = chunks >= 1'000'000;
+  const double import_rate = n / Seconds(f.import.wall);
+  const Percentiles hybrid = Summarize(f.query[0].wall);
+  std::printf("| measure | figure | goal |\n|---|---|---|\n");
+  std::printf("| embedding training, %s texts | %.1f s wall | — |\n",
+              Grouped(double(f.train_texts)).c_str(), f.train_s);
+  std::printf("| import chunks/s: `Upsert`, 1 thread | %s | >= 5,000: %s |\n",
+              Rate(n, f.import).c_str(), Verdict(import_rate >= 5000).c_str());
+  std::printf("| import chunks/s: last tenth of that import | %s | — |\n",
+              Rate(double(f.last_tenth_n), f.import_last_tenth).c_str());
+  if (f.threads > 1) {
+    const double rate = n / Seconds(f.parallel_wall);
+    std::printf(
+        "| import chunks/s: `Upsert` from %d threads, fresh Retriever (generation included; "
+        "1 thread incl. generation: %s) | %s (process CPU %.0f s, %.2f cores busy) | "
+        ">= 5,000: %s |\n",
+        f.threads, Grouped(n / (Seconds(f.import.wall) + Seconds(f.generate.wall))).c_str(),
+        Grouped(rate).c_str(), Seconds(f.parallel_cpu),
+        Seconds(f.parallel_cpu) / Seconds(f.parallel_wall), Verdict(rate >= 5000).c_str());
+  }
+  const double kbterms_us =
+      std::chrono::duration<double, std::micro>(lexical.tokenize.cpu).count() / n;
+  const double embed_us =
+      std::chrono::duration<double, std::micro>(f.embed.cpu).count() / double(f.embed_n);
+  const double upsert_us = std::chrono::duration<double, std::micro>(f.import.cpu).count() / n;
+  const double segment_us =
+      std::chrono::duration<double, std::micro>(f.segment.cpu).count() / double(f.embed_n);
+  std::printf(
+      "| CPU µs per chunk, 1 thread: `Upsert` = KbTerms (lexical run above) + `Embed` (alone, "
+      "first %s chunks) + rest (BM25 add, HNSW add, entries) | %.0f = %.0f + %.0f + %.0f | — |\n",
+      Grouped(double(f.embed_n)).c_str(), upsert_us, kbterms_us, embed_us,
+      upsert_us - kbterms_us - embed_us);
+  std::printf(
+      "| of which `text::Normalize` + `text::Segment` of the embedding text, which KbTerms has "
+      "already done for title and body | %.0f µs per chunk | — |\n",
+      segment_us);
+  std::string hybrid_goal = "—";
+  if (small) {
+    hybrid_goal = "p50 <= 1 ms: " + Verdict(hybrid.p50 <= 1.0);
+  } else if (large) {
+    hybrid_goal = "p50 <= 10 ms: " + Verdict(hybrid.p50 <= 10.0) +
+                  "; p99 <= 30 ms: " + Verdict(hybrid.p99 <= 30.0);
+  }
+  std::printf("| query p50 / p99 ms: hybrid, k 10 | %s | %s |\n", LatencyCell(f.query[0]).c_str(),
+              hybrid_goal.c_str());
+  std::printf("| query p50 / p99 ms: bm25 mode, k 10 | %s | — |\n",
+              LatencyCell(f.query[1]).c_str());
+  std::printf("| query p50 / p99 ms: vector mode, k 10 | %s | — |\n",
+              LatencyCell(f.query[2]).c_str());
+  std::printf(
+      "| VmRSS before / after the 1-thread import | %s / %s (+%s, %s bytes per chunk) | "
+      "reported |\n",
+      Mib(f.rss_before).c_str(), Mib(f.rss_after).c_str(),
+      Mib(f.rss_after - std::min(f.rss_after, f.rss_before)).c_str(),
+      Grouped(double(f.rss_after - std::min(f.rss_after, f.rss_before)) / n).c_str());
+  if (f.threads > 1) {
+    std::printf("| VmRSS before / after the %d-thread import | %s / %s | — |\n", f.threads,
+                Mib(f.parallel_rss_before).c_str(), Mib(f.parallel_rss_after).c_str());
+  }
+  std::printf("| queries with no hit: hybrid / bm25 / vector | %zu / %zu / %zu of %zu | |\n\n",
+              f.empty[0], f.empty[1], f.empty[2], f.query[0].wall.size());
+}
+
+// One row of the summary table kb_scale.sh puts on top (wall clock throughout).
+std::string SummaryRow(size_t chunks, const LexicalSummary& lexical,
+                       const std::optional<HybridFigures>& hybrid, size_t rss_lexical,
+                       const std::string& load) {
+  const double n = static_cast<double>(chunks);
+  const std::string none = "—";
+  std::string row = "| " + Grouped(n) + " | " + Grouped(n / Seconds(lexical.import.wall)) + " | ";
+  if (hybrid) {
+    row += Grouped(n / Seconds(hybrid->import.wall)) + " | ";
+    row += (hybrid->threads > 1 ? Grouped(n / Seconds(hybrid->parallel_wall)) : none) + " | ";
+  } else {
+    row += none + " | " + none + " | ";
+  }
+  row += WallCell(lexical.end_to_end) + " | ";
+  row += lexical.fts5 ? WallCell(*lexical.fts5) : none;
+  for (size_t m = 0; m < kModeCount; ++m) {
+    row += " | " + (hybrid ? WallCell(hybrid->query[m]) : none);
+  }
+  row += " | " + (hybrid ? Mib(hybrid->rss_after) : Mib(rss_lexical));
+  row +=
+      " | " + load + (hybrid ? ", " + hybrid->load_start + " → " + hybrid->load_end : "") + " |\n";
+  return row;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -707,111 +1061,130 @@ int main(int argc, char** argv) {
                  kefu::text::DefaultSegmenterStatus().message().c_str());
   }
   (void)KbTerms("预热 warm up");
-  const size_t rss_before = ResidentBytes();
+  LexicalSummary lexical;
+  size_t rss_lexical = 0;
+  {  // The lexical part; its index is gone before the hybrid part starts.
+    const size_t rss_before = ResidentBytes();
 
-  // Import: what KnowledgeBase does per chunk, minus the store and the embeddings.
-  Bm25Index index;
-  std::ofstream corpus_out;
-  if (args.fts5) {
-    corpus_out.open(corpus_path);
-  }
-  Span tokenize;
-  Span add;
-  size_t total_terms = 0;
-  size_t total_chars = 0;
-  for (size_t i = 0; i < args.chunks; ++i) {
-    const SyntheticChunk chunk = MakeChunk(args.seed, i);
-    total_chars += CodePoints(chunk.title) + CodePoints(chunk.body);
-    Stopwatch watch;
-    const std::vector<std::string> title = KbTerms(chunk.title);
-    const std::vector<std::string> body = KbTerms(chunk.body);
-    tokenize += watch.Lap();
-    const Bm25Field fields[] = {{title, 2.0f}, {body, 1.0f}};
-    index.Add(static_cast<uint32_t>(i), fields);
-    add += watch.Lap();
-    total_terms += title.size() + body.size();
+    // Import: what KnowledgeBase does per chunk, minus the store and the embeddings.
+    Bm25Index index;
+    std::ofstream corpus_out;
     if (args.fts5) {
-      corpus_out << JoinTerms(title) << '\t' << JoinTerms(body) << '\n';
+      corpus_out.open(corpus_path);
     }
-  }
-  corpus_out.close();
-  Span import = tokenize;
-  import += add;
-  const size_t rss_built = ResidentBytes();
-  const size_t index_bytes = index.memory_bytes();
-  Stopwatch compact_watch;
-  index.Compact();  // returns the spare capacity of growing posting lists
-  const double compact_ms = Millis(compact_watch.Lap().wall);
-  const size_t index_bytes_compact = index.memory_bytes();
-
-  // Queries.
-  std::vector<std::vector<std::string>> query_terms;
-  std::vector<std::vector<uint32_t>> our_top;
-  Latencies search;
-  Latencies end_to_end;
-  size_t empty_results = 0;
-  for (size_t q = 0; q < args.queries; ++q) {
-    const std::string raw = MakeQuery(args.seed, q);
-    Stopwatch watch;
-    std::vector<std::string> terms = KbTerms(raw);
-    const Span tokenized = watch.Lap();
-    const std::vector<Bm25Hit> hits = index.Search(terms, 10);
-    const Span searched = watch.Lap();
-    search.Add(searched);
-    Span both = tokenized;
-    both += searched;
-    end_to_end.Add(both);
-    std::vector<uint32_t> keys;
-    for (const Bm25Hit& h : hits) {
-      keys.push_back(h.key);
+    Span tokenize;
+    Span add;
+    size_t total_terms = 0;
+    size_t total_chars = 0;
+    for (size_t i = 0; i < args.chunks; ++i) {
+      const SyntheticChunk chunk = MakeChunk(args.seed, i);
+      total_chars += CodePoints(chunk.title) + CodePoints(chunk.body);
+      Stopwatch watch;
+      const std::vector<std::string> title = KbTerms(chunk.title);
+      const std::vector<std::string> body = KbTerms(chunk.body);
+      tokenize += watch.Lap();
+      const Bm25Field fields[] = {{title, 2.0f}, {body, 1.0f}};
+      index.Add(static_cast<uint32_t>(i), fields);
+      add += watch.Lap();
+      total_terms += title.size() + body.size();
+      if (args.fts5) {
+        corpus_out << JoinTerms(title) << '\t' << JoinTerms(body) << '\n';
+      }
     }
-    empty_results += keys.empty() ? 1 : 0;
-    our_top.push_back(std::move(keys));
-    query_terms.push_back(std::move(terms));
+    corpus_out.close();
+    Span import = tokenize;
+    import += add;
+    const size_t rss_built = ResidentBytes();
+    const size_t index_bytes = index.memory_bytes();
+    Stopwatch compact_watch;
+    index.Compact();  // returns the spare capacity of growing posting lists
+    const double compact_ms = Millis(compact_watch.Lap().wall);
+    const size_t index_bytes_compact = index.memory_bytes();
+
+    // Queries.
+    std::vector<std::vector<std::string>> query_terms;
+    std::vector<std::vector<uint32_t>> our_top;
+    Latencies search;
+    Latencies end_to_end;
+    size_t empty_results = 0;
+    for (size_t q = 0; q < args.queries; ++q) {
+      const std::string raw = MakeQuery(args.seed, q);
+      Stopwatch watch;
+      std::vector<std::string> terms = KbTerms(raw);
+      const Span tokenized = watch.Lap();
+      const std::vector<Bm25Hit> hits = index.Search(terms, 10);
+      const Span searched = watch.Lap();
+      search.Add(searched);
+      Span both = tokenized;
+      both += searched;
+      end_to_end.Add(both);
+      std::vector<uint32_t> keys;
+      for (const Bm25Hit& h : hits) {
+        keys.push_back(h.key);
+      }
+      empty_results += keys.empty() ? 1 : 0;
+      our_top.push_back(std::move(keys));
+      query_terms.push_back(std::move(terms));
+    }
+
+    std::optional<Fts5Figures> fts5;
+    if (args.fts5) {
+      fts5 = RunFts5(corpus_path, db_path, query_terms, our_top);
+      std::filesystem::remove(corpus_path);
+    }
+
+    const double n = static_cast<double>(args.chunks);
+    const std::string not_run = "not run";
+    std::printf("### %s chunks (seed %llu, %zu queries)\n\n", Grouped(n).c_str(),
+                static_cast<unsigned long long>(args.seed), args.queries);
+    std::printf(
+        "Corpus: %.0f characters and %.1f index terms per chunk on average (title and body), "
+        "%s distinct terms, average weighted length %.1f. Load average %s at start, %s at end "
+        "(rates: wall clock, and CPU time of the benchmark thread).\n\n",
+        static_cast<double>(total_chars) / n, static_cast<double>(total_terms) / n,
+        Grouped(static_cast<double>(index.term_count())).c_str(), index.average_length(),
+        load_start.c_str(), LoadAverage().c_str());
+    std::printf("| measure | kefu BM25 (kb/bm25.h) | SQLite FTS5 bm25() |\n|---|---|---|\n");
+    std::printf("| import chunks/s: KbTerms + index | %s | — |\n", Rate(n, import).c_str());
+    std::printf("| KbTerms alone: chunks/s | %s | — |\n", Rate(n, tokenize).c_str());
+    std::printf("| KbTerms alone: terms/s | %s | — |\n",
+                Rate(static_cast<double>(total_terms), tokenize).c_str());
+    std::printf("| indexing pre-segmented terms: chunks/s | %s | %s |\n", Rate(n, add).c_str(),
+                fts5 ? Rate(n, fts5->insert).c_str() : not_run.c_str());
+    std::printf("| query p50 / p99 ms: search, top 10 | %s | %s |\n", LatencyCell(search).c_str(),
+                fts5 ? LatencyCell(fts5->query).c_str() : not_run.c_str());
+    std::printf("| query p50 / p99 ms: KbTerms + search | %s | — |\n",
+                LatencyCell(end_to_end).c_str());
+    std::printf(
+        "| memory | VmRSS +%s over the import; index %s, %s after Compact (%.0f ms) | %s |\n",
+        Mib(rss_built - std::min(rss_built, rss_before)).c_str(), Mib(index_bytes).c_str(),
+        Mib(index_bytes_compact).c_str(), compact_ms,
+        fts5 ? ("database file " + Mib(fts5->db_bytes)).c_str() : not_run.c_str());
+    if (fts5) {
+      std::printf("| share of FTS5's top 10 also in ours | %.0f%% | |\n",
+                  100.0 * fts5->overlap_at_10);
+    }
+    std::printf("| queries with no hit | %zu of %zu | |\n", empty_results, args.queries);
+    std::printf("\n");
+    lexical.import = import;
+    lexical.tokenize = tokenize;
+    lexical.end_to_end = end_to_end;
+    if (fts5) {
+      lexical.fts5 = fts5->query;
+    }
+    rss_lexical = rss_built;
   }
 
-  std::optional<Fts5Figures> fts5;
-  if (args.fts5) {
-    fts5 = RunFts5(corpus_path, db_path, query_terms, our_top);
-    std::filesystem::remove(corpus_path);
-  }
-
-  const double n = static_cast<double>(args.chunks);
-  const std::string not_run = "not run";
-  std::printf("### %s chunks (seed %llu, %zu queries)\n\n", Grouped(n).c_str(),
-              static_cast<unsigned long long>(args.seed), args.queries);
-  std::printf(
-      "Corpus: %.0f characters and %.1f index terms per chunk on average (title and body), "
-      "%s distinct terms, average weighted length %.1f. Load average %s at start, %s at end "
-      "(rates: wall clock, and CPU time of the benchmark thread).\n\n",
-      static_cast<double>(total_chars) / n, static_cast<double>(total_terms) / n,
-      Grouped(static_cast<double>(index.term_count())).c_str(), index.average_length(),
-      load_start.c_str(), LoadAverage().c_str());
-  std::printf("| measure | kefu BM25 (kb/bm25.h) | SQLite FTS5 bm25() |\n|---|---|---|\n");
-  std::printf("| import chunks/s: KbTerms + index | %s | — |\n", Rate(n, import).c_str());
-  std::printf("| KbTerms alone: chunks/s | %s | — |\n", Rate(n, tokenize).c_str());
-  std::printf("| KbTerms alone: terms/s | %s | — |\n",
-              Rate(static_cast<double>(total_terms), tokenize).c_str());
-  std::printf("| indexing pre-segmented terms: chunks/s | %s | %s |\n", Rate(n, add).c_str(),
-              fts5 ? Rate(n, fts5->insert).c_str() : not_run.c_str());
-  std::printf("| query p50 / p99 ms: search, top 10 | %s | %s |\n", LatencyCell(search).c_str(),
-              fts5 ? LatencyCell(fts5->query).c_str() : not_run.c_str());
-  std::printf("| query p50 / p99 ms: KbTerms + search | %s | — |\n",
-              LatencyCell(end_to_end).c_str());
-  std::printf("| memory | VmRSS +%s over the import; index %s, %s after Compact (%.0f ms) | %s |\n",
-              Mib(rss_built - std::min(rss_built, rss_before)).c_str(), Mib(index_bytes).c_str(),
-              Mib(index_bytes_compact).c_str(), compact_ms,
-              fts5 ? ("database file " + Mib(fts5->db_bytes)).c_str() : not_run.c_str());
-  if (fts5) {
-    std::printf("| share of FTS5's top 10 also in ours | %.0f%% | |\n",
-                100.0 * fts5->overlap_at_10);
-  }
-  std::printf("| queries with no hit | %zu of %zu | |\n", empty_results, args.queries);
+  std::optional<HybridFigures> hybrid;
   if (args.hybrid) {
-    const std::optional<std::string> hybrid = TimeHybrid(args.seed, args.chunks, args.queries);
-    std::printf("| hybrid retriever | %s | |\n",
-                hybrid ? hybrid->c_str() : "not measured: kb/retriever.h is not wired in yet");
+    hybrid = RunHybrid(args.seed, args.chunks, args.queries, args.train_texts, args.hybrid_threads,
+                       args.work_dir);
+    PrintHybrid(*hybrid, args.chunks, lexical);
   }
-  std::printf("\n");
+  std::fflush(stdout);
+  if (!args.summary_path.empty()) {
+    std::ofstream summary(args.summary_path, std::ios::app);
+    summary << SummaryRow(args.chunks, lexical, hybrid, rss_lexical, load_start);
+  }
   return 0;
 }
