@@ -369,13 +369,21 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
 
   std::shared_lock lock(mutex_);
   const Index& ix = *index_;
-  const std::function<bool(uint32_t)> chunk_filter = [&](uint32_t key) {
-    return ix.Matches(key, options.filter);
-  };
-  const std::function<bool(uint32_t)> question_filter = [&](uint32_t qkey) {
-    return qkey < ix.questions.size() && ix.questions[qkey].live &&
-           ix.Matches(ix.questions[qkey].chunk, options.filter);
-  };
+  // Removed chunks and questions leave both indexes at once, so without a search filter no
+  // filter is passed: a filter costs a lookup per candidate and makes hnswlib over-fetch.
+  const bool unfiltered =
+      options.filter.lang.empty() && options.filter.category.empty() && options.filter.tags.empty();
+  const std::function<bool(uint32_t)> chunk_filter =
+      unfiltered ? std::function<bool(uint32_t)>()
+                 : [&](uint32_t key) { return ix.Matches(key, options.filter); };
+  const std::function<bool(uint32_t)> question_filter =
+      unfiltered ? std::function<bool(uint32_t)>() : [&](uint32_t qkey) {
+        return qkey < ix.questions.size() && ix.questions[qkey].live &&
+               ix.Matches(ix.questions[qkey].chunk, options.filter);
+      };
+  const std::function<bool(uint32_t)>* chunk_filter_ptr = unfiltered ? nullptr : &chunk_filter;
+  const std::function<bool(uint32_t)>* question_filter_ptr =
+      unfiltered ? nullptr : &question_filter;
   const size_t depth = std::max(options_.candidates, options.k);
 
   // Reciprocal-rank fusion of up to four ranked lists of chunk keys.
@@ -403,13 +411,13 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
   };
   if (want_lexical && !distinct_terms.empty()) {
     std::vector<uint32_t> keys;
-    for (const Bm25Hit& h : ix.chunk_bm25.Search(terms, depth, &chunk_filter)) {
+    for (const Bm25Hit& h : ix.chunk_bm25.Search(terms, depth, chunk_filter_ptr)) {
       keys.push_back(h.key);
       bm25_scores[h.key] = h.score;
     }
     add_list(keys, lexical_weight);
     std::vector<uint32_t> qkeys;
-    for (const Bm25Hit& h : ix.question_bm25.Search(terms, depth, &question_filter)) {
+    for (const Bm25Hit& h : ix.question_bm25.Search(terms, depth, question_filter_ptr)) {
       qkeys.push_back(h.key);
     }
     add_list(question_list(qkeys), lexical_weight);
