@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <numeric>
@@ -113,12 +114,13 @@ struct QueryCase {
   std::vector<std::string> relevant;
 };
 
-Result<std::vector<QueryCase>> LoadQueries(const std::string& path) {
+// Calls fn for the object on each non-blank line of a JSONL file. A line that is not a JSON
+// object, or that fn refuses, stops the read with kInvalidArgument naming the file and line.
+Status ForEachJsonLine(const std::string& path, const std::function<Status(const json&)>& fn) {
   std::ifstream in(path);
   if (!in) {
     return NotFoundError("cannot read '" + path + "'");
   }
-  std::vector<QueryCase> out;
   std::string line;
   int n = 0;
   while (std::getline(in, line)) {
@@ -127,10 +129,21 @@ Result<std::vector<QueryCase>> LoadQueries(const std::string& path) {
       continue;
     }
     const json j = json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("query") || !j["query"].is_string() ||
-        !j.contains("relevant") || !j["relevant"].is_array() || j["relevant"].empty()) {
-      return InvalidArgumentError(path + ":" + std::to_string(n) +
-                                  ": expected {\"query\": \"...\", \"relevant\": [\"id\", ...]}");
+    const Status s =
+        j.is_discarded() || !j.is_object() ? InvalidArgumentError("not a JSON object") : fn(j);
+    if (!s.ok()) {
+      return InvalidArgumentError(path + ":" + std::to_string(n) + ": " + s.message());
+    }
+  }
+  return OkStatus();
+}
+
+Result<std::vector<QueryCase>> LoadQueries(const std::string& path) {
+  std::vector<QueryCase> out;
+  KEFU_RETURN_IF_ERROR(ForEachJsonLine(path, [&](const json& j) -> Status {
+    if (!j.contains("query") || !j["query"].is_string() || !j.contains("relevant") ||
+        !j["relevant"].is_array() || j["relevant"].empty()) {
+      return InvalidArgumentError("expected {\"query\": \"...\", \"relevant\": [\"id\", ...]}");
     }
     QueryCase c;
     c.query = j["query"].get<std::string>();
@@ -138,7 +151,8 @@ Result<std::vector<QueryCase>> LoadQueries(const std::string& path) {
       c.relevant.push_back(r.is_string() ? r.get<std::string>() : r.dump());
     }
     out.push_back(std::move(c));
-  }
+    return OkStatus();
+  }));
   if (out.empty()) {
     return InvalidArgumentError("'" + path + "' has no queries");
   }
@@ -435,32 +449,25 @@ int RunEvalRetrieval(const CommonFlags& common, const EvalRetrievalFlags& flags)
 }
 
 int RunEvalSimilarity(const CommonFlags& common, const EvalSimilarityFlags& flags) {
-  std::ifstream in(flags.data);
-  if (!in) {
-    return Fail(NotFoundError("cannot read '" + flags.data + "'"));
-  }
   struct Pair {
     std::string a, b;
     int label;
   };
   std::vector<Pair> pairs;
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) {
-      continue;
-    }
-    const json j = json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.contains("sentence1") || !j.contains("sentence2") ||
-        !j.contains("label")) {
-      return Fail(InvalidArgumentError(flags.data + ":" + std::to_string(n) +
-                                       ": expected {sentence1, sentence2, label}"));
+  Status read = ForEachJsonLine(flags.data, [&](const json& j) -> Status {
+    if (!j.contains("sentence1") || !j["sentence1"].is_string() || !j.contains("sentence2") ||
+        !j["sentence2"].is_string() || !j.contains("label") ||
+        !(j["label"].is_string() || j["label"].is_number())) {
+      return InvalidArgumentError("expected {\"sentence1\", \"sentence2\", \"label\": 0 or 1}");
     }
     const json& l = j["label"];
-    const int label = l.is_string() ? std::atoi(l.get<std::string>().c_str()) : l.get<int>();
+    const double label = l.is_string() ? std::atof(l.get<std::string>().c_str()) : l.get<double>();
     pairs.push_back(
         {j["sentence1"].get<std::string>(), j["sentence2"].get<std::string>(), label > 0 ? 1 : 0});
+    return OkStatus();
+  });
+  if (!read.ok()) {
+    return Fail(read);
   }
   if (pairs.empty()) {
     return Fail(InvalidArgumentError("'" + flags.data + "' has no pairs"));

@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "core/binary_io.h"
 #include "core/file_util.h"
 #include "core/random.h"
 #include "core/utf8.h"
@@ -354,65 +355,6 @@ std::vector<float> TopEigenvectors(std::vector<double> c, size_t dim, int k) {
   return out;
 }
 
-class ByteWriter {
- public:
-  void Bytes(std::string_view b) { out_.append(b); }
-  void U32(uint32_t v) { Pod(v); }
-  void U64(uint64_t v) { Pod(v); }
-  void Floats(std::span<const float> v) {
-    out_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
-  }
-  std::string& str() { return out_; }
-
- private:
-  template <typename T>
-  void Pod(T v) {
-    out_.append(reinterpret_cast<const char*>(&v), sizeof(v));
-  }
-  std::string out_;
-};
-
-// Reads from a buffer; every read checks the remaining length first.
-class ByteReader {
- public:
-  explicit ByteReader(std::string_view in) : in_(in) {}
-  bool Bytes(size_t n, std::string_view& out) {
-    if (n > in_.size() - pos_) {
-      return false;
-    }
-    out = in_.substr(pos_, n);
-    pos_ += n;
-    return true;
-  }
-  bool U32(uint32_t& v) { return Pod(v); }
-  bool U64(uint64_t& v) { return Pod(v); }
-  bool Floats(size_t n, std::vector<float>& out) {
-    if (n > (in_.size() - pos_) / sizeof(float)) {
-      return false;
-    }
-    out.resize(n);
-    if (n > 0) {
-      std::memcpy(out.data(), in_.data() + pos_, n * sizeof(float));
-    }
-    pos_ += n * sizeof(float);
-    return true;
-  }
-  bool done() const { return pos_ == in_.size(); }
-
- private:
-  template <typename T>
-  bool Pod(T& v) {
-    if (sizeof(T) > in_.size() - pos_) {
-      return false;
-    }
-    std::memcpy(&v, in_.data() + pos_, sizeof(T));
-    pos_ += sizeof(T);
-    return true;
-  }
-  std::string_view in_;
-  size_t pos_ = 0;
-};
-
 std::string Serialize(const Model& m) {
   ByteWriter w;
   w.Bytes(std::string_view(kMagic, sizeof(kMagic)));
@@ -433,7 +375,7 @@ std::string Serialize(const Model& m) {
   w.Floats(m.bucket_vectors);
   w.U32(uint32_t(m.components.size() / size_t(m.dim)));
   w.Floats(m.components);
-  w.U64(Fnv1a64(w.str()));
+  AppendChecksum(w.str());
   return std::move(w.str());
 }
 
@@ -441,17 +383,11 @@ Result<Model> Deserialize(std::string_view bytes, const std::string& path) {
   auto bad = [&](const std::string& what) {
     return InvalidArgumentError("embedding '" + path + "': " + what);
   };
-  if (bytes.size() < sizeof(kMagic) + sizeof(uint64_t) ||
-      std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
-    return bad("not a kefu embedding model");
+  Result<std::string_view> body = OpenChecksummed(bytes, std::string_view(kMagic, sizeof(kMagic)));
+  if (!body.ok()) {
+    return bad(body.status().message());
   }
-  const std::string_view body = bytes.substr(0, bytes.size() - sizeof(uint64_t));
-  uint64_t stored = 0;
-  std::memcpy(&stored, bytes.data() + body.size(), sizeof(stored));
-  if (stored != Fnv1a64(body)) {
-    return bad("checksum mismatch (truncated or corrupt)");
-  }
-  ByteReader r(body.substr(sizeof(kMagic)));
+  ByteReader r(*body);
   Model m;
   uint32_t meta_len = 0;
   std::string_view meta;

@@ -39,6 +39,7 @@
 #endif
 #include <hnswlib/hnswlib.h>
 
+#include "core/binary_io.h"
 #include "core/file_util.h"
 #include "core/random.h"
 
@@ -55,34 +56,6 @@ template <typename T>
 void Put(std::string& out, T v) {
   out.append(reinterpret_cast<const char*>(&v), sizeof(v));
 }
-
-// Reads from a buffer; every read checks the remaining length first.
-class ByteReader {
- public:
-  explicit ByteReader(std::string_view in) : in_(in) {}
-  template <typename T>
-  bool Get(T& v) {
-    if (sizeof(T) > in_.size() - pos_) {
-      return false;
-    }
-    std::memcpy(&v, in_.data() + pos_, sizeof(T));
-    pos_ += sizeof(T);
-    return true;
-  }
-  bool Bytes(size_t n, const char*& out) {
-    if (n > in_.size() - pos_) {
-      return false;
-    }
-    out = in_.data() + pos_;
-    pos_ += n;
-    return true;
-  }
-  bool done() const { return pos_ == in_.size(); }
-
- private:
-  std::string_view in_;
-  size_t pos_ = 0;
-};
 
 }  // namespace
 
@@ -225,23 +198,17 @@ std::string VectorIndex::Serialize() const {
       out.append(h.linkLists_[i], n);
     }
   }
-  Put<uint64_t>(out, Fnv1a64(out));
+  AppendChecksum(out);
   return out;
 }
 
 Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::string_view bytes) {
   auto bad = [](const std::string& what) { return InvalidArgumentError("vector index: " + what); };
-  if (bytes.size() < sizeof(kMagic) + sizeof(uint64_t) ||
-      std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
-    return bad("not a kefu vector index");
+  Result<std::string_view> body = OpenChecksummed(bytes, std::string_view(kMagic, sizeof(kMagic)));
+  if (!body.ok()) {
+    return bad(body.status().message());
   }
-  const std::string_view body = bytes.substr(0, bytes.size() - sizeof(uint64_t));
-  uint64_t stored = 0;
-  std::memcpy(&stored, bytes.data() + body.size(), sizeof(stored));
-  if (stored != Fnv1a64(body)) {
-    return bad("checksum mismatch (truncated or corrupt)");
-  }
-  ByteReader r(body.substr(sizeof(kMagic)));
+  ByteReader r(*body);
   uint32_t dim = 0;
   uint32_t m = 0;
   uint32_t ef_construction = 0;
@@ -264,7 +231,7 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::Deserialize(std::string_view b
     return bad("bad header values");
   }
   const char* level0 = nullptr;
-  if (element_bytes == 0 || count > body.size() / element_bytes ||
+  if (element_bytes == 0 || count > body->size() / element_bytes ||
       !r.Bytes(count * element_bytes, level0)) {
     return bad("truncated vectors");
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The CLI end to end on a fresh database: chat --once, a two-turn session on stdin, --json,
-# exit codes, demo reset, and serve on port 0 stopped by SIGTERM.
+# exit codes, demo reset, nlu, train/eval intent, the knowledge base, and serve on port 0 stopped
+# by SIGTERM.
 # Usage: cli_test.sh path/to/kefu path/to/data
 set -euo pipefail
 KEFU=$1
@@ -93,7 +94,25 @@ set +e
 "$KEFU" train intent --data "$TMP/tiny.tsv" 2>/dev/null; [[ $? -eq 2 ]] || fail "missing --out should exit 2"
 set -e
 
-# 8. serve --port 0 prints its URL, answers, and exits 0 on SIGTERM.
+# 8. Knowledge base: import (a bad file is skipped, the rest imported), list, search, answer, rm.
+mkdir -p "$TMP/docs"
+printf '# 以旧换新\n\n## 回收规则\n\n旧手机按成色回收，最高抵扣 800 元。\n' >"$TMP/docs/trade-in.md"
+printf '\x00\x01binary' >"$TMP/docs/blob.txt"
+OUT=$("$KEFU" kb import --data-dir "$DATA" --db "$TMP/kb.db" "$TMP/docs" 2>"$TMP/kb.err")
+echo "$OUT" | grep -q "1 added" || fail "kb import: $OUT"
+grep -q "blob.txt" "$TMP/kb.err" || fail "kb import did not report the binary file"
+"$KEFU" kb list --data-dir "$DATA" --db "$TMP/kb.db" | grep -q "trade-in.md" || fail "kb list"
+OUT=$("$KEFU" kb search --data-dir "$DATA" --db "$TMP/kb.db" "旧手机回收能抵多少钱" --json)
+echo "$OUT" | grep -q '"heading": "以旧换新 > 回收规则"' || fail "kb search: $OUT"
+OUT=$("$KEFU" chat --data-dir "$DATA" --db "$TMP/kb.db" --once "以旧换新的旧手机回收规则")
+echo "$OUT" | grep -q "800" || fail "the knowledge base did not answer: $OUT"
+"$KEFU" kb rm --data-dir "$DATA" --db "$TMP/kb.db" trade-in.md >/dev/null || fail "kb rm"
+set +e
+"$KEFU" kb rm --data-dir "$DATA" --db "$TMP/kb.db" trade-in.md 2>/dev/null; RC=$?
+set -e
+[[ $RC -eq 1 ]] || fail "kb rm of a missing id exited $RC, want 1"
+
+# 9. serve --port 0 prints its URL, answers, and exits 0 on SIGTERM.
 "$KEFU" serve --data-dir "$DATA" --db "$TMP/c.db" --port 0 >"$TMP/serve.out" 2>"$TMP/serve.err" &
 SERVER_PID=$!
 for _ in $(seq 1 200); do
