@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "engine/engine.h"
 #include "fakes/shop_fixture.h"
+#include "kb/knowledge_base.h"
 #include "test_util.h"
 
 namespace kefu::engine {
@@ -15,13 +16,20 @@ class EngineFixture : public ::testing::Test {
  protected:
   // The intent model for this fixture; empty uses the keyword rules.
   virtual std::string IntentModel() const { return {}; }
+  // Documents for a knowledge base; none: the engine has no knowledge base.
+  virtual std::vector<kb::KbDocument> KnowledgeDocuments() const { return {}; }
 
   void SetUp() override {
     store_ = std::move(*store::NewSqliteStore({.path = dir_.File("kefu.db")}));
     ASSERT_OK(store_->ReplaceShopData(kefu::testing::SmallShop()));
-    Result<std::unique_ptr<Engine>> e =
-        Engine::Create(*store_, clock_,
-                       {.data_dir = kefu::testing::SourceDataDir(), .intent_model = IntentModel()});
+    if (std::vector<kb::KbDocument> docs = KnowledgeDocuments(); !docs.empty()) {
+      kb_ = std::move(*kb::KnowledgeBase::Open(*store_, clock_, {}));
+      ASSERT_OK_RESULT(kb_->Import(std::move(docs)));
+    }
+    Result<std::unique_ptr<Engine>> e = Engine::Create(*store_, clock_,
+                                                       {.data_dir = kefu::testing::SourceDataDir(),
+                                                        .intent_model = IntentModel(),
+                                                        .knowledge_base = kb_.get()});
     ASSERT_OK_RESULT(e);
     engine_ = std::move(*e);
     conv_ = *engine_->CreateConversation("test");
@@ -37,6 +45,7 @@ class EngineFixture : public ::testing::Test {
   kefu::testing::TempDir dir_;
   ManualClock clock_{kefu::testing::T("2026-11-28T12:00:00+08:00")};
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<kb::KnowledgeBase> kb_;
   std::unique_ptr<Engine> engine_;
   NewConversation conv_;
 };

@@ -3,12 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "core/clock.h"
-#include "engine/engine.h"
-#include "fakes/shop_fixture.h"
-#include "kb/ingest.h"
-#include "kb/knowledge_base.h"
-#include "test_util.h"
+#include "engine/engine_fixture.h"
 
 namespace kefu::engine {
 namespace {
@@ -26,12 +21,10 @@ kb::KbDocument Doc(const std::string& id, const std::string& lang, const std::st
   return d;
 }
 
-class KbEngineTest : public ::testing::Test {
+class KbEngineTest : public EngineFixture {
  protected:
-  void SetUp() override {
-    store_ = std::move(*store::NewSqliteStore({.path = dir_.File("kefu.db")}));
-    ASSERT_OK(store_->ReplaceShopData(kefu::testing::SmallShop()));
-    kb_ = std::move(*kb::KnowledgeBase::Open(*store_, clock_, {}));
+  std::string IntentModel() const override { return KEFU_TEST_INTENT_MODEL; }
+  std::vector<kb::KbDocument> KnowledgeDocuments() const override {
     std::vector<kb::KbDocument> docs;
     docs.push_back(Doc("faq-return-fee", "zh", "",
                        kb::FaqPair{"退货运费谁承担？",
@@ -40,29 +33,8 @@ class KbEngineTest : public ::testing::Test {
     docs.push_back(Doc("policies/en/warranty.md", "en",
                        "# Warranty\n\n## Not covered\n\nAccidental damage and water damage are "
                        "not covered by the warranty.\n"));
-    ASSERT_OK_RESULT(kb_->Import(std::move(docs)));
-    Result<std::unique_ptr<Engine>> e = Engine::Create(*store_, clock_,
-                                                       {.data_dir = kefu::testing::SourceDataDir(),
-                                                        .intent_model = KEFU_TEST_INTENT_MODEL,
-                                                        .knowledge_base = kb_.get()});
-    ASSERT_OK_RESULT(e);
-    engine_ = std::move(*e);
-    conv_ = *engine_->CreateConversation("test");
+    return docs;
   }
-
-  TurnResult Say(const std::string& text) {
-    RequestContext ctx = RequestContext::Unbounded("t-test");
-    Result<TurnResult> r = engine_->HandleTurn({conv_.id, text, std::nullopt}, ctx);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : TurnResult{};
-  }
-
-  kefu::testing::TempDir dir_;
-  ManualClock clock_{kefu::testing::T("2026-11-28T12:00:00+08:00")};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<kb::KnowledgeBase> kb_;
-  std::unique_ptr<Engine> engine_;
-  NewConversation conv_;
 };
 
 TEST_F(KbEngineTest, FaqQuestionIsAnsweredWithItsSource) {
