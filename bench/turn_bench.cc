@@ -54,12 +54,9 @@ Fixture& F() {
 
 void BM_RenderOrderReply(benchmark::State& state) {
   auto t = *dialog::ReplyTemplates::Load(testing::SourceDataDir() + "/templates/replies.toml", {});
-  dialog::Outcome o;
-  o.reply_key = "order.shipped";
-  o.order_id = testing::kShippedOrder;
-  o.order = *F().store->GetOrderDetails(testing::kShippedOrder);
+  const store::OrderDetails order = *F().store->GetOrderDetails(testing::kShippedOrder);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(t.Render(o, "zh"));
+    benchmark::DoNotOptimize(t.Render("order.shipped", "zh", t.OrderVars(order, "zh")));
   }
 }
 BENCHMARK(BM_RenderOrderReply);

@@ -12,6 +12,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libjemalloc-dev
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   libicu-dev libopencc-dev opencc libfriso-dev friso-dict libfasttext-dev fasttext libhnswlib-dev
+  libyaml-cpp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev wrk curl
   # browser tests: Debian's Chromium driven by playwright-core (npm), CJK fonts for screenshots

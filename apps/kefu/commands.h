@@ -98,6 +98,14 @@ struct EvalSimilarityFlags {
 };
 int RunEvalSimilarity(const CommonFlags& common, const EvalSimilarityFlags& flags);
 
+struct TestDialogsFlags {
+  std::vector<std::string> paths;  // scenario files, or directories of *.yaml / *.yml
+  bool verbose = false;            // print each turn's reply
+  std::string filter;              // run only scenarios whose name or file contains this
+};
+// Runs dialogue scenarios (src/scenario/scenario.h); 0 only when some ran and none failed.
+int RunTestDialogs(const CommonFlags& common, const TestDialogsFlags& flags);
+
 // A one-line progress bar on stderr, finished with a newline when done == total.
 void PrintProgress(const char* what, size_t done, size_t total);
 

@@ -158,6 +158,16 @@ int main(int argc, char** argv) {
   kb_search->add_option("--lang", search_flags.lang, "only zh or en documents");
   kb_search->add_option("--category", search_flags.category, "only this category");
 
+  TestDialogsFlags dialogs_flags;
+  CLI::App* test_dialogs = app.add_subcommand(
+      "test-dialogs", "Run dialogue scenario files (YAML), each against a fresh temporary store");
+  AddCommonFlags(*test_dialogs, common);
+  test_dialogs->add_option("paths", dialogs_flags.paths, "scenario files or directories")
+      ->required();
+  test_dialogs->add_flag("--verbose,-v", dialogs_flags.verbose, "print each turn's reply");
+  test_dialogs->add_option("--filter", dialogs_flags.filter,
+                           "run only scenarios whose name or file contains this text");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -208,6 +218,9 @@ int main(int argc, char** argv) {
   }
   if (kb_search->parsed()) {
     return RunKbSearch(common, search_flags);
+  }
+  if (test_dialogs->parsed()) {
+    return RunTestDialogs(common, dialogs_flags);
   }
   return 2;
 }

@@ -68,6 +68,7 @@ Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty) {
   eo.intent_model = config.engine.intent_model.empty() ? std::string(KEFU_DEFAULT_INTENT_MODEL)
                                                        : config.engine.intent_model;
   eo.knowledge_base = rt.kb.get();
+  eo.customer_token_secret = config.auth.customer_token_secret;
   KEFU_ASSIGN_OR_RETURN(rt.engine, engine::Engine::Create(*rt.store, SystemClock(), eo));
   return rt;
 }

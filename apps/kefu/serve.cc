@@ -27,7 +27,8 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
                    .turn_deadline_ms = config->engine.turn_deadline_ms,
                    .history_page_limit = config->engine.history_page_limit,
                    .max_upload_bytes = config->kb.max_upload_bytes,
-                   .admin_key = config->kb.admin_key},
+                   .admin_key = config->kb.admin_key,
+                   .agent_key = sc.agent_key},
                   rt->kb.get());
   server::HttpServer http(api, {.host = sc.host,
                                 .port = sc.port,

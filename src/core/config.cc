@@ -1,6 +1,7 @@
 #include "core/config.h"
 
 #include <charconv>
+#include <climits>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -88,6 +89,8 @@ const std::vector<Key>& Keys() {
       IntKey("server", "max_body_bytes", &Config::server, &ServerConfig::max_body_bytes),
       IntKey("server", "request_timeout_ms", &Config::server, &ServerConfig::request_timeout_ms),
       IntKey("server", "shutdown_grace_ms", &Config::server, &ServerConfig::shutdown_grace_ms),
+      StrKey("server", "agent_key", &Config::server, &ServerConfig::agent_key),
+      StrKey("auth", "customer_token_secret", &Config::auth, &AuthConfig::customer_token_secret),
       StrKey("store", "db_path", &Config::store, &StoreConfig::db_path),
       IntKey("store", "busy_timeout_ms", &Config::store, &StoreConfig::busy_timeout_ms),
       IntKey("store", "pool_size", &Config::store, &StoreConfig::pool_size),
@@ -137,6 +140,88 @@ std::string NodeToText(const toml::node& node) {
     return std::to_string(*d);
   }
   return {};
+}
+
+// [tools.<name>] tables hold typed values (a table of headers, a JSON pointer), so unlike the
+// flat sections they are read by type: a wrong type names the key instead of becoming text.
+Status ReadString(const toml::node& node, const std::string& key, std::string& out) {
+  std::optional<std::string> v = node.value_exact<std::string>();
+  if (!v) {
+    return InvalidArgumentError(key + " must be a string");
+  }
+  out = std::move(*v);
+  return OkStatus();
+}
+
+Status ReadStringTable(const toml::node& node, const std::string& key,
+                       std::map<std::string, std::string>& out) {
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    return InvalidArgumentError(key + " must be a table of strings");
+  }
+  for (const auto& [name, value] : *table) {
+    KEFU_RETURN_IF_ERROR(
+        ReadString(value, key + "." + std::string(name.str()), out[std::string(name.str())]));
+  }
+  return OkStatus();
+}
+
+Status ReadHttpTool(const std::string& name, const toml::node& node, HttpToolSettings& out) {
+  const std::string prefix = "tools." + name;
+  const toml::table* table = node.as_table();
+  if (table == nullptr) {
+    return InvalidArgumentError("'" + prefix + "' must be a table");
+  }
+  out.name = name;
+  for (const auto& [field, value] : *table) {
+    const std::string key = prefix + "." + std::string(field.str());
+    if (field == "url") {
+      KEFU_RETURN_IF_ERROR(ReadString(value, key, out.url));
+    } else if (field == "method") {
+      KEFU_RETURN_IF_ERROR(ReadString(value, key, out.method));
+    } else if (field == "code_field") {
+      KEFU_RETURN_IF_ERROR(ReadString(value, key, out.code_field));
+    } else if (field == "headers") {
+      KEFU_RETURN_IF_ERROR(ReadStringTable(value, key, out.headers));
+    } else if (field == "map") {
+      KEFU_RETURN_IF_ERROR(ReadStringTable(value, key, out.map));
+    } else if (field == "timeout_ms") {
+      std::optional<int64_t> v = value.value_exact<int64_t>();
+      if (!v) {
+        return InvalidArgumentError(key + " must be an integer");
+      }
+      if (*v <= 0 || *v > INT_MAX) {
+        return InvalidArgumentError(key + " must be positive, got " + std::to_string(*v));
+      }
+      out.timeout_ms = static_cast<int>(*v);
+    } else if (field == "body") {
+      // Documented in tools.h; "args" (the arguments as a JSON object) is the only body so far.
+      std::string body;
+      KEFU_RETURN_IF_ERROR(ReadString(value, key, body));
+      if (body != "args") {
+        return InvalidArgumentError(key + " must be \"args\", got '" + body + "'");
+      }
+    } else {
+      return InvalidArgumentError("unknown key '" + key + "'");
+    }
+  }
+  if (out.url.empty()) {
+    return InvalidArgumentError(prefix + ".url is required");
+  }
+  return OkStatus();
+}
+
+Status ReadHttpTools(const toml::node& node, std::vector<HttpToolSettings>& out) {
+  const toml::table* tools = node.as_table();
+  if (tools == nullptr) {
+    return InvalidArgumentError("'tools' must be a table");
+  }
+  for (const auto& [name, value] : *tools) {
+    HttpToolSettings settings;
+    KEFU_RETURN_IF_ERROR(ReadHttpTool(std::string(name.str()), value, settings));
+    out.push_back(std::move(settings));
+  }
+  return OkStatus();
 }
 
 Status Validate(const Config& c) {
@@ -213,6 +298,11 @@ Result<Config> LoadConfig(const std::string& path, const Env& env) {
       return InvalidArgumentError("config file '" + path + "': " + std::string(e.description()));
     }
     for (const auto& [section, node] : table) {
+      if (section == "tools") {
+        KEFU_RETURN_IF_ERROR(
+            ReadHttpTools(node, config.http_tools).WithContext("config file '" + path + "'"));
+        continue;
+      }
       const toml::table* sec = node.as_table();
       if (sec == nullptr) {
         return InvalidArgumentError("config file '" + path + "': '" + std::string(section.str()) +
@@ -234,9 +324,13 @@ Result<Config> LoadConfig(const std::string& path, const Env& env) {
     }
   }
   static const std::map<std::string, std::string> kAliases = {
-      {"KEFU_DB", "KEFU_STORE_DB_PATH"},    {"KEFU_HOST", "KEFU_SERVER_HOST"},
-      {"KEFU_PORT", "KEFU_SERVER_PORT"},    {"KEFU_DATA_DIR", "KEFU_ENGINE_DATA_DIR"},
+      {"KEFU_DB", "KEFU_STORE_DB_PATH"},
+      {"KEFU_HOST", "KEFU_SERVER_HOST"},
+      {"KEFU_PORT", "KEFU_SERVER_PORT"},
+      {"KEFU_DATA_DIR", "KEFU_ENGINE_DATA_DIR"},
       {"KEFU_LOG_LEVEL", "KEFU_LOG_LEVEL"},
+      {"KEFU_AGENT_KEY", "KEFU_SERVER_AGENT_KEY"},
+      {"KEFU_CUSTOMER_TOKEN_SECRET", "KEFU_AUTH_CUSTOMER_TOKEN_SECRET"},
   };
   Env canonical;
   for (const auto& [name, value] : env) {

@@ -8,12 +8,14 @@
 //
 // TOML keys are `section.key` (`server.port`); the environment variable for a key is
 // KEFU_<SECTION>_<KEY> (KEFU_SERVER_PORT). Short aliases: KEFU_DB, KEFU_HOST, KEFU_PORT,
-// KEFU_DATA_DIR, KEFU_LOG_LEVEL.
+// KEFU_DATA_DIR, KEFU_LOG_LEVEL, KEFU_AGENT_KEY, KEFU_CUSTOMER_TOKEN_SECRET. `[tools.<name>]`
+// tables (HTTP tools) come from the file only.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 
@@ -30,6 +32,12 @@ struct ServerConfig {
   int max_body_bytes = 16 * 1024;   // request body limit
   int request_timeout_ms = 15'000;  // reading one request
   int shutdown_grace_ms = 10'000;   // SIGTERM: how long in-flight turns may take
+  std::string agent_key;            // the key human agents' requests carry; empty: no agent access
+};
+
+struct AuthConfig {
+  // Verifies the shop site's signed customer tokens; empty: such tokens are refused.
+  std::string customer_token_secret;
 };
 
 struct StoreConfig {
@@ -71,13 +79,28 @@ struct DemoConfig {
   bool load_when_empty = true;  // `kefu serve` loads data/demo into an empty database
 };
 
+// One `[tools.<name>]` table: an HTTP tool (tools::HttpToolConfig has the meaning of each field;
+// tools::FromSettings converts). Header values may hold `${VAR}`; they are expanded when the
+// tool is created, not here.
+struct HttpToolSettings {
+  std::string name;  // the table's name: `get_order` for [tools.get_order]
+  std::string url;
+  std::string method = "GET";
+  std::map<std::string, std::string> headers;
+  int timeout_ms = 3'000;
+  std::string code_field = "/code";
+  std::map<std::string, std::string> map;  // data field -> JSON pointer
+};
+
 struct Config {
   ServerConfig server;
+  AuthConfig auth;
   StoreConfig store;
   EngineConfig engine;
   KbConfig kb;
   LogConfig log;
   DemoConfig demo;
+  std::vector<HttpToolSettings> http_tools;  // sorted by name
 };
 
 using Env = std::map<std::string, std::string>;

@@ -1,13 +1,14 @@
-// dialog/: tracks a conversation's state, decides the next action and carries it out.
+// dialog/: tracks a conversation's state and runs the flows in data/flows over it.
 //
+//   ToolRegistry tools = NewStoreTools(store, clock);
+//   auto dialog = Dialog::Create({.data_dir = "data"}, tools, &kb, clock);
 //   DialogState state = DecodeState(conversation.state_json).value_or({});
-//   Track(understanding, state);
-//   Action action = Decide(understanding, state);
-//   Result<Outcome> outcome = actor.Act(action, state, ctx);    // reads the store
-//   Result<std::string> reply = replies.Render(*outcome, state.lang);
+//   (*dialog)->Track(understanding, lang, state);
+//   Result<TurnOutcome> out = (*dialog)->Step(understanding, normalized, state, ctx);
 //
-// Order details are released only for orders this conversation has verified (the last four
-// digits of the order's phone number): tools enforce it, not prompts.
+// Order details are released, and order actions taken, only for orders this conversation has
+// verified (the last four digits of the order's phone number, or a customer id in a token signed
+// by the shop's site): the dialogue enforces it in code, whatever the shopper types.
 #pragma once
 
 #include <map>
@@ -21,93 +22,55 @@
 #include "kb/knowledge_base.h"
 #include "nlu/understanding.h"
 #include "store/store.h"
+#include "text/normalize.h"
+#include "tools/tools.h"
 
 namespace kefu::dialog {
 
+// One slot's value and where it came from.
+struct SlotValue {
+  std::string value;
+  std::string source;  // entity, text, choice, token, tool, default
+  double confidence = 1.0;
+};
+
+// A task the shopper started: a flow from data/flows with the slots filled so far.
+struct Task {
+  std::string flow;  // "return_refund"
+  std::map<std::string, SlotValue> slots;
+  std::string awaiting;      // the slot asked for, "verification", "confirm", or ""
+  std::string order_status;  // the order's status when the flow last read it
+  int reprompts = 0;         // answers to `awaiting` that did not fit, in a row
+};
+
+// Everything the dialogue remembers about one conversation; stored as JSON with the
+// conversation, so it survives a restart.
 struct DialogState {
-  std::string lang = "zh";   // the language of the shopper's latest message with words in it
-  std::string active_order;  // the order number under discussion
-  std::string awaiting;      // "", "order_id" or "verification"
+  std::string lang = "zh";        // the language of the shopper's latest message with words in it
+  std::vector<Task> stack;        // back() is the active task; those below were interrupted
+  std::optional<Task> last_task;  // the task that ended most recently
+  std::string active_order;       // the order number under discussion
+  std::string verified_customer;  // customer id proven by a signed token or a verified order
+  int64_t verified_at = 0;        // when (ms)
   std::vector<std::string> verified_orders;
   int failed_verifications = 0;
   bool verification_locked = false;  // too many wrong answers: no more details, human offered
-  bool handoff_requested = false;
+  std::vector<std::string> summary;  // one line per finished task, oldest first, at most 12
+  int misunderstandings = 0;         // turns in a row the bot could not help with
+  int negative_turns = 0;            // negative turns in a row (the sentiment work feeds it)
   int turns = 0;
+  bool handoff_requested = false;
+  std::string offer;  // what the last reply offered: "human", or a flow a yes starts
+  std::map<std::string, std::string> facts;  // set by flows: return_created, rma, case_number
 
   bool IsVerified(const std::string& order_id) const;
+  Task* active();
+  const Task* active() const;
 };
 
 std::string EncodeState(const DialogState& state);
 // kInvalidArgument when `json` is not a state this version wrote.
 Result<DialogState> DecodeState(const std::string& json);
-
-enum class ActionKind {
-  kGreet,
-  kGoodbye,
-  kThanks,
-  kAskOrderId,
-  kAskVerification,  // re-ask: the answer was not four digits
-  kLookupOrder,
-  kCheckVerification,
-  kHandoff,
-  kAnswerFromKb,  // a question no flow handles: the knowledge base answers or says it cannot
-  kFallback,
-};
-std::string_view ActionName(ActionKind kind);
-
-struct Action {
-  ActionKind kind = ActionKind::kFallback;
-  std::string order_id;
-  std::string digits;   // the verification answer
-  std::string query{};  // kAnswerFromKb: the shopper's normalized message
-};
-
-// Folds what was understood into the state (language, active order, awaited slot).
-void Track(const nlu::Understanding& understanding, const text::Language& lang, DialogState& state);
-
-// Picks the next action from the understanding and the tracked state. `text` is the normalized
-// message (the knowledge base's query).
-Action Decide(const nlu::Understanding& understanding, const DialogState& state,
-              std::string_view text = {});
-
-// What acting produced: the reply to give (a template key) and the facts it may use.
-struct Outcome {
-  std::string reply_key;                     // "greeting", "ask_verification", "order.shipped", ...
-  std::optional<store::OrderDetails> order;  // set only for verified orders
-  std::string order_id;
-  int attempts_left = 0;
-  bool offer_human = false;
-  std::optional<kb::KbAnswer> kb_answer;  // kAnswerFromKb: what the knowledge base found
-  std::vector<std::pair<std::string, std::string>> events;  // (type, payload json)
-};
-
-struct ActorOptions {
-  int max_verification_attempts = 3;
-};
-
-// Carries out actions against the store. Thread-safe (stateless apart from the store).
-class Actor {
- public:
-  // `kb` may be null: questions for the knowledge base then get the fallback reply.
-  Actor(store::Store& store, ActorOptions options, const kb::KnowledgeBase* kb = nullptr)
-      : store_(store), options_(options), kb_(kb) {}
-  Actor(const Actor&) = delete;
-  Actor& operator=(const Actor&) = delete;
-
-  // Updates `state` (awaited slot, verification) and returns the outcome.
-  // Store errors pass through; a missing order is an outcome, not an error.
-  Result<Outcome> Act(const Action& action, DialogState& state, RequestContext& ctx);
-
- private:
-  Result<Outcome> LookupOrder(const std::string& order_id, DialogState& state);
-  Result<Outcome> CheckVerification(const Action& action, DialogState& state);
-  Outcome Locked(const std::string& order_id) const;
-  Outcome AnswerFromKb(const Action& action, const DialogState& state) const;
-
-  store::Store& store_;
-  ActorOptions options_;
-  const kb::KnowledgeBase* kb_;
-};
 
 struct ReplyOptions {
   int timezone_offset_minutes = 480;
@@ -121,8 +84,15 @@ class ReplyTemplates {
   // in either language.
   static Result<ReplyTemplates> Load(const std::string& path, ReplyOptions options);
 
-  // Renders the outcome in `lang` ("zh" or "en"; anything else falls back to "zh").
-  std::string Render(const Outcome& outcome, const std::string& lang) const;
+  // Renders template `key` in `lang` ("zh" or "en"; anything else falls back to "zh") with
+  // {name} replaced from `vars`; a missing key renders the fallback reply.
+  std::string Render(const std::string& key, const std::string& lang,
+                     const std::map<std::string, std::string>& vars) const;
+
+  // The variables an order offers to a template (order_id, status, items, total, tracking,
+  // refund_amount, ...), in `lang`.
+  std::map<std::string, std::string> OrderVars(const store::OrderDetails& order,
+                                               const std::string& lang) const;
 
   // The raw template, for tests. Empty when missing.
   std::string Get(const std::string& lang, const std::string& key) const;
@@ -134,5 +104,101 @@ class ReplyTemplates {
 
 // Required template keys (without the language prefix).
 const std::vector<std::string>& RequiredTemplateKeys();
+
+// {name} -> vars[name]; unknown names stay as they are.
+std::string Substitute(const std::string& tmpl, const std::map<std::string, std::string>& vars);
+
+// "¥399.00".
+std::string FormatMoney(int64_t cents);
+
+// One tool call as the trace shows it.
+struct ToolCallRecord {
+  std::string tool;
+  std::string args_json;  // phone numbers and addresses masked
+  std::string code;       // the result's code, or "error"
+  std::string error;      // the failure's message when code is "error"
+  int64_t micros = 0;
+};
+
+struct HandoffRequest {
+  std::string reason;  // requested, bot_failed, flow, sentiment, verification_locked, tool_failed
+  int priority = 0;    // 0 normal; higher is served first
+};
+
+// What the dialogue made of one turn.
+struct TurnOutcome {
+  std::string action;  // "greet", "answer_from_kb", "flow:return_refund/ask:reason", ...
+  std::string reply;
+  std::optional<kb::KbAnswer> kb_answer;  // the passages behind the reply, when it used the kb
+  std::vector<ToolCallRecord> tool_calls;
+  std::optional<HandoffRequest> handoff;  // the conversation goes to the agent queue
+  bool offer_human = false;               // the reply offers a person (without queueing yet)
+  std::vector<std::pair<std::string, std::string>> events;  // (type, payload json)
+};
+
+// Asks for a handoff from what else is known about the turn; the sentiment work adds one that
+// escalates on anger. Called after tracking, before the flow runs. Thread-safe.
+class EscalationHook {
+ public:
+  virtual ~EscalationHook() = default;
+  virtual std::optional<HandoffRequest> Check(const nlu::Understanding& understanding,
+                                              const text::NormalizedText& text,
+                                              const DialogState& state) const = 0;
+};
+
+struct DialogOptions {
+  std::string data_dir = "data";  // holds flows/*.toml and templates/replies.toml
+  int max_verification_attempts = 3;
+  int failures_before_handoff = 2;  // the bot failing this many turns in a row hands off
+  int timezone_offset_minutes = 480;
+};
+
+struct FlowSpec;  // flows.h
+
+// The dialogue manager: flows from data/flows, verification, interruptions, handoff.
+// Thread-safe: Step keeps everything per conversation in `state`.
+class Dialog {
+ public:
+  // `tools` and `kb` (which may be null) must outlive the dialogue. kInvalidArgument /
+  // kNotFound when a flow file or the templates are bad.
+  static Result<std::unique_ptr<Dialog>> Create(const DialogOptions& options,
+                                                const tools::ToolRegistry& tools,
+                                                const kb::KnowledgeBase* kb, const Clock& clock);
+  ~Dialog();
+  Dialog(const Dialog&) = delete;
+  Dialog& operator=(const Dialog&) = delete;
+
+  // Folds what was understood into the state (language, counters, order numbers).
+  // `text` is the normalized message: a Latin identifier alone (a tax id, an e-mail) does not
+  // switch a Chinese conversation to English.
+  void Track(const nlu::Understanding& understanding, text::Language lang, DialogState& state,
+             std::string_view text = {}) const;
+
+  // Decides and acts: runs the active flow (or starts one), calls tools, renders the reply.
+  // Tool failures are outcomes (an apology and a person offered), not errors; kDeadlineExceeded
+  // / kCancelled come from the context.
+  Result<TurnOutcome> Step(const nlu::Understanding& understanding,
+                           const text::NormalizedText& text, DialogState& state,
+                           RequestContext& ctx) const;
+
+  // Adds a hook; call before the first Step.
+  void AddEscalationHook(std::shared_ptr<const EscalationHook> hook);
+
+  // The flows loaded, by name.
+  std::vector<std::string> FlowNames() const;
+  const ReplyTemplates& templates() const;
+
+  // The customer id a signed token names, when the token is genuine and not expired:
+  // "<customer_id>.<expires_unix_seconds>.<hex HMAC-SHA256(secret, customer_id + '.' +
+  // expires)>". kPermissionDenied otherwise.
+  static Result<std::string> VerifyCustomerToken(std::string_view token, std::string_view secret,
+                                                 int64_t now_ms);
+
+  struct Impl;  // dialog.cc's; public only so that its helpers can name it
+
+ private:
+  explicit Dialog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace kefu::dialog

@@ -22,7 +22,8 @@ void Flatten(const toml::table& table, const std::string& prefix,
   }
 }
 
-// Replaces each {name} with vars[name]; unknown names are left as they are.
+}  // namespace
+
 std::string Substitute(const std::string& tmpl, const std::map<std::string, std::string>& vars) {
   std::string out;
   out.reserve(tmpl.size() + 64);
@@ -44,15 +45,6 @@ std::string Substitute(const std::string& tmpl, const std::map<std::string, std:
   }
   return out;
 }
-
-std::string Money(int64_t cents) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "¥%lld.%02lld", static_cast<long long>(cents / 100),
-                static_cast<long long>(cents % 100));
-  return buf;
-}
-
-}  // namespace
 
 const std::vector<std::string>& RequiredTemplateKeys() {
   static const std::vector<std::string> keys = {"greeting",
@@ -96,7 +88,29 @@ const std::vector<std::string>& RequiredTemplateKeys() {
                                                 "refund_status.pending",
                                                 "refund_status.processing",
                                                 "refund_status.completed",
-                                                "extra.refund_none"};
+                                                "extra.refund_none",
+                                                "extra.tracking_none_yet",
+                                                "choose_order",
+                                                "order_line",
+                                                "flow.aborted",
+                                                "flow.resume",
+                                                "flow.confirm_again",
+                                                "flow.not_allowed",
+                                                "tool_failed",
+                                                "handoff_waiting",
+                                                "handoff_bot_failed",
+                                                "offer_declined",
+                                                "affirm_idle",
+                                                "complaint",
+                                                "product_line",
+                                                "stock_in",
+                                                "stock_out",
+                                                "return_type.no_reason",
+                                                "return_type.quality",
+                                                "return_type.exchange",
+                                                "agent.joined",
+                                                "agent.released",
+                                                "agent.closed"};
   return keys;
 }
 
@@ -129,85 +143,86 @@ std::string ReplyTemplates::Get(const std::string& lang, const std::string& key)
   return it == templates_.end() ? std::string() : it->second;
 }
 
-std::string ReplyTemplates::Render(const Outcome& outcome, const std::string& lang_in) const {
+std::map<std::string, std::string> ReplyTemplates::OrderVars(const store::OrderDetails& d,
+                                                             const std::string& lang_in) const {
   const std::string lang = lang_in == "en" ? "en" : "zh";
   const bool en = lang == "en";
   const int tz = options_.timezone_offset_minutes;
   std::map<std::string, std::string> vars;
-  vars["order_id"] = outcome.order_id;
-  vars["attempts_left"] = std::to_string(outcome.attempts_left);
-  if (outcome.kb_answer) {
-    vars["answer"] = outcome.kb_answer->text;
-    // "Warranty > Not covered": the section's heading path, which starts with the document's
-    // title when the document has one heading on top.
-    const kb::KbAnswer& a = *outcome.kb_answer;
-    if (a.heading_path.empty()) {
-      vars["source"] = a.title;
-    } else if (a.title.empty() || a.heading_path.rfind(a.title, 0) == 0) {
-      vars["source"] = a.heading_path;
-    } else {
-      vars["source"] = a.title + " > " + a.heading_path;
+  const store::Order& o = d.order;
+  vars["order_id"] = o.order_number;
+  vars["status"] = Get(lang, "status." + o.status);
+  vars["created_at"] = FormatLocalMinute(o.created_at, tz);
+  vars["paid_at"] = o.paid_at ? FormatLocalMinute(*o.paid_at, tz) : "";
+  vars["shipped_at"] = o.shipped_at ? FormatLocalMinute(*o.shipped_at, tz) : "";
+  vars["delivered_at"] = o.delivered_at ? FormatLocalMinute(*o.delivered_at, tz) : "";
+  vars["cancelled_at"] = o.cancelled_at ? FormatLocalMinute(*o.cancelled_at, tz) : "";
+  vars["total"] = FormatMoney(o.total_cents);
+  std::string items;
+  const size_t shown = std::min<size_t>(d.items.size(), 2);
+  for (size_t i = 0; i < shown; ++i) {
+    if (i > 0) {
+      items += Get(lang, "item_separator");
+    }
+    items += en ? d.items[i].name_en : d.items[i].name_zh;
+    if (d.items[i].quantity > 1) {
+      items += " x" + std::to_string(d.items[i].quantity);
     }
   }
-  if (outcome.order) {
-    const store::OrderDetails& d = *outcome.order;
-    const store::Order& o = d.order;
-    vars["status"] = Get(lang, "status." + o.status);
-    vars["created_at"] = FormatLocalMinute(o.created_at, tz);
-    vars["paid_at"] = o.paid_at ? FormatLocalMinute(*o.paid_at, tz) : "";
-    vars["delivered_at"] = o.delivered_at ? FormatLocalMinute(*o.delivered_at, tz) : "";
-    vars["cancelled_at"] = o.cancelled_at ? FormatLocalMinute(*o.cancelled_at, tz) : "";
-    vars["total"] = Money(o.total_cents);
-    std::string items;
-    const size_t shown = std::min<size_t>(d.items.size(), 2);
-    for (size_t i = 0; i < shown; ++i) {
-      if (i > 0) {
-        items += Get(lang, "item_separator");
-      }
-      items += en ? d.items[i].name_en : d.items[i].name_zh;
-      if (d.items[i].quantity > 1) {
-        items += " x" + std::to_string(d.items[i].quantity);
-      }
-    }
-    if (d.items.size() > shown) {
-      items +=
-          Substitute(Get(lang, "items_more"), {{"count", std::to_string(d.items.size() - shown)},
-                                               {"total", std::to_string(d.items.size())}});
-    }
-    vars["items"] = items;
-    if (d.shipment) {
-      vars["carrier"] =
-          en && !d.shipment->carrier_en.empty() ? d.shipment->carrier_en : d.shipment->carrier;
-      vars["tracking_number"] = d.shipment->tracking_number;
-      if (!d.shipment->events.empty()) {
-        const store::TrackingEvent& e = d.shipment->events.back();
-        vars["event_time"] = FormatLocalMinute(e.time, tz);
-        vars["event_location"] = en ? e.location_en : e.location_zh;
-        vars["event_description"] = en ? e.description_en : e.description_zh;
-        vars["tracking"] = Substitute(Get(lang, "tracking_line"), vars);
-      } else {
-        vars["tracking"] = Substitute(Get(lang, "tracking_none"), vars);
-      }
-    }
-    if (d.return_request) {
-      vars["return_status"] = Get(lang, "return_status." + d.return_request->status);
-      vars["return_reason"] = en ? d.return_request->reason_en : d.return_request->reason_zh;
-    }
-    if (d.refund) {
-      vars["refund_amount"] = Money(d.refund->amount_cents);
-      vars["refund_status"] = Get(lang, "refund_status." + d.refund->status);
-      vars["refund_completed_at"] =
-          d.refund->completed_at ? FormatLocalMinute(*d.refund->completed_at, tz) : "";
-    } else {
-      vars["refund_status"] = Get(lang, "extra.refund_none");
-      vars["refund_amount"] = Money(0);
-    }
+  if (d.items.size() > shown) {
+    items += Substitute(Get(lang, "items_more"), {{"count", std::to_string(d.items.size() - shown)},
+                                                  {"total", std::to_string(d.items.size())}});
   }
-  std::string tmpl = Get(lang, outcome.reply_key);
+  vars["items"] = items;
+  if (d.shipment) {
+    vars["carrier"] =
+        en && !d.shipment->carrier_en.empty() ? d.shipment->carrier_en : d.shipment->carrier;
+    vars["tracking_number"] = d.shipment->tracking_number;
+    if (!d.shipment->events.empty()) {
+      const store::TrackingEvent& e = d.shipment->events.back();
+      vars["event_time"] = FormatLocalMinute(e.time, tz);
+      vars["event_location"] = en ? e.location_en : e.location_zh;
+      vars["event_description"] = en ? e.description_en : e.description_zh;
+      vars["tracking"] = Substitute(Get(lang, "tracking_line"), vars);
+    } else {
+      vars["tracking"] = Substitute(Get(lang, "tracking_none"), vars);
+    }
+  } else {
+    vars["tracking"] = Get(lang, "extra.tracking_none_yet");
+  }
+  if (d.return_request) {
+    vars["return_status"] = Get(lang, "return_status." + d.return_request->status);
+    vars["return_reason"] = en ? d.return_request->reason_en : d.return_request->reason_zh;
+    vars["rma"] = d.return_request->rma_number;
+  }
+  if (d.refund) {
+    vars["refund_amount"] = FormatMoney(d.refund->amount_cents);
+    vars["refund_status"] = Get(lang, "refund_status." + d.refund->status);
+    vars["refund_completed_at"] =
+        d.refund->completed_at ? FormatLocalMinute(*d.refund->completed_at, tz) : "";
+  } else {
+    vars["refund_status"] = Get(lang, "extra.refund_none");
+    vars["refund_amount"] = FormatMoney(0);
+  }
+  vars["order_summary"] = Substitute(Get(lang, "order." + o.status), vars);
+  return vars;
+}
+
+std::string ReplyTemplates::Render(const std::string& key, const std::string& lang_in,
+                                   const std::map<std::string, std::string>& vars) const {
+  const std::string lang = lang_in == "en" ? "en" : "zh";
+  std::string tmpl = Get(lang, key);
   if (tmpl.empty()) {
     tmpl = Get(lang, "fallback");
   }
   return Substitute(tmpl, vars);
+}
+
+std::string FormatMoney(int64_t cents) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "¥%lld.%02lld", static_cast<long long>(cents / 100),
+                static_cast<long long>(cents % 100));
+  return buf;
 }
 
 }  // namespace kefu::dialog

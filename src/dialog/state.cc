@@ -3,6 +3,35 @@
 #include "dialog/dialog.h"
 
 namespace kefu::dialog {
+namespace {
+
+nlohmann::json TaskJson(const Task& t) {
+  nlohmann::json slots = nlohmann::json::object();
+  for (const auto& [name, v] : t.slots) {
+    slots[name] = {{"value", v.value}, {"source", v.source}, {"confidence", v.confidence}};
+  }
+  return {{"flow", t.flow},
+          {"slots", slots},
+          {"awaiting", t.awaiting},
+          {"order_status", t.order_status},
+          {"reprompts", t.reprompts}};
+}
+
+Task TaskFromJson(const nlohmann::json& j) {
+  Task t;
+  t.flow = j.value("flow", "");
+  t.awaiting = j.value("awaiting", "");
+  t.order_status = j.value("order_status", "");
+  t.reprompts = j.value("reprompts", 0);
+  if (auto it = j.find("slots"); it != j.end() && it->is_object()) {
+    for (const auto& [name, v] : it->items()) {
+      t.slots[name] = {v.value("value", ""), v.value("source", ""), v.value("confidence", 1.0)};
+    }
+  }
+  return t;
+}
+
+}  // namespace
 
 bool DialogState::IsVerified(const std::string& order_id) const {
   for (const std::string& v : verified_orders) {
@@ -13,16 +42,37 @@ bool DialogState::IsVerified(const std::string& order_id) const {
   return false;
 }
 
+Task* DialogState::active() {
+  return stack.empty() ? nullptr : &stack.back();
+}
+
+const Task* DialogState::active() const {
+  return stack.empty() ? nullptr : &stack.back();
+}
+
 std::string EncodeState(const DialogState& s) {
+  nlohmann::json stack = nlohmann::json::array();
+  for (const Task& t : s.stack) {
+    stack.push_back(TaskJson(t));
+  }
   nlohmann::json j = {
+      {"version", 2},
       {"lang", s.lang},
+      {"stack", stack},
+      {"last_task", s.last_task ? TaskJson(*s.last_task) : nlohmann::json(nullptr)},
       {"active_order", s.active_order},
-      {"awaiting", s.awaiting},
+      {"verified_customer", s.verified_customer},
+      {"verified_at", s.verified_at},
       {"verified_orders", s.verified_orders},
       {"failed_verifications", s.failed_verifications},
       {"verification_locked", s.verification_locked},
-      {"handoff_requested", s.handoff_requested},
+      {"summary", s.summary},
+      {"misunderstandings", s.misunderstandings},
+      {"negative_turns", s.negative_turns},
       {"turns", s.turns},
+      {"handoff_requested", s.handoff_requested},
+      {"offer", s.offer},
+      {"facts", s.facts},
   };
   return j.dump();
 }
@@ -35,13 +85,27 @@ Result<DialogState> DecodeState(const std::string& json) {
     }
     DialogState s;
     s.lang = j.value("lang", s.lang);
+    if (auto it = j.find("stack"); it != j.end() && it->is_array()) {
+      for (const nlohmann::json& t : *it) {
+        s.stack.push_back(TaskFromJson(t));
+      }
+    }
+    if (auto it = j.find("last_task"); it != j.end() && it->is_object()) {
+      s.last_task = TaskFromJson(*it);
+    }
     s.active_order = j.value("active_order", "");
-    s.awaiting = j.value("awaiting", "");
+    s.verified_customer = j.value("verified_customer", "");
+    s.verified_at = j.value("verified_at", int64_t{0});
     s.verified_orders = j.value("verified_orders", std::vector<std::string>{});
     s.failed_verifications = j.value("failed_verifications", 0);
     s.verification_locked = j.value("verification_locked", false);
-    s.handoff_requested = j.value("handoff_requested", false);
+    s.summary = j.value("summary", std::vector<std::string>{});
+    s.misunderstandings = j.value("misunderstandings", 0);
+    s.negative_turns = j.value("negative_turns", 0);
     s.turns = j.value("turns", 0);
+    s.handoff_requested = j.value("handoff_requested", false);
+    s.offer = j.value("offer", "");
+    s.facts = j.value("facts", std::map<std::string, std::string>{});
     return s;
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgumentError(std::string("dialog state: ") + e.what());

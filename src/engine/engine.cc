@@ -15,6 +15,7 @@
 #include "engine/pipeline.h"
 #include "nlu/understanding.h"
 #include "text/normalize.h"
+#include "tools/tools.h"
 
 namespace kefu::engine {
 namespace {
@@ -31,8 +32,9 @@ struct Turn {
   text::NormalizedText normalized;
   nlu::Understanding understanding;
   dialog::DialogState state;
-  dialog::Action action;
-  dialog::Outcome outcome;
+  dialog::TurnOutcome outcome;
+  bool silent = false;  // an agent holds the conversation: store the message, say nothing
+  std::optional<store::HandoffTicket> ticket;
   std::string reply;
   int64_t replied_at = 0;
   nlohmann::json trace;  // built once by BuildRecord; MakeResult adds store.persist
@@ -62,33 +64,73 @@ nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
            {"used", h.doc_id == t.outcome.kb_answer->doc_id && t.outcome.kb_answer->found}});
     }
   }
-  return {
+  nlohmann::json tool_calls = nlohmann::json::array();
+  for (const dialog::ToolCallRecord& c : t.outcome.tool_calls) {
+    nlohmann::json call = {{"tool", c.tool},
+                           {"args", nlohmann::json::parse(c.args_json, nullptr, false)},
+                           {"code", c.code},
+                           {"us", c.micros}};
+    if (!c.error.empty()) {
+      call["error"] = c.error;
+    }
+    tool_calls.push_back(std::move(call));
+  }
+  nlohmann::json slots = nlohmann::json::object();
+  std::string flow;
+  if (const dialog::Task* task = t.state.active()) {
+    flow = task->flow;
+    for (const auto& [name, v] : task->slots) {
+      // Addresses and phone numbers typed into a slot are the shopper's PII: masked here.
+      const bool pii = name.find("phone") != std::string::npos ||
+                       name.find("address") != std::string::npos ||
+                       name.find("email") != std::string::npos;
+      slots[name] = {{"value", pii ? std::string("***") : v.value},
+                     {"source", v.source},
+                     {"confidence", v.confidence}};
+    }
+  }
+  nlohmann::json trace = {
       {"trace_id", ctx.trace_id()},
       {"lang", t.state.lang},
       {"normalized_lang", text::LanguageCode(t.normalized.lang)},
       {"intent", t.understanding.intent},
       {"confidence", t.understanding.confidence},
       {"entities", entities},
-      {"action", dialog::ActionName(t.action.kind)},
-      {"reply_key", t.outcome.reply_key},
-      {"verified", !t.outcome.order_id.empty() && t.state.IsVerified(t.outcome.order_id)},
+      {"action", t.outcome.action},
+      {"flow", flow},
+      {"awaiting", t.state.active() != nullptr ? t.state.active()->awaiting : ""},
+      {"slots", slots},
+      {"tool_calls", tool_calls},
+      {"verified", !t.state.active_order.empty() && t.state.IsVerified(t.state.active_order)},
       {"sources", sources},
       {"stages", stages},
   };
+  if (t.outcome.handoff) {
+    trace["handoff"] = {{"reason", t.outcome.handoff->reason},
+                        {"priority", t.outcome.handoff->priority}};
+  }
+  return trace;
+}
+
+nlohmann::json MessageJson(const store::Message& m) {
+  return {{"id", m.id},
+          {"role", m.role},
+          {"text", m.text},
+          {"created_at", m.created_at},
+          {"intent", m.intent}};
 }
 
 }  // namespace
 
 struct Engine::Impl {
-  Impl(store::Store& s, const Clock& c, EngineOptions o, dialog::ReplyTemplates tmpl,
-       std::unique_ptr<nlu::Understander> nlu)
+  Impl(store::Store& s, const Clock& c, EngineOptions o, std::unique_ptr<nlu::Understander> nlu,
+       std::unique_ptr<tools::ToolRegistry> own, std::unique_ptr<dialog::Dialog> d)
       : store(s),
         clock(c),
         options(std::move(o)),
         understander(std::move(nlu)),
-        actor(s, {.max_verification_attempts = options.max_verification_attempts},
-              options.knowledge_base),
-        templates(std::move(tmpl)) {
+        own_tools(std::move(own)),
+        dialog(std::move(d)) {
     stages = {
         {"store.load", [this](Turn& t, RequestContext&) { return Load(t); }},
         {"text.normalize",
@@ -98,33 +140,32 @@ struct Engine::Impl {
          }},
         {"nlu.understand",
          [this](Turn& t, RequestContext&) {
-           t.understanding = understander->Understand(t.normalized);
+           if (!t.silent) {
+             t.understanding = understander->Understand(t.normalized);
+           }
            return OkStatus();
          }},
         {"dialog.track",
-         [](Turn& t, RequestContext&) {
-           dialog::Track(t.understanding, text::PrimaryLanguage(t.normalized.lang), t.state);
-           return OkStatus();
-         }},
-        {"dialog.decide",
-         [](Turn& t, RequestContext&) {
-           t.action = dialog::Decide(t.understanding, t.state, t.normalized.text);
-           return OkStatus();
-         }},
-        {"dialog.act",
-         [this](Turn& t, RequestContext& ctx) -> Status {
-           KEFU_ASSIGN_OR_RETURN(t.outcome, actor.Act(t.action, t.state, ctx));
-           return OkStatus();
-         }},
-        {"reply.respond",
          [this](Turn& t, RequestContext&) {
-           t.reply = templates.Render(t.outcome, t.state.lang);
+           if (!t.silent) {
+             dialog->Track(t.understanding, text::PrimaryLanguage(t.normalized.lang), t.state,
+                           t.normalized.text);
+           }
+           return OkStatus();
+         }},
+        {"dialog.step",
+         [this](Turn& t, RequestContext& ctx) -> Status {
+           if (t.silent) {
+             return OkStatus();
+           }
+           KEFU_ASSIGN_OR_RETURN(t.outcome,
+                                 dialog->Step(t.understanding, t.normalized, t.state, ctx));
+           t.reply = t.outcome.reply;
            return OkStatus();
          }},
     };
     persist_stage = {
-        {"store.persist",
-         [this](Turn& t, RequestContext& ctx) { return store.SaveTurn(BuildRecord(t, ctx)); }},
+        {"store.persist", [this](Turn& t, RequestContext& ctx) { return Persist(t, ctx); }},
     };
   }
 
@@ -139,7 +180,89 @@ struct Engine::Impl {
       return InternalError("stored dialog state is unreadable: " + state.status().message());
     }
     t.state = std::move(*state);
+    // An agent closed the ticket since the last turn: the bot may hand off again.
+    if (t.conversation.status == "open") {
+      t.state.handoff_requested = false;
+    }
+    t.silent = t.conversation.status == "agent";
     return OkStatus();
+  }
+
+  Status Persist(Turn& t, RequestContext& ctx) {
+    if (t.silent) {
+      store::Message m{0, t.conversation_id, "user", t.raw, t.received_at, "", "", "{}"};
+      KEFU_ASSIGN_OR_RETURN(m.id, store.AppendMessage(m));
+      t.replied_at = t.received_at;
+      Publish(t.conversation_id, {{"type", "message"}, {"message", MessageJson(m)}});
+      return OkStatus();
+    }
+    return store.SaveTurn(BuildRecord(t, ctx));
+  }
+
+  // What an agent reads first: why, the summary, the task and its slots, the last turns.
+  std::string HandoffSummary(const Turn& t) {
+    nlohmann::json last = nlohmann::json::array();
+    Result<std::vector<store::Message>> history = store.ListMessages(t.conversation_id, 0, 1'000);
+    if (history.ok()) {
+      const size_t from = history->size() > 8 ? history->size() - 8 : 0;
+      for (size_t i = from; i < history->size(); ++i) {
+        last.push_back({{"role", (*history)[i].role}, {"text", (*history)[i].text}});
+      }
+    }
+    last.push_back({{"role", "user"}, {"text", t.raw}});
+    last.push_back({{"role", "assistant"}, {"text", t.reply}});
+    nlohmann::json slots = nlohmann::json::object();
+    std::string flow;
+    const dialog::Task* task = t.state.active();
+    if (task == nullptr && t.state.last_task) {
+      task = &*t.state.last_task;
+    }
+    if (task != nullptr) {
+      flow = task->flow;
+      for (const auto& [name, v] : task->slots) {
+        slots[name] = v.value;
+      }
+    }
+    return nlohmann::json{
+        {"reason", t.outcome.handoff->reason},
+        {"intent", t.understanding.intent},
+        {"flow", flow},
+        {"slots", slots},
+        {"order_id", t.state.active_order},
+        {"verified", !t.state.active_order.empty() && t.state.IsVerified(t.state.active_order)},
+        {"summary", t.state.summary},
+        {"misunderstandings", t.state.misunderstandings},
+        {"last_turns", last}}
+        .dump();
+  }
+
+  void Publish(const std::string& channel, const nlohmann::json& event) {
+    if (live.SubscriberCount(channel) > 0) {
+      live.Publish(channel, event.dump());
+    }
+  }
+
+  // After a turn is stored: tell whoever watches the conversation (and the queue).
+  void Announce(const Turn& t) {
+    if (t.silent) {
+      return;
+    }
+    if (live.SubscriberCount(t.conversation_id) > 0) {
+      store::Message user{
+          0, t.conversation_id, "user", t.raw, t.received_at, t.understanding.intent, "", "{}"};
+      store::Message bot{
+          0,   t.conversation_id, "assistant", t.reply, t.replied_at, t.understanding.intent, "",
+          "{}"};
+      Publish(t.conversation_id, {{"type", "message"}, {"message", MessageJson(user)}});
+      Publish(t.conversation_id, {{"type", "message"}, {"message", MessageJson(bot)}});
+    }
+    if (t.ticket) {
+      Publish(t.conversation_id, {{"type", "handoff"}, {"status", "queued"}, {"agent", ""}});
+      Publish("*", {{"type", "queue"},
+                    {"conversation_id", t.conversation_id},
+                    {"status", "queued"},
+                    {"priority", t.ticket->priority}});
+    }
   }
 
   // The turn's writes. The stored trace has every stage but store.persist itself.
@@ -162,6 +285,18 @@ struct Engine::Impl {
     for (const auto& [type, payload] : t.outcome.events) {
       r.events.push_back({t.conversation_id, type, payload, t.replied_at});
     }
+    if (t.outcome.handoff) {
+      store::HandoffTicket ticket;
+      ticket.conversation_id = t.conversation_id;
+      ticket.status = "queued";
+      ticket.priority = t.outcome.handoff->priority;
+      ticket.reason = t.outcome.handoff->reason;
+      ticket.summary_json = HandoffSummary(t);
+      ticket.lang = t.state.lang;
+      ticket.queued_at = t.replied_at;
+      t.ticket = ticket;
+      r.handoff = std::move(ticket);
+    }
     return r;
   }
 
@@ -172,8 +307,11 @@ struct Engine::Impl {
     r.lang = t.state.lang;
     r.intent = t.understanding.intent;
     r.confidence = t.understanding.confidence;
-    r.action = std::string(dialog::ActionName(t.action.kind));
-    r.handoff = t.outcome.offer_human;
+    r.action = t.silent ? "silent" : t.outcome.action;
+    r.handoff = t.outcome.offer_human || t.outcome.handoff.has_value();
+    r.silent = t.silent;
+    r.queued = t.ticket.has_value();
+    r.state_json = dialog::EncodeState(t.state);
     // The stored trace plus the persist stage, which ran after it was written.
     const std::vector<StageTiming>& timings = ctx.timings();
     if (!timings.empty() && timings.back().name == "store.persist") {
@@ -181,10 +319,14 @@ struct Engine::Impl {
                                    {"us", timings.back().micros},
                                    {"ok", timings.back().ok}});
     }
-    r.trace_json = t.trace.dump();
+    r.trace_json = t.silent ? "{}" : t.trace.dump();
     r.created_at = t.replied_at;
     return r;
   }
+
+  // A system message in the shopper's language ("an agent joined"), stored and published.
+  Status AgentNotice(const std::string& conversation_id, const std::string& key,
+                     const std::string& agent, const std::string& status);
 
   Status ValidateText(const std::string& text) const {
     if (!utf8::IsValid(text)) {
@@ -210,8 +352,9 @@ struct Engine::Impl {
   const Clock& clock;
   EngineOptions options;
   std::unique_ptr<nlu::Understander> understander;
-  dialog::Actor actor;
-  dialog::ReplyTemplates templates;
+  std::unique_ptr<tools::ToolRegistry> own_tools;  // when options.tools is null
+  std::unique_ptr<dialog::Dialog> dialog;
+  LiveFeed live;
   std::vector<Stage<Turn>> stages;  // all but store.persist
   std::vector<Stage<Turn>> persist_stage;
 
@@ -236,11 +379,6 @@ nlu::Understanding Engine::Understand(const text::NormalizedText& text) const {
 
 Result<std::unique_ptr<Engine>> Engine::Create(store::Store& store, const Clock& clock,
                                                EngineOptions options) {
-  const std::string path =
-      (std::filesystem::path(options.data_dir) / "templates" / "replies.toml").string();
-  KEFU_ASSIGN_OR_RETURN(dialog::ReplyTemplates templates,
-                        dialog::ReplyTemplates::Load(
-                            path, {.timezone_offset_minutes = options.timezone_offset_minutes}));
   std::unique_ptr<nlu::Understander> understander;
   if (options.intent_model.empty()) {
     understander = nlu::NewRuleUnderstander();
@@ -254,19 +392,42 @@ Result<std::unique_ptr<Engine>> Engine::Create(store::Store& store, const Clock&
     }
     KEFU_ASSIGN_OR_RETURN(understander, nlu::NewModelUnderstander(mo, clock));
   }
-  auto impl = std::make_unique<Impl>(store, clock, std::move(options), std::move(templates),
-                                     std::move(understander));
+  std::unique_ptr<tools::ToolRegistry> own_tools;
+  const tools::ToolRegistry* registry = options.tools;
+  if (registry == nullptr) {
+    own_tools = std::make_unique<tools::ToolRegistry>(tools::NewStoreTools(store, clock));
+    registry = own_tools.get();
+  }
+  dialog::DialogOptions dialog_options;
+  dialog_options.data_dir = options.data_dir;
+  dialog_options.max_verification_attempts = options.max_verification_attempts;
+  dialog_options.failures_before_handoff = options.failures_before_handoff;
+  dialog_options.timezone_offset_minutes = options.timezone_offset_minutes;
+  KEFU_ASSIGN_OR_RETURN(
+      std::unique_ptr<dialog::Dialog> dialog,
+      dialog::Dialog::Create(dialog_options, *registry, options.knowledge_base, clock));
+  auto impl = std::make_unique<Impl>(store, clock, std::move(options), std::move(understander),
+                                     std::move(own_tools), std::move(dialog));
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
-Result<NewConversation> Engine::CreateConversation(const std::string& channel) {
+Result<NewConversation> Engine::CreateConversation(const std::string& channel,
+                                                   const std::string& customer_token) {
+  dialog::DialogState state;
+  const int64_t now = impl_->clock.NowMillis();
+  if (!customer_token.empty()) {
+    KEFU_ASSIGN_OR_RETURN(state.verified_customer,
+                          dialog::Dialog::VerifyCustomerToken(
+                              customer_token, impl_->options.customer_token_secret, now));
+    state.verified_at = now;
+  }
   NewConversation nc{"c_" + RandomHex(12), RandomHex(24)};
   store::Conversation c;
   c.id = nc.id;
   c.token_hash = Sha256Hex(nc.token);
   c.channel = channel;
-  c.state_json = dialog::EncodeState({});
-  c.created_at = impl_->clock.NowMillis();
+  c.state_json = dialog::EncodeState(state);
+  c.created_at = now;
   c.updated_at = c.created_at;
   KEFU_RETURN_IF_ERROR(impl_->store.CreateConversation(c));
   KEFU_RETURN_IF_ERROR(
@@ -304,6 +465,7 @@ Result<TurnResult> Engine::HandleTurn(const TurnInput& input, RequestContext& ct
                     input.conversation_id, s.ToString());
       return s;
     }
+    impl_->Announce(turn);
     return impl_->MakeResult(turn, ctx);
   }
 }
@@ -354,6 +516,10 @@ std::vector<Result<TurnResult>> Engine::HandleTurns(std::span<const TurnInput> i
         results[i] = s;
         continue;
       }
+      if (turn.silent) {
+        alone.push_back(i);  // rare: an agent holds it; the message is stored on its own
+        continue;
+      }
       records.push_back(impl_->BuildRecord(turn, *contexts[i]));
       ready.push_back(k);
     }
@@ -366,6 +532,7 @@ std::vector<Result<TurnResult>> Engine::HandleTurns(std::span<const TurnInput> i
       const size_t i = batch[ready[j]];
       contexts[i]->RecordStage("store.persist", micros, saved[j].ok());
       if (saved[j].ok()) {
+        impl_->Announce(turns[ready[j]]);
         results[i] = impl_->MakeResult(turns[ready[j]], *contexts[i]);
       } else if (saved[j].code() == StatusCode::kFailedPrecondition) {
         alone.push_back(i);  // a turn in another process saved first: run it again on its own
@@ -378,6 +545,74 @@ std::vector<Result<TurnResult>> Engine::HandleTurns(std::span<const TurnInput> i
     results[i] = HandleTurn(inputs[i], *contexts[i]);
   }
   return results;
+}
+
+LiveFeed& Engine::live() {
+  return impl_->live;
+}
+
+Result<std::vector<store::HandoffTicket>> Engine::HandoffQueue() {
+  return impl_->store.ListHandoffQueue();
+}
+
+Result<store::HandoffTicket> Engine::GetHandoff(const std::string& conversation_id) {
+  return impl_->store.GetHandoff(conversation_id);
+}
+
+Status Engine::Impl::AgentNotice(const std::string& conversation_id, const std::string& key,
+                                 const std::string& agent, const std::string& status) {
+  KEFU_ASSIGN_OR_RETURN(store::Conversation c, store.GetConversation(conversation_id));
+  Result<dialog::DialogState> state = dialog::DecodeState(c.state_json);
+  const std::string lang = state.ok() ? state->lang : "zh";
+  store::Message m{0,
+                   conversation_id,
+                   "system",
+                   dialog->templates().Render(key, lang, {{"agent", agent}}),
+                   clock.NowMillis(),
+                   "",
+                   "",
+                   "{}"};
+  KEFU_ASSIGN_OR_RETURN(m.id, store.AppendMessage(m));
+  KEFU_RETURN_IF_ERROR(store.AppendEvent({conversation_id, "handoff_" + status,
+                                          nlohmann::json{{"agent", agent}}.dump(), m.created_at}));
+  Publish(conversation_id, {{"type", "message"}, {"message", MessageJson(m)}});
+  Publish(conversation_id, {{"type", "handoff"}, {"status", status}, {"agent", agent}});
+  Publish("*", {{"type", "queue"}, {"conversation_id", conversation_id}, {"status", status}});
+  return OkStatus();
+}
+
+Status Engine::ClaimHandoff(const std::string& conversation_id, const std::string& agent) {
+  KEFU_RETURN_IF_ERROR(impl_->store.ClaimHandoff(conversation_id, agent, impl_->clock.NowMillis()));
+  return impl_->AgentNotice(conversation_id, "agent.joined", agent, "assigned");
+}
+
+Status Engine::ReleaseHandoff(const std::string& conversation_id, const std::string& agent) {
+  KEFU_RETURN_IF_ERROR(
+      impl_->store.ReleaseHandoff(conversation_id, agent, impl_->clock.NowMillis()));
+  return impl_->AgentNotice(conversation_id, "agent.released", agent, "queued");
+}
+
+Status Engine::CloseHandoff(const std::string& conversation_id, const std::string& agent) {
+  KEFU_RETURN_IF_ERROR(impl_->store.CloseHandoff(conversation_id, agent, impl_->clock.NowMillis()));
+  return impl_->AgentNotice(conversation_id, "agent.closed", agent, "closed");
+}
+
+Result<store::Message> Engine::SendAgentMessage(const std::string& conversation_id,
+                                                const std::string& agent, const std::string& text) {
+  KEFU_RETURN_IF_ERROR(impl_->ValidateText(text));
+  KEFU_ASSIGN_OR_RETURN(store::HandoffTicket ticket, impl_->store.GetHandoff(conversation_id));
+  if (ticket.status != "assigned" || ticket.agent != agent) {
+    return FailedPreconditionError("the conversation is not held by agent '" + agent + "'");
+  }
+  store::Message m{0, conversation_id, "agent", text, impl_->clock.NowMillis(), "", "", "{}"};
+  KEFU_ASSIGN_OR_RETURN(m.id, impl_->store.AppendMessage(m));
+  impl_->Publish(conversation_id, {{"type", "message"}, {"message", MessageJson(m)}});
+  return m;
+}
+
+Result<std::string> Engine::StateJson(const std::string& conversation_id) {
+  KEFU_ASSIGN_OR_RETURN(store::Conversation c, impl_->store.GetConversation(conversation_id));
+  return c.state_json;
 }
 
 Result<std::vector<store::Message>> Engine::History(const std::string& conversation_id,

@@ -21,9 +21,11 @@
 #include "core/clock.h"
 #include "core/request_context.h"
 #include "core/result.h"
+#include "engine/live_feed.h"
 #include "kb/knowledge_base.h"
 #include "nlu/understanding.h"
 #include "store/store.h"
+#include "tools/tools.h"
 
 namespace kefu::engine {
 
@@ -37,6 +39,11 @@ struct EngineOptions {
   // Answers questions no flow handles; null: they get the fallback reply. Not owned; it must
   // outlive the engine.
   const kb::KnowledgeBase* knowledge_base = nullptr;
+  // The tools flows call; null: the built-in tools on `store`. Not owned.
+  const tools::ToolRegistry* tools = nullptr;
+  // Verifies the shop site's signed customer tokens; empty: such tokens are refused.
+  std::string customer_token_secret{};
+  int failures_before_handoff = 2;
 };
 
 struct NewConversation {
@@ -62,6 +69,10 @@ struct TurnResult {
   bool handoff = false;
   std::string trace_json;  // what was understood, decided and timed; stored with the reply
   int64_t created_at = 0;
+  bool silent = false;     // an agent holds the conversation: the message was stored and passed on,
+                           // and the bot said nothing (reply is empty)
+  bool queued = false;     // this turn put the conversation in the agent queue
+  std::string state_json;  // the dialogue state after the turn (dialog::DecodeState reads it)
 };
 
 class Engine {
@@ -73,7 +84,11 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  Result<NewConversation> CreateConversation(const std::string& channel);
+  // `customer_token`, when not empty, is a token signed by the shop's site naming the logged-in
+  // customer (dialog::Dialog::VerifyCustomerToken): their orders need no further proof.
+  // kPermissionDenied for a bad or expired token.
+  Result<NewConversation> CreateConversation(const std::string& channel,
+                                             const std::string& customer_token = {});
 
   // kNotFound for an unknown conversation, kPermissionDenied for a wrong token.
   Status Authorize(const std::string& conversation_id, const std::string& token);
@@ -90,6 +105,27 @@ class Engine {
   // HandleTurn. REQUIRES: inputs.size() == contexts.size().
   std::vector<Result<TurnResult>> HandleTurns(std::span<const TurnInput> inputs,
                                               std::span<RequestContext* const> contexts);
+
+  // Human agents. Claim/Release/Close as in store::Store (kFailedPrecondition when another agent
+  // holds the conversation, kNotFound when it has no open ticket); each stores an event, a system
+  // message the shopper sees, and publishes to the live feed.
+  Result<std::vector<store::HandoffTicket>> HandoffQueue();
+  Result<store::HandoffTicket> GetHandoff(const std::string& conversation_id);
+  Status ClaimHandoff(const std::string& conversation_id, const std::string& agent);
+  Status ReleaseHandoff(const std::string& conversation_id, const std::string& agent);
+  Status CloseHandoff(const std::string& conversation_id, const std::string& agent);
+  // Stores the agent's message (role agent) and publishes it. kFailedPrecondition unless `agent`
+  // holds the conversation; kInvalidArgument for bad text (as HandleTurn).
+  Result<store::Message> SendAgentMessage(const std::string& conversation_id,
+                                          const std::string& agent, const std::string& text);
+  // The stored dialogue state as JSON (what an agent sees next to the queue entry).
+  Result<std::string> StateJson(const std::string& conversation_id);
+
+  // Every message stored for a conversation (the shopper's, the bot's, an agent's, system
+  // notices) is published here as it is stored, as {"type": "message", "message": {...}};
+  // handoff changes as {"type": "handoff", "status": ..., "agent": ...}; the queue channel "*"
+  // gets {"type": "queue", "conversation_id": ..., "status": ...}.
+  LiveFeed& live();
 
   Result<std::vector<store::Message>> History(const std::string& conversation_id, int64_t after_id,
                                               int limit);

@@ -20,7 +20,7 @@ namespace kefu::server {
 using nlohmann::json;
 
 namespace {
-constexpr std::string_view kPrefix = "/v1/conversations";
+constexpr std::string_view kPrefix = kConversationsPrefix;
 }  // namespace
 
 std::string PercentDecode(std::string_view text, bool plus_is_space) {
@@ -72,8 +72,6 @@ Target ParseTarget(const std::string& target) {
   return t;
 }
 
-namespace {
-
 bool ValidId(std::string_view id) {
   if (id.empty() || id.size() > 64) {
     return false;
@@ -86,18 +84,36 @@ bool ValidId(std::string_view id) {
   return true;
 }
 
-// "/v1/conversations/{id}/messages" -> id; empty when the path has another shape.
-std::string MessagesPathId(const std::string& path) {
-  if (path.rfind(kPrefix, 0) != 0 || path.size() <= kPrefix.size() + 1 ||
-      path[kPrefix.size()] != '/') {
+std::string PathId(const std::string& path, std::string_view prefix, std::string_view leaf) {
+  if (path.rfind(prefix, 0) != 0 || path.size() <= prefix.size() + 1 ||
+      path[prefix.size()] != '/') {
     return {};
   }
-  const std::string rest = path.substr(kPrefix.size() + 1);
+  const std::string rest = path.substr(prefix.size() + 1);
   const size_t slash = rest.find('/');
-  if (slash == std::string::npos || rest.substr(slash) != "/messages") {
+  if (slash == std::string::npos || slash == 0 ||
+      std::string_view(rest).substr(slash + 1) != leaf) {
     return {};
   }
   return rest.substr(0, slash);
+}
+
+json MessageJson(const store::Message& m, int timezone_offset_minutes) {
+  json item = {{"id", m.id},
+               {"role", m.role},
+               {"text", m.text},
+               {"created_at", FormatIso8601(m.created_at, timezone_offset_minutes)}};
+  if (m.role == "user") {
+    item["intent"] = m.intent;
+  }
+  return item;
+}
+
+namespace {
+
+// "/v1/conversations/{id}/messages" -> id; empty when the path has another shape.
+std::string MessagesPathId(const std::string& path) {
+  return PathId(path, kPrefix, "messages");
 }
 
 Result<int64_t> ParseNonNegative(const std::string& text, const char* name) {
@@ -133,6 +149,8 @@ std::string TurnBody(const engine::TurnResult& t, int tz) {
       {"confidence", t.confidence},
       {"action", t.action},
       {"handoff", t.handoff},
+      {"silent", t.silent},
+      {"queued", t.queued},
   };
   std::string body = j.dump();
   body.pop_back();  // the closing brace
@@ -176,12 +194,41 @@ std::vector<std::string> SplitForStreaming(const std::string& text, size_t chars
   return pieces;
 }
 
+std::string FormatSseEvent(const std::string& event_json) {
+  const json event = json::parse(event_json, nullptr, /*allow_exceptions=*/false);
+  std::string type = "message";
+  if (event.is_object() && event.contains("type") && event["type"].is_string()) {
+    type = event["type"].get<std::string>();
+  }
+  std::string out = "event: " + type + "\n";
+  // A data line ends at a newline; compact JSON has none, but split defensively.
+  size_t start = 0;
+  for (;;) {
+    const size_t nl = event_json.find('\n', start);
+    out += "data: ";
+    out += std::string_view(event_json).substr(start, nl == std::string::npos ? nl : nl - start);
+    out += '\n';
+    if (nl == std::string::npos) {
+      break;
+    }
+    start = nl + 1;
+  }
+  out += '\n';
+  return out;
+}
+
 RouteKind Api::Classify(const HttpRequest& request) const {
   const Target t = ParseTarget(request.target);
   if (t.path == kPrefix && request.method == "POST") {
     return RouteKind::kBlocking;
   }
   if (!MessagesPathId(t.path).empty() && (request.method == "POST" || request.method == "GET")) {
+    return RouteKind::kBlocking;
+  }
+  if (!PathId(t.path, kPrefix, "events").empty() && request.method == "GET") {
+    return RouteKind::kBlocking;  // authorizes against the store, then subscribes
+  }
+  if (t.path.rfind(kAgentPrefix, 0) == 0) {
     return RouteKind::kBlocking;
   }
   if (t.path.rfind(kKbPrefix, 0) == 0) {
@@ -221,6 +268,18 @@ HttpResponse Api::Handle(const HttpRequest& request, RequestContext& ctx) {
   if (t.path.rfind(kKbPrefix, 0) == 0) {
     return HandleKb(request, t.path, t.query);
   }
+  if (t.path.rfind(kAgentPrefix, 0) == 0) {
+    return HandleAgent(request, t.path, t.query);
+  }
+  if (const std::string events_id = PathId(t.path, kPrefix, "events"); !events_id.empty()) {
+    if (!ValidId(events_id)) {
+      return ErrorResponse(NotFoundError("conversation not found"));
+    }
+    if (request.method != "GET") {
+      return ErrorResponse(405, "method_not_allowed", "use GET on events");
+    }
+    return ConversationEvents(request, events_id);
+  }
   const std::string id = MessagesPathId(t.path);
   if (!id.empty()) {
     if (!ValidId(id)) {
@@ -238,7 +297,11 @@ HttpResponse Api::Handle(const HttpRequest& request, RequestContext& ctx) {
 }
 
 HttpResponse Api::CreateConversation(const HttpRequest& request) {
+  if (auto rejected = RejectOversize(request)) {
+    return *rejected;
+  }
   std::string channel = "web";
+  std::string customer_token;
   if (!request.body.empty()) {
     const json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     if (body.is_discarded() || !body.is_object()) {
@@ -250,8 +313,17 @@ HttpResponse Api::CreateConversation(const HttpRequest& request) {
       }
       channel = body["channel"].get<std::string>();
     }
+    if (body.contains("customer_token")) {
+      if (!body["customer_token"].is_string()) {
+        return ErrorResponse(InvalidArgumentError("'customer_token' must be a string"));
+      }
+      customer_token = body["customer_token"].get<std::string>();
+    }
   }
-  Result<engine::NewConversation> c = engine_.CreateConversation(channel);
+  Result<engine::NewConversation> c = engine_.CreateConversation(channel, customer_token);
+  if (c.status().code() == StatusCode::kPermissionDenied) {
+    return ErrorResponse(c.status());  // a bad customer token is the caller's problem
+  }
   if (!c.ok()) {
     KEFU_LOG_ERROR("create conversation failed: {}", c.status().ToString());
     return ErrorResponse(c.status());
@@ -305,6 +377,11 @@ HttpResponse Api::TurnResponse(const HttpRequest& request, const Result<engine::
   }
   HttpResponse r;
   r.content_type = "text/event-stream";
+  if (turn->silent) {
+    // An agent holds the conversation: there is no reply to stream.
+    r.sse_events.push_back("event: done\ndata: " + result + "\n\n");
+    return r;
+  }
   r.sse_events.push_back(
       "event: start\ndata: " +
       json{{"conversation_id", turn->conversation_id}, {"trace_id", ctx.trace_id()}}.dump() +
@@ -406,14 +483,7 @@ HttpResponse Api::ListMessages(const HttpRequest& request, const std::string& id
   const int tz = engine_.options().timezone_offset_minutes;
   json list = json::array();
   for (const store::Message& m : *messages) {
-    json item = {{"id", m.id},
-                 {"role", m.role},
-                 {"text", m.text},
-                 {"created_at", FormatIso8601(m.created_at, tz)}};
-    if (m.role == "user") {
-      item["intent"] = m.intent;
-    }
-    list.push_back(std::move(item));
+    list.push_back(MessageJson(m, tz));
   }
   json out = {{"conversation_id", id}, {"messages", list}};
   if (!messages->empty()) {

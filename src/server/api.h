@@ -5,23 +5,39 @@
 //   HttpResponse r = api.Handle(request, ctx);   // blocking: call on a worker thread
 //
 // Endpoints:
-//   POST /v1/conversations                   -> 201 {conversation_id, token}
-//   POST /v1/conversations/{id}/messages     {"text": ...} -> 200 reply JSON, or SSE when the
-//                                            request sends Accept: text/event-stream
+//   POST /v1/conversations                   {"channel"?, "customer_token"?} (body optional)
+//                                            -> 201 {conversation_id, token}
+//   POST /v1/conversations/{id}/messages     {"text": ...} -> 200 reply JSON (with "silent":
+//                                            true and an empty reply while an agent holds the
+//                                            conversation), or SSE when the request sends
+//                                            Accept: text/event-stream
 //   GET  /v1/conversations/{id}/messages     ?after=ID&limit=N -> {messages: [...]}
-//   POST   /v1/kb/documents                {"name": "returns.md", "content": "...", "category"?,
-//                                            "lang"?, "tags"?} -> 201 import report
-//   GET    /v1/kb/documents                 -> {documents: [...]}
-//   DELETE /v1/kb/documents/{id}            (id URL-encoded) -> 204
+//   GET  /v1/conversations/{id}/events       -> SSE: the conversation's live feed
+//   GET  /v1/agent/queue                     -> {queue: [ticket...]}
+//   GET  /v1/agent/conversations/{id}        -> {ticket|null, state, messages (last 50)}
+//   POST /v1/agent/conversations/{id}/claim | /release | /close -> 200 {ticket}
+//   POST /v1/agent/conversations/{id}/messages {"text": ...} -> 201 {message}
+//   GET  /v1/agent/events[?conversation=ID]  -> SSE: that conversation's feed, or the queue's
+//   POST   /v1/kb/documents                  {"name": "returns.md", "content": "...",
+//                                            "category"?, "lang"?, "tags"?} -> 201 import report
+//   GET    /v1/kb/documents                  -> {documents: [...]}
+//   DELETE /v1/kb/documents/{id}             (id URL-encoded) -> 204
 //   GET    /v1/kb/search?q=...&k=5&lang=&category=&mode=hybrid|bm25|vector -> {hits: [...]}
 //   GET  /healthz, GET / (the chat page)
-// Conversation endpoints need `Authorization: Bearer <token>`; /v1/kb/* needs
-// `Authorization: Bearer <kb.admin_key>` and answers 403 while no admin key is configured. Errors
-// are
-// {"error": {"code": "...", "message": "..."}} with the status from status_mapping.h.
+// Conversation endpoints need `Authorization: Bearer <token>`; /v1/agent/* needs
+// `Authorization: Bearer <server.agent_key>` and `X-Kefu-Agent: <name>` (1-64 of
+// [A-Za-z0-9_.@-]); /v1/kb/* needs `Authorization: Bearer <kb.admin_key>`. Either answers 403
+// while its key is not configured. Errors are {"error": {"code": "...", "message": "..."}} with
+// the status from status_mapping.h (the agent actions answer 409, not 400, for
+// kFailedPrecondition: another agent holds the conversation).
+//
+// Event streams (SSE) send `event: ready` once subscribed, then one `event: <type>` per feed
+// event (message, handoff, queue; `data:` is the engine's JSON), `: ping` comments while idle, and
+// `event: overflow` before they end when the client fell behind (re-read the history then).
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -41,6 +57,7 @@ struct HttpRequest {
   std::string accept;
   std::string content_type;
   std::string body;
+  std::string agent{};  // the X-Kefu-Agent header: which human agent is calling
 };
 
 struct HttpResponse {
@@ -49,13 +66,20 @@ struct HttpResponse {
   std::string body;
   // Set for a successful streaming turn: the transport writes these as SSE events.
   std::vector<std::string> sse_events;
-  bool IsStream() const { return !sse_events.empty(); }
+  // Set for a live event stream: after `sse_events` the transport keeps the response open and
+  // writes each event the subscription receives (FormatSseEvent) until the client goes away,
+  // the subscription overflows or the server shuts down. Shared: the transport holds it while
+  // the stream is open, and the feed's publishers may still wake it.
+  std::shared_ptr<engine::LiveFeed::Subscription> live;
+  bool IsStream() const { return !sse_events.empty() || live != nullptr; }
 };
 
 // How the transport must run a request.
 enum class RouteKind {
   kInline,    // cheap and non-blocking: answer on the I/O thread (healthz, page, 404, 405)
-  kBlocking,  // touches the store or the engine: run on the worker pool
+  kBlocking,  // touches the store or the engine: run on the worker pool. Event streams are
+              // blocking too: the worker authorizes and subscribes, then the transport carries
+              // the stream on the connection's I/O executor without holding a thread
 };
 
 struct ApiOptions {
@@ -64,6 +88,7 @@ struct ApiOptions {
   int history_page_limit = 200;
   int max_upload_bytes = 20 * 1024 * 1024;  // body limit of POST /v1/kb/documents
   std::string admin_key{};                  // empty: the /v1/kb/* endpoints are disabled
+  std::string agent_key{};                  // empty: the /v1/agent/* endpoints are disabled
 };
 
 // Thread-safe: one instance serves all requests.
@@ -100,6 +125,19 @@ class Api {
   Status Authorize(const HttpRequest& request, const std::string& id);
   static Result<std::string> BearerToken(const HttpRequest& request);
 
+  // Live feeds and the human agents' endpoints (agent_api.cc).
+  HttpResponse ConversationEvents(const HttpRequest& request, const std::string& id);
+  HttpResponse HandleAgent(const HttpRequest& request, const std::string& path,
+                           const std::map<std::string, std::string>& query);
+  Status AuthorizeAgent(const HttpRequest& request) const;
+  HttpResponse AgentQueue();
+  HttpResponse AgentConversation(const std::string& id);
+  HttpResponse AgentAction(const HttpRequest& request, const std::string& id,
+                           const std::string& action);
+  HttpResponse AgentMessage(const HttpRequest& request, const std::string& id);
+  HttpResponse AgentEvents(const std::map<std::string, std::string>& query);
+  HttpResponse LiveStream(const std::string& channel);
+
   // Knowledge-base administration (kb_api.cc).
   HttpResponse HandleKb(const HttpRequest& request, const std::string& path,
                         const std::map<std::string, std::string>& query);
@@ -121,5 +159,8 @@ HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_v
 // Splits a reply into the pieces streamed as `delta` events (a few characters at a time,
 // never splitting a UTF-8 sequence).
 std::vector<std::string> SplitForStreaming(const std::string& text, size_t chars_per_piece);
+
+// One live-feed event as an SSE event: `event: <its "type" field>\ndata: <json>\n\n`.
+std::string FormatSseEvent(const std::string& event_json);
 
 }  // namespace kefu::server

@@ -1,4 +1,5 @@
-// Helpers shared by the API's handler files (api.cc, kb_api.cc); not part of the server's API.
+// Helpers shared by the API's handler files (api.cc, kb_api.cc, agent_api.cc); not part of the
+// server's API.
 #pragma once
 
 #include <map>
@@ -12,6 +13,8 @@
 namespace kefu::server {
 
 inline constexpr std::string_view kKbPrefix = "/v1/kb/";
+inline constexpr std::string_view kAgentPrefix = "/v1/agent/";
+inline constexpr std::string_view kConversationsPrefix = "/v1/conversations";
 
 struct Target {
   std::string path;
@@ -24,5 +27,14 @@ Target ParseTarget(const std::string& target);
 std::string PercentDecode(std::string_view text, bool plus_is_space);
 
 HttpResponse JsonResponse(int status, const nlohmann::json& body);
+
+// A conversation id as the engine makes them: 1-64 of [a-z0-9_-].
+bool ValidId(std::string_view id);
+
+// "{prefix}/{id}/{leaf}" -> id; empty when the path has another shape. The id is not validated.
+std::string PathId(const std::string& path, std::string_view prefix, std::string_view leaf);
+
+// A stored message as the history endpoints return it.
+nlohmann::json MessageJson(const store::Message& m, int timezone_offset_minutes);
 
 }  // namespace kefu::server

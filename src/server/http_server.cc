@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -37,7 +38,28 @@ HttpRequest ToApiRequest(const http::request<http::string_body>& req) {
   r.accept = std::string(req[http::field::accept]);
   r.content_type = std::string(req[http::field::content_type]);
   r.body = req.body();
+  r.agent = std::string(req["X-Kefu-Agent"]);
   return r;
+}
+
+// One open event stream's wake-up state. It lives on its connection's strand and is touched only
+// there; the feed's wakeup and the server's shutdown hold weak references and only post to that
+// strand (shared: either may outlast the stream).
+struct LiveStream {
+  explicit LiveStream(const asio::any_io_executor& ex) : timer(ex) {}
+  asio::steady_timer timer;  // the idle wait; cancelled to wake the stream
+  bool woken = false;        // a wake arrived since the loop last drained
+};
+
+// Wakes the stream's loop. Callable from any thread (the feed's publishers): it posts to the
+// stream's strand and never calls back into the feed.
+void Wake(const asio::any_io_executor& ex, std::weak_ptr<LiveStream> weak) {
+  asio::post(ex, [weak = std::move(weak)] {
+    if (std::shared_ptr<LiveStream> live = weak.lock()) {
+      live->woken = true;
+      live->timer.cancel();
+    }
+  });
 }
 
 // A finished job's answer, delivered to the waiting coroutine on its own executor.
@@ -160,7 +182,16 @@ struct HttpServer::Impl {
   std::vector<std::thread> threads;
   std::atomic<int> blocking_jobs{0};  // queued or running on the pool
   std::atomic<int> active_requests{0};
+  std::atomic<int> live_streams{0};  // open event streams, for max_streams
   std::atomic<bool> draining{false};
+  // The open event streams, so shutdown can wake them to end.
+  struct StreamEntry {
+    asio::any_io_executor executor;
+    std::weak_ptr<LiveStream> stream;
+  };
+  std::mutex streams_mutex;
+  std::map<uint64_t, StreamEntry> streams;  // guarded by streams_mutex
+  uint64_t next_stream_id = 0;              // guarded by streams_mutex
   std::atomic<bool> stopped{false};
   int bound_port = 0;
 
@@ -207,10 +238,66 @@ struct HttpServer::Impl {
       std::tie(ec, std::ignore) =
           co_await asio::async_write(stream, http::make_chunk(asio::buffer(event)), kTuple);
     }
+    if (!ec && r.live) {
+      co_await StreamLive(stream, *r.live, ec);
+    }
     if (!ec) {
+      stream.expires_after(std::chrono::milliseconds(options.request_timeout_ms));
       std::tie(ec, std::ignore) =
           co_await asio::async_write(stream, http::make_chunk_last(), kTuple);
     }
+  }
+
+  awaitable<void> WriteChunk(beast::tcp_stream& stream, std::string text, beast::error_code& ec) {
+    stream.expires_after(std::chrono::milliseconds(options.request_timeout_ms));
+    std::tie(ec, std::ignore) =
+        co_await asio::async_write(stream, http::make_chunk(asio::buffer(text)), kTuple);
+  }
+
+  // Carries a live subscription until the client goes away (a write fails or times out), the
+  // subscription overflows, or the server shuts down. Holds no thread while idle: it waits on a
+  // timer that the feed's wakeup cancels, and writes a heartbeat comment when the timer expires.
+  awaitable<void> StreamLive(beast::tcp_stream& stream, engine::LiveFeed::Subscription& sub,
+                             beast::error_code& ec) {
+    const asio::any_io_executor ex = co_await asio::this_coro::executor;
+    auto live = std::make_shared<LiveStream>(ex);
+    const std::weak_ptr<LiveStream> weak = live;
+    sub.SetWakeup([ex, weak] { Wake(ex, weak); });
+    uint64_t stream_id = 0;
+    {
+      std::scoped_lock lock(streams_mutex);
+      stream_id = next_stream_id++;
+      streams.emplace(stream_id, StreamEntry{ex, weak});
+    }
+    // Registered before `draining` is read: BeginShutdown sets it, then wakes every registered
+    // stream, so a stream either sees the flag or gets woken.
+    const auto heartbeat = std::chrono::milliseconds(std::max(options.sse_heartbeat_ms, 1));
+    while (!ec && !draining.load()) {
+      live->woken = false;  // wakes that arrive from here on are for events not yet drained
+      std::vector<std::string> events = sub.Drain();
+      if (sub.overflowed()) {
+        co_await WriteChunk(stream, "event: overflow\ndata: {\"type\":\"overflow\"}\n\n", ec);
+        break;
+      }
+      for (std::string& event : events) {
+        co_await WriteChunk(stream, FormatSseEvent(event), ec);
+        if (ec) {
+          break;
+        }
+      }
+      if (ec || live->woken) {
+        continue;
+      }
+      stream.expires_never();
+      live->timer.expires_after(heartbeat);
+      auto [wait_ec] = co_await live->timer.async_wait(kTuple);
+      if (!wait_ec && !live->woken && !draining.load()) {
+        co_await WriteChunk(stream, ": ping\n\n", ec);
+      }
+    }
+    sub.SetWakeup(nullptr);
+    std::scoped_lock lock(streams_mutex);
+    streams.erase(stream_id);
   }
 
   awaitable<void> Session(tcp::socket socket) {
@@ -267,10 +354,24 @@ struct HttpServer::Impl {
         response = co_await RunOnPool(api_request, ctx);
         blocking_jobs.fetch_sub(1);
       }
+      bool holds_stream_slot = false;
+      if (response.live) {
+        if (live_streams.fetch_add(1) >= options.max_streams) {
+          live_streams.fetch_sub(1);
+          response = ErrorResponse(503, "unavailable", "too many open event streams, retry later");
+        } else {
+          holds_stream_slot = true;
+        }
+      }
+      // A live stream ends the connection: the client is not read while it runs.
+      const bool keep_connection = keep_alive && !response.live;
       beast::error_code wec;
-      co_await WriteResponse(stream, response, req.version(), keep_alive, trace_id, wec);
+      co_await WriteResponse(stream, response, req.version(), keep_connection, trace_id, wec);
+      if (holds_stream_slot) {
+        live_streams.fetch_sub(1);
+      }
       active_requests.fetch_sub(1);
-      if (wec || !keep_alive) {
+      if (wec || !keep_connection) {
         break;
       }
     }
@@ -319,6 +420,13 @@ struct HttpServer::Impl {
     }
     if (signals) {
       signals->cancel(ec);
+    }
+    {
+      // Event streams never finish by themselves: wake them so they see `draining` and end.
+      std::scoped_lock lock(streams_mutex);
+      for (const auto& [id, entry] : streams) {
+        Wake(entry.executor, entry.stream);
+      }
     }
     asio::co_spawn(ioc, Drain(), asio::detached);
   }

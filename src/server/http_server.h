@@ -1,7 +1,9 @@
 // HttpServer: carries Api over HTTP/1.1 with Boost.Beast (C++20 coroutines). Open connections
 // and streams hold no thread; blocking handlers run on a bounded worker pool, and a full pool
-// answers 503 instead of queueing without end. SIGTERM (after StopOnSignals()) stops accepting,
-// finishes in-flight requests, then stops.
+// answers 503 instead of queueing without end. Live event streams (HttpResponse::live) stay open
+// on their connection's executor, woken by the feed, with a heartbeat comment while idle; at most
+// max_streams are open at once (more get 503). SIGTERM (after StopOnSignals()) stops accepting,
+// ends the event streams, finishes in-flight requests, then stops.
 //
 //   HttpServer server(api, {.host = "127.0.0.1", .port = 0});
 //   KEFU_RETURN_IF_ERROR(server.Start());
@@ -29,6 +31,8 @@ struct ServerOptions {
   int request_timeout_ms = 15'000;  // to read one request, and to write one response
   int shutdown_grace_ms = 10'000;
   int turn_deadline_ms = 5'000;
+  int max_streams = 1024;         // live event streams open at once; more get 503
+  int sse_heartbeat_ms = 15'000;  // `: ping` on an idle event stream (finds departed clients)
 };
 
 // Thread-safe: Shutdown() may be called from any thread.
@@ -44,7 +48,8 @@ class HttpServer {
   Status Start();
   // The bound port (useful with port 0). REQUIRES: Start() succeeded.
   int port() const;
-  // Stops accepting, lets in-flight requests finish (up to shutdown_grace_ms), then stops.
+  // Stops accepting, ends open event streams, lets in-flight requests finish (up to
+  // shutdown_grace_ms), then stops.
   void Shutdown();
   // SIGINT and SIGTERM call Shutdown().
   void StopOnSignals();

@@ -49,6 +49,7 @@ struct OrderItem {
   // Filled on read from the product.
   std::string name_zh;
   std::string name_en;
+  std::string sku = {};  // initialized, so brace lists that stop at name_en stay warning-free
 };
 
 struct TrackingEvent {
@@ -70,8 +71,9 @@ struct Shipment {
 };
 
 struct ReturnRequest {
-  std::string type;    // no_reason, quality
-  std::string status;  // requested, approved, received, completed, rejected
+  std::string rma_number;  // "RMA20261125" + 4 digits; empty for returns imported without one
+  std::string type;        // no_reason, quality, exchange
+  std::string status;      // requested, approved, received, completed, rejected
   std::string reason_zh;
   std::string reason_en;
   int64_t requested_at = 0;
@@ -146,8 +148,9 @@ struct Conversation {
   std::string channel = "web";
   std::string lang;
   std::string state_json = "{}";  // dialogue state, owned by the engine
-  std::string status = "open";
-  int64_t version = 0;  // incremented by each saved turn
+  std::string status = "open";    // open (the bot answers), queued, agent (a person holds it: the
+                                  // bot stays silent), closed
+  int64_t version = 0;            // incremented by each saved turn
   int64_t created_at = 0;
   int64_t updated_at = 0;
 };
@@ -185,7 +188,64 @@ struct KbDocumentRecord {
   std::string chunks_json = "[]";
 };
 
-// One turn's writes, stored atomically: both messages, the new state, its events.
+// A return (or exchange) the shopper asked for in a conversation.
+struct NewReturn {
+  std::string order_number;
+  std::string type;  // no_reason, quality, exchange
+  std::string reason_zh;
+  std::string reason_en;
+  int64_t requested_at = 0;
+};
+
+// The shopper's request for an invoice (fapiao) for one order.
+struct InvoiceRequest {
+  int64_t id = 0;
+  std::string order_number;
+  std::string title;   // the buyer's name or company
+  std::string tax_id;  // empty for a personal invoice
+  std::string email;
+  std::string status = "requested";
+  int64_t created_at = 0;
+};
+
+// A case a person must work on: a lost or damaged parcel, a payment problem, an account problem.
+struct SupportCase {
+  std::string case_number;   // assigned by OpenCase: "CS" + yyyymmdd + 4 digits
+  std::string order_number;  // may be empty
+  std::string conversation_id;
+  std::string kind;  // lost, damaged, not_received, payment, account, other
+  std::string description;
+  std::string status = "open";
+  int64_t created_at = 0;
+};
+
+// Which products a search wants. Empty fields do not filter.
+struct ProductQuery {
+  std::string category;               // exact category ("shoes")
+  std::optional<int64_t> min_cents;   // inclusive
+  std::optional<int64_t> max_cents;   // inclusive
+  std::vector<std::string> keywords;  // each must appear (case-insensitive) in name_zh, name_en,
+                                      // brand or attributes
+  bool in_stock_only = false;
+  int limit = 5;  // cheapest first, then by id
+};
+
+// A conversation waiting for, or held by, a human agent.
+struct HandoffTicket {
+  std::string conversation_id;
+  std::string status;               // queued, assigned, closed
+  int priority = 0;                 // higher first; the sentiment work raises it for angry shoppers
+  std::string reason;               // requested, bot_failed, flow, sentiment, verification_locked
+  std::string summary_json = "{}";  // summary, slots, last turns: what the agent sees first
+  std::string agent;                // who holds it; empty while queued
+  std::string lang;
+  int64_t queued_at = 0;
+  std::optional<int64_t> claimed_at;
+  std::optional<int64_t> closed_at;
+};
+
+// One turn's writes, stored atomically: both messages, the new state, its events and, when the
+// turn hands the conversation to a person, its handoff ticket (queued as EnqueueHandoff does).
 struct TurnRecord {
   std::string conversation_id;
   int64_t expected_version = 0;  // the version the turn read; see SaveTurn
@@ -195,6 +255,7 @@ struct TurnRecord {
   std::string lang;
   int64_t updated_at = 0;
   std::vector<Event> events;
+  std::optional<HandoffTicket> handoff;  // queued in the same transaction as the turn
 };
 
 class Store {
@@ -225,6 +286,58 @@ class Store {
   virtual Result<std::vector<Message>> ListMessages(const std::string& conversation_id,
                                                     int64_t after_id, int limit) = 0;
   virtual Status AppendEvent(const Event& event) = 0;
+
+  // Order actions. Each checks the order's status inside its transaction and returns
+  // kFailedPrecondition (message names the status) when the action is no longer allowed;
+  // kNotFound for an unknown order.
+  // CancelOrder: pending_payment or paid -> cancelled (cancelled_at = at); a paid order also
+  // gets a pending refund of its total. Returns the refund amount in cents (0 when unpaid).
+  virtual Result<int64_t> CancelOrder(const std::string& order_number, int64_t at) = 0;
+  // UpdateOrderContact: pending_payment or paid only; a nullopt field is left as it is.
+  virtual Status UpdateOrderContact(const std::string& order_number,
+                                    const std::optional<std::string>& address,
+                                    const std::optional<std::string>& phone) = 0;
+  // CreateReturn: delivered orders without an open return only; the order becomes
+  // return_requested and the return `requested`. Returns the new RMA number.
+  virtual Result<std::string> CreateReturn(const NewReturn& request) = 0;
+  // Returns the new invoice request's id. kFailedPrecondition for a cancelled order.
+  virtual Result<int64_t> CreateInvoiceRequest(const InvoiceRequest& request) = 0;
+  // Oldest first; empty for an unknown order.
+  virtual Result<std::vector<InvoiceRequest>> ListInvoiceRequests(
+      const std::string& order_number) = 0;
+  // Returns the new case number.
+  virtual Result<std::string> OpenCase(const SupportCase& c) = 0;
+  // Oldest first.
+  virtual Result<std::vector<SupportCase>> ListCases(const std::string& conversation_id) = 0;
+  // At most 50 products whatever query.limit says; kInvalidArgument for more than 8 keywords.
+  virtual Result<std::vector<Product>> SearchProducts(const ProductQuery& query) = 0;
+  // kNotFound for an unknown sku.
+  virtual Result<Product> GetProductBySku(const std::string& sku) = 0;
+  // The customer's orders, newest first.
+  virtual Result<std::vector<Order>> ListOrdersByCustomer(int64_t customer_id, int limit) = 0;
+
+  // Human handoff. EnqueueHandoff puts the conversation in the queue (status queued) or, when
+  // it is already queued or assigned, raises its priority to max(priority + 1, ticket.priority)
+  // and keeps the rest; kNotFound for an unknown conversation. ClaimHandoff:
+  // queued -> assigned to `agent` (conversation status agent); kFailedPrecondition when another
+  // agent holds it or it is not queued. ReleaseHandoff: assigned to `agent` -> queued, keeping
+  // its place in the queue (kFailedPrecondition otherwise). CloseHandoff: queued or assigned ->
+  // closed (conversation back to open: the bot answers again); an assigned ticket only by its
+  // agent. Claim, Release and Close return kNotFound when the conversation has no open ticket.
+  virtual Status EnqueueHandoff(const HandoffTicket& ticket) = 0;
+  virtual Status ClaimHandoff(const std::string& conversation_id, const std::string& agent,
+                              int64_t at) = 0;
+  virtual Status ReleaseHandoff(const std::string& conversation_id, const std::string& agent,
+                                int64_t at) = 0;
+  virtual Status CloseHandoff(const std::string& conversation_id, const std::string& agent,
+                              int64_t at) = 0;
+  // The open ticket of a conversation (queued or assigned); kNotFound when none.
+  virtual Result<HandoffTicket> GetHandoff(const std::string& conversation_id) = 0;
+  // Open tickets: priority descending, then oldest first.
+  virtual Result<std::vector<HandoffTicket>> ListHandoffQueue() = 0;
+  // Stores one message outside a bot turn (the agent's replies, the shopper's messages while an
+  // agent holds the conversation) and returns its id; updates the conversation's updated_at.
+  virtual Result<int64_t> AppendMessage(const Message& message) = 0;
 
   // Knowledge base. PutKbDocuments inserts or replaces each record by id, all in one
   // transaction. DeleteKbDocument returns kNotFound for an unknown id. ListKbDocuments returns

@@ -1,4 +1,6 @@
 #include <fstream>
+#include <map>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -58,6 +60,12 @@ TEST(TimeUtilTest, ParsesOffsetsAndFormatsInShopZone) {
   EXPECT_FALSE(ParseIso8601("yesterday").ok());
 }
 
+TEST(Sha256Test, HmacMatchesRfc4231) {
+  // RFC 4231, test case 2.
+  EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
 TEST(Sha256Test, MatchesKnownDigest) {
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
@@ -105,6 +113,104 @@ TEST(ConfigTest, BadValuesNameTheKey) {
   Result<Config> range = LoadConfig("", {{"KEFU_SERVER_PORT", "70000"}});
   EXPECT_EQ(range.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(LoadConfig(dir.File("missing.toml"), {}).status().code(), StatusCode::kNotFound);
+}
+
+TEST(ConfigTest, SecretsComeFromFileOrTheirShortEnvironmentNames) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("kefu.toml")) << "[server]\nagent_key = \"a1\"\n"
+                                       << "[auth]\ncustomer_token_secret = \"s1\"\n";
+  Result<Config> file = LoadConfig(dir.File("kefu.toml"), {});
+  ASSERT_OK_RESULT(file);
+  EXPECT_EQ(file->server.agent_key, "a1");
+  EXPECT_EQ(file->auth.customer_token_secret, "s1");
+  Result<Config> env = LoadConfig(dir.File("kefu.toml"),
+                                  {{"KEFU_AGENT_KEY", "a2"}, {"KEFU_CUSTOMER_TOKEN_SECRET", "s2"}});
+  ASSERT_OK_RESULT(env);
+  EXPECT_EQ(env->server.agent_key, "a2");
+  EXPECT_EQ(env->auth.customer_token_secret, "s2");
+  Result<Config> defaults = LoadConfig("", {});
+  ASSERT_OK_RESULT(defaults);
+  EXPECT_EQ(defaults->server.agent_key, "");
+  EXPECT_EQ(defaults->auth.customer_token_secret, "");
+  EXPECT_TRUE(defaults->http_tools.empty());
+}
+
+TEST(ConfigTest, ToolTablesBecomeHttpToolSettings) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("kefu.toml"))
+      << "[tools.get_order]\n"
+      << "url = \"http://127.0.0.1:9000/orders/{order_id}\"\n"
+      << "headers = { Authorization = \"Bearer ${SHOP_API_KEY}\" }\n"
+      << "timeout_ms = 1500\n"
+      << "code_field = \"/result\"\n"
+      << "body = \"args\"\n"
+      << "[tools.get_order.map]\norder = \"/data\"\n"
+      << "[tools.cancel_order]\nurl = \"http://shop/cancel\"\nmethod = \"POST\"\n";
+  Result<Config> c = LoadConfig(dir.File("kefu.toml"), {});
+  ASSERT_OK_RESULT(c);
+  ASSERT_EQ(c->http_tools.size(), 2u);
+  const HttpToolSettings& cancel = c->http_tools[0];
+  EXPECT_EQ(cancel.name, "cancel_order");
+  EXPECT_EQ(cancel.method, "POST");
+  EXPECT_EQ(cancel.timeout_ms, 3000);
+  EXPECT_EQ(cancel.code_field, "/code");
+  EXPECT_TRUE(cancel.headers.empty());
+  const HttpToolSettings& get = c->http_tools[1];
+  EXPECT_EQ(get.name, "get_order");
+  EXPECT_EQ(get.url, "http://127.0.0.1:9000/orders/{order_id}");
+  EXPECT_EQ(get.method, "GET");
+  EXPECT_EQ(get.headers.at("Authorization"), "Bearer ${SHOP_API_KEY}");  // expanded by the tool
+  EXPECT_EQ(get.timeout_ms, 1500);
+  EXPECT_EQ(get.code_field, "/result");
+  EXPECT_EQ(get.map, (std::map<std::string, std::string>{{"order", "/data"}}));
+}
+
+TEST(ConfigTest, BadToolTablesNameTheKey) {
+  testing::TempDir dir;
+  auto load = [&](const std::string& text) {
+    std::ofstream(dir.File("t.toml")) << text;
+    return LoadConfig(dir.File("t.toml"), {});
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {"[tools.a]\nurl = \"http://x/\"\nretries = 2\n", "tools.a.retries"},
+      {"[tools.a]\nurl = \"http://x/\"\ntimeout_ms = \"fast\"\n", "tools.a.timeout_ms"},
+      {"[tools.a]\nurl = \"http://x/\"\ntimeout_ms = 0\n", "tools.a.timeout_ms"},
+      {"[tools.a]\nurl = 7\n", "tools.a.url"},
+      {"[tools.a]\nurl = \"http://x/\"\nheaders = { X-Key = 1 }\n", "tools.a.headers.X-Key"},
+      {"[tools.a]\nurl = \"http://x/\"\nmap = \"/data\"\n", "tools.a.map"},
+      {"[tools.a]\nurl = \"http://x/\"\nbody = \"form\"\n", "tools.a.body"},
+      {"[tools.a]\nmethod = \"GET\"\n", "tools.a.url"},
+      {"tools = 3\n", "'tools'"},
+      {"[tools]\na = 3\n", "tools.a"},
+  };
+  for (const auto& [text, key] : cases) {
+    Result<Config> c = load(text);
+    EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument) << text;
+    EXPECT_NE(c.status().message().find(key), std::string::npos) << c.status().message();
+    EXPECT_NE(c.status().message().find("t.toml"), std::string::npos) << c.status().message();
+  }
+}
+
+TEST(ConfigTest, ExampleFileAndItsCommentedToolTableLoad) {
+  const std::string example = KEFU_SOURCE_DIR "/kefu.example.toml";
+  ASSERT_OK_RESULT(LoadConfig(example, {}));
+  // Uncomment the [tools.get_order] example and load it on its own.
+  std::ifstream in(example);
+  testing::TempDir dir;
+  std::ofstream out(dir.File("tools.toml"));
+  bool in_tools = false;
+  for (std::string line; std::getline(in, line);) {
+    in_tools = in_tools || line.rfind("# [tools.", 0) == 0;
+    if (in_tools && line.rfind("# ", 0) == 0) {
+      out << line.substr(2) << "\n";
+    }
+  }
+  out.close();
+  Result<Config> c = LoadConfig(dir.File("tools.toml"), {});
+  ASSERT_OK_RESULT(c);
+  ASSERT_EQ(c->http_tools.size(), 1u);
+  EXPECT_EQ(c->http_tools[0].name, "get_order");
+  EXPECT_EQ(c->http_tools[0].map.at("order"), "/data");
 }
 
 TEST(FileUtilTest, Fnv1aMatchesTheReferenceValues) {

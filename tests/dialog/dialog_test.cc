@@ -4,18 +4,17 @@
 
 #include <gtest/gtest.h>
 
+#include "core/sha256.h"
+#include "dialog/flows.h"
 #include "fakes/shop_fixture.h"
 #include "test_util.h"
 
 namespace kefu::dialog {
 namespace {
 
+using kefu::testing::kDeliveredOrder;
 using kefu::testing::kPaidOrder;
 using kefu::testing::kShippedOrder;
-
-nlu::Understanding U(const char* text) {
-  return nlu::NewRuleUnderstander()->Understand(text::Normalize(text));
-}
 
 TEST(DialogStateTest, RoundTripsThroughJson) {
   DialogState s;
@@ -24,137 +23,235 @@ TEST(DialogStateTest, RoundTripsThroughJson) {
   s.verified_orders = {"1", "2"};
   s.failed_verifications = 2;
   s.verification_locked = true;
+  Task t;
+  t.flow = "return_refund";
+  t.awaiting = "reason";
+  t.slots["order_id"] = {"1", "entity", 0.9};
+  s.stack.push_back(t);
+  s.last_task = t;
+  s.facts["rma"] = "RMA1";
+  s.summary = {"order_status 1: done"};
+  s.offer = "human";
   Result<DialogState> back = DecodeState(EncodeState(s));
   ASSERT_OK_RESULT(back);
   EXPECT_EQ(back->verified_orders, s.verified_orders);
   EXPECT_TRUE(back->verification_locked);
   EXPECT_EQ(back->lang, "en");
+  ASSERT_NE(back->active(), nullptr);
+  EXPECT_EQ(back->active()->slots.at("order_id").source, "entity");
+  EXPECT_EQ(back->active()->awaiting, "reason");
+  EXPECT_EQ(back->facts.at("rma"), "RMA1");
+  EXPECT_EQ(back->offer, "human");
+  EXPECT_TRUE(back->last_task.has_value());
   EXPECT_FALSE(DecodeState("not json").ok());
 }
 
-TEST(PolicyTest, OrderNumberLeadsToLookupAndDigitsToVerification) {
-  DialogState s;
-  nlu::Understanding u = U("我的订单 2026112500000001 到哪了");
-  Track(u, text::Language::kZh, s);
-  EXPECT_EQ(s.active_order, "2026112500000001");
-  EXPECT_EQ(Decide(u, s).kind, ActionKind::kLookupOrder);
-  s.awaiting = "verification";
-  nlu::Understanding digits = U("5678");
-  Track(digits, text::Language::kUnknown, s);
-  EXPECT_EQ(s.lang, "zh");  // digits alone keep the language
-  Action a = Decide(digits, s);
-  EXPECT_EQ(a.kind, ActionKind::kCheckVerification);
-  EXPECT_EQ(a.order_id, "2026112500000001");
-  EXPECT_EQ(a.digits, "5678");
+TEST(FlowLoaderTest, ShippedFlowsLoadAndCoverTheIssueList) {
+  Result<std::vector<FlowSpec>> flows = LoadFlows(kefu::testing::SourceDataDir() + "/flows");
+  ASSERT_OK_RESULT(flows);
+  std::set<std::string> names;
+  for (const FlowSpec& f : *flows) {
+    names.insert(f.name);
+    EXPECT_FALSE(f.title.zh.empty() || f.title.en.empty()) << f.name;
+  }
+  for (const char* n : {"order_status", "cancel_order", "change_order", "return_refund",
+                        "refund_status", "exchange", "invoice", "delivery_issue", "payment_issue",
+                        "promotion", "account", "product_search", "product_inquiry"}) {
+    EXPECT_EQ(names.count(n), 1u) << n;
+  }
 }
 
-TEST(PolicyTest, OrderQuestionWithoutNumberAsksForIt) {
-  DialogState s;
-  nlu::Understanding u = U("where is my package?");
-  Track(u, text::Language::kEn, s);
-  EXPECT_EQ(Decide(u, s).kind, ActionKind::kAskOrderId);
-  EXPECT_EQ(Decide(U("转人工"), s).kind, ActionKind::kHandoff);
+class FlowFileTest : public ::testing::Test {
+ protected:
+  Status Load(const std::string& toml) {
+    std::ofstream(dir_.File("f.toml")) << toml;
+    return LoadFlows(dir_.path()).status();
+  }
+  kefu::testing::TempDir dir_;
+};
+
+constexpr char kMinimal[] = R"(name = "x"
+title = { zh = "甲", en = "x" }
+)";
+
+TEST_F(FlowFileTest, UnknownKeysMissingLanguagesAndBadTargetsAreErrors) {
+  EXPECT_OK(Load(kMinimal));
+  EXPECT_EQ(Load(std::string(kMinimal) + "colour = \"blue\"\n").code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(Load("name = \"x\"\ntitle = { zh = \"甲\" }\n").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Load(std::string(kMinimal) + "[done]\nthen = \"flow:nowhere\"\n").code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(Load(std::string(kMinimal) + "[done]\nthen = \"sideways\"\n").code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(Load(std::string(kMinimal) +
+                 "[[slots]]\nname = \"a\"\ntype = \"telepathy\"\nprompt = { zh = \"甲\", en = "
+                 "\"a\" }\n")
+                .code(),
+            StatusCode::kInvalidArgument);
+  // An action must say what happens when its tool fails.
+  EXPECT_EQ(Load(std::string(kMinimal) + "[action]\ntool = \"get_order\"\n").code(),
+            StatusCode::kInvalidArgument);
 }
 
-class ActorTest : public ::testing::Test {
+TEST(CustomerTokenTest, OnlyGenuineUnexpiredTokensPass) {
+  const std::string secret = "s3cret";
+  const int64_t now = 1'800'000'000'000;
+  const std::string payload = "42.1800000600";
+  const std::string token = payload + "." + HmacSha256Hex(secret, payload);
+  Result<std::string> ok = Dialog::VerifyCustomerToken(token, secret, now);
+  ASSERT_OK_RESULT(ok);
+  EXPECT_EQ(*ok, "42");
+  EXPECT_FALSE(Dialog::VerifyCustomerToken(token, "other", now).ok());
+  EXPECT_FALSE(Dialog::VerifyCustomerToken(token, secret, now + 3'600'000).ok());  // expired
+  EXPECT_FALSE(
+      Dialog::VerifyCustomerToken("43.1800000600." + HmacSha256Hex(secret, payload), secret, now)
+          .ok());  // someone else's id under a copied signature
+  EXPECT_FALSE(Dialog::VerifyCustomerToken(token, "", now).ok());
+  EXPECT_FALSE(Dialog::VerifyCustomerToken("garbage", secret, now).ok());
+}
+
+// The dialogue over the real flows, the store tools and the shipped intent model.
+class DialogTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = std::move(*store::NewSqliteStore({.path = dir_.File("kefu.db")}));
     ASSERT_OK(store_->ReplaceShopData(kefu::testing::SmallShop()));
+    tools_ = tools::NewStoreTools(*store_, clock_);
+    Result<std::unique_ptr<Dialog>> d =
+        Dialog::Create({.data_dir = kefu::testing::SourceDataDir()}, tools_, nullptr, clock_);
+    ASSERT_OK_RESULT(d);
+    dialog_ = std::move(*d);
+    nlu::ModelUnderstanderOptions mo;
+    mo.intent_model_path = KEFU_TEST_INTENT_MODEL;
+    Result<std::unique_ptr<nlu::Understander>> nlu = nlu::NewModelUnderstander(mo, clock_);
+    ASSERT_OK_RESULT(nlu);
+    nlu_ = std::move(*nlu);
   }
+  TurnOutcome Say(const std::string& text) {
+    text::NormalizedText n = text::Normalize(text);
+    nlu::Understanding u = nlu_->Understand(n);
+    dialog_->Track(u, text::PrimaryLanguage(n.lang), state_, n.text);
+    RequestContext ctx = RequestContext::Unbounded("t");
+    Result<TurnOutcome> out = dialog_->Step(u, n, state_, ctx);
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    return out.ok() ? *out : TurnOutcome{};
+  }
+
   kefu::testing::TempDir dir_;
+  ManualClock clock_{kefu::testing::T("2026-11-28T12:00:00+08:00")};
   std::unique_ptr<store::Store> store_;
-  RequestContext ctx_ = RequestContext::Unbounded("t");
+  tools::ToolRegistry tools_;
+  std::unique_ptr<Dialog> dialog_;
+  std::unique_ptr<nlu::Understander> nlu_;  // the shipped intent model
+  DialogState state_;
 };
 
-TEST_F(ActorTest, UnverifiedLookupAsksForDigitsAndRevealsNothing) {
-  Actor actor(*store_, {});
-  DialogState s;
-  Result<Outcome> o = actor.Act({ActionKind::kLookupOrder, kShippedOrder, ""}, s, ctx_);
-  ASSERT_OK_RESULT(o);
-  EXPECT_EQ(o->reply_key, "ask_verification");
-  EXPECT_FALSE(o->order);
-  EXPECT_EQ(s.awaiting, "verification");
+TEST_F(DialogTest, OrderDetailsOnlyAfterTheRightDigits) {
+  TurnOutcome ask = Say(std::string("我的订单 ") + kShippedOrder + " 到哪了");
+  EXPECT_NE(ask.reply.find("后四位"), std::string::npos) << ask.reply;
+  EXPECT_EQ(ask.reply.find("顺丰"), std::string::npos) << ask.reply;
+  EXPECT_EQ(state_.active()->awaiting, "verification");
+  TurnOutcome ok = Say("5678");
+  EXPECT_NE(ok.reply.find("顺丰速运"), std::string::npos) << ok.reply;
+  EXPECT_TRUE(state_.IsVerified(kShippedOrder));
+  EXPECT_FALSE(state_.IsVerified(kPaidOrder));  // verification is per order
+  EXPECT_EQ(state_.active(), nullptr);
+  EXPECT_EQ(state_.last_task->flow, "order_status");
 }
 
-TEST_F(ActorTest, RightDigitsReleaseTheOrder) {
-  Actor actor(*store_, {});
-  DialogState s;
-  s.active_order = kShippedOrder;
-  s.awaiting = "verification";
-  Result<Outcome> o = actor.Act({ActionKind::kCheckVerification, kShippedOrder, "5678"}, s, ctx_);
-  ASSERT_OK_RESULT(o);
-  EXPECT_EQ(o->reply_key, "order.shipped");
-  ASSERT_TRUE(o->order);
-  EXPECT_TRUE(s.IsVerified(kShippedOrder));
-  EXPECT_FALSE(s.IsVerified(kPaidOrder));  // verification is per order
+TEST_F(DialogTest, ThreeWrongAnswersLockEveryOrder) {
+  Say(std::string("订单 ") + kShippedOrder + " 到哪了");
+  Say("0000");
+  Say("1111");
+  TurnOutcome locked = Say("2222");
+  EXPECT_TRUE(locked.offer_human);
+  EXPECT_TRUE(state_.verification_locked);
+  TurnOutcome other = Say(std::string("订单 ") + kPaidOrder + " 到哪了");
+  EXPECT_NE(other.reply.find("身份验证未通过"), std::string::npos) << other.reply;
 }
 
-TEST_F(ActorTest, ThreeWrongAnswersLockVerificationAndOfferAHuman) {
-  Actor actor(*store_, {.max_verification_attempts = 3});
-  DialogState s;
-  s.active_order = kShippedOrder;
-  for (int i = 1; i <= 2; ++i) {
-    Result<Outcome> o = actor.Act({ActionKind::kCheckVerification, kShippedOrder, "0000"}, s, ctx_);
-    EXPECT_EQ(o->reply_key, "verification_failed");
-    EXPECT_EQ(o->attempts_left, 3 - i);
+TEST_F(DialogTest, CancelBeforeShippingNeedsAnExplicitConfirmation) {
+  Say(std::string("帮我取消订单 ") + kPaidOrder);
+  TurnOutcome confirm = Say("4321");
+  EXPECT_NE(confirm.reply.find("请确认"), std::string::npos) << confirm.reply;
+  EXPECT_EQ((*store_->GetOrderDetails(kPaidOrder)).order.status, "paid");
+  TurnOutcome done = Say("确认");
+  EXPECT_NE(done.reply.find("已取消"), std::string::npos) << done.reply;
+  EXPECT_EQ((*store_->GetOrderDetails(kPaidOrder)).order.status, "cancelled");
+  ASSERT_FALSE(done.tool_calls.empty());
+  EXPECT_EQ(done.tool_calls.back().tool, "cancel_order");
+  EXPECT_EQ(done.tool_calls.back().code, "ok");
+}
+
+TEST_F(DialogTest, CancelAfterShippingOffersAReturnInstead) {
+  Say(std::string("取消订单 ") + kShippedOrder);
+  TurnOutcome out = Say("5678");
+  EXPECT_NE(out.reply.find("已经发货"), std::string::npos) << out.reply;
+  EXPECT_EQ(state_.offer, "return_refund");
+  EXPECT_EQ((*store_->GetOrderDetails(kShippedOrder)).order.status, "shipped");
+}
+
+TEST_F(DialogTest, AbortWordsEndTheTaskWithoutChangingAnything) {
+  Say(std::string("我要退货 ") + kDeliveredOrder);
+  Say("9999");
+  TurnOutcome out = Say("算了不退了");
+  EXPECT_NE(out.reply.find("已取消"), std::string::npos) << out.reply;
+  EXPECT_EQ(state_.active(), nullptr);
+  EXPECT_EQ((*store_->GetOrderDetails(kDeliveredOrder)).order.status, "delivered");
+}
+
+TEST_F(DialogTest, AskingForAPersonRequestsAHandoff) {
+  TurnOutcome out = Say("转人工");
+  ASSERT_TRUE(out.handoff.has_value());
+  EXPECT_EQ(out.handoff->reason, "requested");
+  EXPECT_TRUE(state_.handoff_requested);
+}
+
+class FailingTool : public tools::Tool {
+ public:
+  std::string name() const override { return "cancel_order"; }
+  Result<tools::ToolResult> Call(const nlohmann::json&, RequestContext&) const override {
+    return UnavailableError("order system timed out");
   }
-  Result<Outcome> locked =
-      actor.Act({ActionKind::kCheckVerification, kShippedOrder, "0000"}, s, ctx_);
-  EXPECT_EQ(locked->reply_key, "verification_locked");
-  EXPECT_TRUE(locked->offer_human);
-  EXPECT_TRUE(s.verification_locked);
-  // Even the right digits no longer release anything, for this order or another.
-  Result<Outcome> after =
-      actor.Act({ActionKind::kCheckVerification, kShippedOrder, "5678"}, s, ctx_);
-  EXPECT_EQ(after->reply_key, "verification_locked");
-  EXPECT_FALSE(after->order);
-  Result<Outcome> other = actor.Act({ActionKind::kLookupOrder, kPaidOrder, ""}, s, ctx_);
-  EXPECT_EQ(other->reply_key, "verification_locked");
-}
+};
 
-TEST_F(ActorTest, UnknownOrderIsAnOutcomeNotAnError) {
-  Actor actor(*store_, {});
-  DialogState s;
-  Result<Outcome> o = actor.Act({ActionKind::kLookupOrder, "1111222233334444", ""}, s, ctx_);
-  ASSERT_OK_RESULT(o);
-  EXPECT_EQ(o->reply_key, "order_not_found");
-  EXPECT_EQ(s.awaiting, "order_id");
+TEST_F(DialogTest, AToolFailureIsAnApologyAndAnOfferNotAnError) {
+  tools_.Add(std::make_unique<FailingTool>());
+  Say(std::string("取消订单 ") + kPaidOrder);
+  Say("4321");
+  TurnOutcome out = Say("确认");
+  EXPECT_NE(out.reply.find("抱歉"), std::string::npos) << out.reply;
+  EXPECT_EQ(state_.offer, "human");
+  EXPECT_EQ(out.tool_calls.back().code, "error");
+  EXPECT_EQ((*store_->GetOrderDetails(kPaidOrder)).order.status, "paid");
 }
 
 TEST(ReplyTemplatesTest, ShippedReplyNamesCarrierTrackingAndLatestEventInBothLanguages) {
   Result<ReplyTemplates> t =
       ReplyTemplates::Load(kefu::testing::SourceDataDir() + "/templates/replies.toml", {});
   ASSERT_OK_RESULT(t);
-  Outcome o;
-  o.reply_key = "order.shipped";
-  o.order_id = kShippedOrder;
-  o.order = kefu::testing::SmallShop().orders[0];
-  o.order->items[0].name_zh = "星河 X5 智能手机";
-  o.order->items[0].name_en = "Xinghe X5 Smartphone";
-  const std::string zh = t->Render(o, "zh");
+  store::OrderDetails order = kefu::testing::SmallShop().orders[0];
+  order.items[0].name_zh = "星河 X5 智能手机";
+  order.items[0].name_en = "Xinghe X5 Smartphone";
+  const std::string zh = t->Render("order.shipped", "zh", t->OrderVars(order, "zh"));
   EXPECT_NE(zh.find("顺丰速运"), std::string::npos) << zh;
   EXPECT_NE(zh.find(kefu::testing::kShippedTracking), std::string::npos) << zh;
   EXPECT_NE(zh.find("快件已到达【上海转运中心】"), std::string::npos) << zh;
   EXPECT_NE(zh.find("2026-11-27 06:30"), std::string::npos) << zh;
-  const std::string en = t->Render(o, "en");
+  const std::string en = t->Render("order.shipped", "en", t->OrderVars(order, "en"));
   EXPECT_NE(en.find("SF Express"), std::string::npos) << en;
   EXPECT_NE(en.find("Arrived at Shanghai hub"), std::string::npos) << en;
   EXPECT_NE(en.find("Xinghe X5 Smartphone"), std::string::npos) << en;
   EXPECT_EQ(en.find('{'), std::string::npos) << "unfilled placeholder: " << en;
 }
 
-TEST(ReplyTemplatesTest, EveryKeyRendersWithoutPlaceholdersLeft) {
+TEST(ReplyTemplatesTest, EveryOrderStatusRendersWithoutPlaceholdersLeft) {
   Result<ReplyTemplates> t =
       ReplyTemplates::Load(kefu::testing::SourceDataDir() + "/templates/replies.toml", {});
   ASSERT_OK_RESULT(t);
   for (const auto& order : kefu::testing::SmallShop().orders) {
     for (const char* lang : {"zh", "en"}) {
-      Outcome o;
-      o.reply_key = "order." + order.order.status;
-      o.order_id = order.order.order_number;
-      o.order = order;
-      const std::string text = t->Render(o, lang);
+      const std::string text = t->OrderVars(order, lang).at("order_summary");
       EXPECT_EQ(text.find('{'), std::string::npos) << lang << ": " << text;
     }
   }

@@ -16,7 +16,7 @@ class EngineTest : public EngineFixture {};
 TEST_F(EngineTest, ChineseOrderStatusNeedsVerificationThenAnswersFromTheStore) {
   TurnResult ask = Say("我的订单 2026112500000001 到哪了？");
   EXPECT_EQ(ask.intent, "order_status");
-  EXPECT_EQ(ask.action, "lookup_order");
+  EXPECT_EQ(ask.action, "flow:order_status/verify");
   EXPECT_NE(ask.reply.find("后四位"), std::string::npos) << ask.reply;
   EXPECT_EQ(ask.reply.find("顺丰"), std::string::npos) << "details before verification";
   TurnResult ok = Say("5678");
@@ -74,7 +74,7 @@ TEST_F(EngineTest, TurnsAreStoredWithIntentAndTrace) {
 TEST_F(EngineTest, TraceTimesEveryStage) {
   TurnResult r = Say("你好");
   for (const char* stage : {"store.load", "text.normalize", "nlu.understand", "dialog.track",
-                            "dialog.decide", "dialog.act", "reply.respond", "store.persist"}) {
+                            "dialog.step", "store.persist"}) {
     EXPECT_NE(r.trace_json.find(stage), std::string::npos) << stage;
   }
 }

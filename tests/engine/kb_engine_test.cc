@@ -67,7 +67,7 @@ TEST_F(KbEngineTest, UnknownQuestionIsNotGuessedAndAHumanIsOffered) {
 
 TEST_F(KbEngineTest, OrderQuestionsStillGoToTheOrderFlow) {
   TurnResult r = Say(std::string("我的订单 ") + kefu::testing::kShippedOrder + " 到哪了");
-  EXPECT_EQ(r.action, "lookup_order");
+  EXPECT_EQ(r.action, "flow:order_status/verify");
 }
 
 }  // namespace

@@ -132,7 +132,8 @@ inline store::ShopData SmallShop() {
                0,
                49900};
     d.items = {{2, 1, 49900, "", ""}};
-    d.return_request = store::ReturnRequest{"no_reason",
+    d.return_request = store::ReturnRequest{"",
+                                            "no_reason",
                                             "completed",
                                             "不想要了",
                                             "Changed my mind",

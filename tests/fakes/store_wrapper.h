@@ -42,6 +42,56 @@ class StoreWrapper : public store::Store {
   Result<std::vector<store::KbDocumentRecord>> ListKbDocuments(bool with_content) override {
     return target_.ListKbDocuments(with_content);
   }
+  Result<int64_t> CancelOrder(const std::string& n, int64_t at) override {
+    return target_.CancelOrder(n, at);
+  }
+  Status UpdateOrderContact(const std::string& n, const std::optional<std::string>& address,
+                            const std::optional<std::string>& phone) override {
+    return target_.UpdateOrderContact(n, address, phone);
+  }
+  Result<std::string> CreateReturn(const store::NewReturn& r) override {
+    return target_.CreateReturn(r);
+  }
+  Result<int64_t> CreateInvoiceRequest(const store::InvoiceRequest& r) override {
+    return target_.CreateInvoiceRequest(r);
+  }
+  Result<std::vector<store::InvoiceRequest>> ListInvoiceRequests(const std::string& n) override {
+    return target_.ListInvoiceRequests(n);
+  }
+  Result<std::string> OpenCase(const store::SupportCase& c) override { return target_.OpenCase(c); }
+  Result<std::vector<store::SupportCase>> ListCases(const std::string& id) override {
+    return target_.ListCases(id);
+  }
+  Result<std::vector<store::Product>> SearchProducts(const store::ProductQuery& q) override {
+    return target_.SearchProducts(q);
+  }
+  Result<store::Product> GetProductBySku(const std::string& sku) override {
+    return target_.GetProductBySku(sku);
+  }
+  Result<std::vector<store::Order>> ListOrdersByCustomer(int64_t customer_id, int limit) override {
+    return target_.ListOrdersByCustomer(customer_id, limit);
+  }
+  Status EnqueueHandoff(const store::HandoffTicket& t) override {
+    return target_.EnqueueHandoff(t);
+  }
+  Status ClaimHandoff(const std::string& id, const std::string& agent, int64_t at) override {
+    return target_.ClaimHandoff(id, agent, at);
+  }
+  Status ReleaseHandoff(const std::string& id, const std::string& agent, int64_t at) override {
+    return target_.ReleaseHandoff(id, agent, at);
+  }
+  Status CloseHandoff(const std::string& id, const std::string& agent, int64_t at) override {
+    return target_.CloseHandoff(id, agent, at);
+  }
+  Result<store::HandoffTicket> GetHandoff(const std::string& id) override {
+    return target_.GetHandoff(id);
+  }
+  Result<std::vector<store::HandoffTicket>> ListHandoffQueue() override {
+    return target_.ListHandoffQueue();
+  }
+  Result<int64_t> AppendMessage(const store::Message& m) override {
+    return target_.AppendMessage(m);
+  }
 
  private:
   store::Store& target_;

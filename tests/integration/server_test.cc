@@ -1,9 +1,12 @@
 // Starts the real HTTP server on 127.0.0.1:0 over a temporary SQLite database holding the demo
 // shop, and talks to it over HTTP like the chat page and integrators do.
+#include <chrono>
 #include <condition_variable>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -23,6 +26,8 @@ namespace kefu::server {
 namespace {
 
 using nlohmann::json;
+
+constexpr char kAgentKey[] = "agent-key";
 
 // A demo order with a shipment, as read straight from data/demo/orders.jsonl.
 struct DemoOrder {
@@ -59,7 +64,8 @@ class ServerTest : public ::testing::Test {
     ASSERT_OK(demo::ResetDemoShop(*store_, kefu::testing::SourceDataDir() + "/demo"));
     engine_ = std::move(*engine::Engine::Create(Wrapped(), SystemClock(),
                                                 {.data_dir = kefu::testing::SourceDataDir()}));
-    api_ = std::make_unique<Api>(*engine_, ApiOptions{.max_body_bytes = 4096});
+    api_ =
+        std::make_unique<Api>(*engine_, ApiOptions{.max_body_bytes = 4096, .agent_key = kAgentKey});
     opts.host = "127.0.0.1";
     opts.port = 0;
     opts.max_body_bytes = 4096;
@@ -340,6 +346,230 @@ TEST_F(BusyServerTest, ShutdownFinishesTheInFlightTurn) {
   httplib::Client late("127.0.0.1", server_->port());
   late.set_connection_timeout(1, 0);
   EXPECT_FALSE(late.Get("/healthz"));
+}
+
+// Reads an event stream on its own thread, as a browser's EventSource would, and collects its
+// events for the test to wait on.
+class SseReader {
+ public:
+  struct Event {
+    std::string type;
+    json data;
+  };
+
+  SseReader(int port, const std::string& path, httplib::Headers headers)
+      : client_("127.0.0.1", port) {
+    client_.set_read_timeout(10, 0);
+    thread_ = std::thread([this, path, headers = std::move(headers)] {
+      auto res = client_.Get(path, headers, [this](const char* data, size_t n) {
+        std::scoped_lock lock(mutex_);
+        buffer_.append(data, n);
+        Parse();
+        changed_.notify_all();
+        return !stop_;
+      });
+      std::scoped_lock lock(mutex_);
+      status_ = res ? res->status : -1;
+      if (res && res->status != 200) {
+        body_ = res->body;
+      }
+      done_ = true;
+      changed_.notify_all();
+    });
+  }
+  ~SseReader() { Stop(); }
+  SseReader(const SseReader&) = delete;
+  SseReader& operator=(const SseReader&) = delete;
+
+  void Stop() {
+    {
+      std::scoped_lock lock(mutex_);
+      stop_ = true;
+    }
+    client_.stop();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+
+  // The first event (in order of arrival) that `match` accepts, waiting up to 10 s for it.
+  std::optional<Event> WaitFor(const std::function<bool(const Event&)>& match) {
+    std::unique_lock lock(mutex_);
+    std::optional<Event> found;
+    changed_.wait_for(lock, std::chrono::seconds(10), [&] {
+      for (const Event& e : events_) {
+        if (match(e)) {
+          found = e;
+          return true;
+        }
+      }
+      return done_;
+    });
+    return found;
+  }
+  std::optional<Event> WaitFor(const std::string& type) {
+    return WaitFor([&](const Event& e) { return e.type == type; });
+  }
+  // A message event from `role` whose text is `text`.
+  std::optional<Event> WaitForMessage(const std::string& role, const std::string& text) {
+    return WaitFor([&](const Event& e) {
+      return e.type == "message" && e.data["message"]["role"] == role &&
+             e.data["message"]["text"] == text;
+    });
+  }
+  // Whether the server ended the stream within `timeout`.
+  bool WaitDone(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return done_; });
+  }
+  // Whether a heartbeat comment arrived within 10 s.
+  bool WaitForPing() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(10), [&] { return pings_ > 0 || done_; }) &&
+           pings_ > 0;
+  }
+  int status() {
+    std::scoped_lock lock(mutex_);
+    return status_;
+  }
+
+ private:
+  // REQUIRES: mutex_ held.
+  void Parse() {
+    for (size_t end = buffer_.find("\n\n"); end != std::string::npos; end = buffer_.find("\n\n")) {
+      const std::string block = buffer_.substr(0, end);
+      buffer_.erase(0, end + 2);
+      Event e;
+      std::string data;
+      size_t pos = 0;
+      while (pos <= block.size()) {
+        const size_t nl = std::min(block.find('\n', pos), block.size());
+        const std::string line = block.substr(pos, nl - pos);
+        if (line.rfind(": ping", 0) == 0) {
+          ++pings_;
+        } else if (line.rfind("event: ", 0) == 0) {
+          e.type = line.substr(7);
+        } else if (line.rfind("data: ", 0) == 0) {
+          data += line.substr(6);
+        }
+        pos = nl + 1;
+      }
+      if (!e.type.empty()) {
+        e.data = json::parse(data, nullptr, false);
+        events_.push_back(std::move(e));
+      }
+    }
+  }
+
+  httplib::Client client_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string buffer_;
+  std::vector<Event> events_;
+  int pings_ = 0;
+  int status_ = 0;
+  std::string body_;
+  bool stop_ = false;
+  bool done_ = false;
+};
+
+class HandoffServerTest : public ServerTest {
+ protected:
+  void SetUp() override {}
+
+  httplib::Headers AgentHeaders(const std::string& agent = "alice") const {
+    return {{"Authorization", std::string("Bearer ") + kAgentKey}, {"X-Kefu-Agent", agent}};
+  }
+  static httplib::Headers ShopperHeaders(const json& conv) {
+    return {{"Authorization", "Bearer " + conv["token"].get<std::string>()}};
+  }
+  static std::string Id(const json& conv) { return conv["conversation_id"].get<std::string>(); }
+  httplib::Result AgentPost(const json& conv, const std::string& action,
+                            const std::string& body = "") {
+    return client_->Post("/v1/agent/conversations/" + Id(conv) + "/" + action, AgentHeaders(), body,
+                         "application/json");
+  }
+};
+
+TEST_F(HandoffServerTest, ShopperAndAgentTalkLiveThenTheBotTakesOver) {
+  Start({}, {.sse_heartbeat_ms = 200});
+  SseReader queue_feed(server_->port(), "/v1/agent/events", AgentHeaders());
+  ASSERT_TRUE(queue_feed.WaitFor("ready")) << queue_feed.status();
+
+  // The shopper asks for a person; the agent sees it in the queue (live and listed) and claims it.
+  json conv = Open();
+  auto ask = Post(conv, json{{"text", "我要转人工"}}.dump());
+  ASSERT_TRUE(ask);
+  ASSERT_EQ(ask->status, 200) << ask->body;
+  EXPECT_TRUE(json::parse(ask->body)["queued"].get<bool>()) << ask->body;
+  EXPECT_TRUE(queue_feed.WaitFor([&](const SseReader::Event& e) {
+    return e.type == "queue" && e.data["conversation_id"] == Id(conv);
+  }));
+  auto queue = client_->Get("/v1/agent/queue", AgentHeaders());
+  ASSERT_TRUE(queue);
+  ASSERT_EQ(queue->status, 200) << queue->body;
+  ASSERT_EQ(json::parse(queue->body)["queue"].size(), 1u);
+  EXPECT_EQ(json::parse(queue->body)["queue"][0]["conversation_id"], Id(conv));
+  auto claim = AgentPost(conv, "claim");
+  ASSERT_TRUE(claim);
+  ASSERT_EQ(claim->status, 200) << claim->body;
+
+  // The agent's message reaches the shopper's open event stream.
+  SseReader shopper(server_->port(), "/v1/conversations/" + Id(conv) + "/events",
+                    ShopperHeaders(conv));
+  ASSERT_TRUE(shopper.WaitFor("ready")) << shopper.status();
+  auto said = AgentPost(conv, "messages", json{{"text", "您好，我是客服 Alice"}}.dump());
+  ASSERT_TRUE(said);
+  ASSERT_EQ(said->status, 201) << said->body;
+  EXPECT_TRUE(shopper.WaitForMessage("agent", "您好，我是客服 Alice"));
+
+  // The shopper's answer reaches the agent's stream, and the bot stays silent.
+  SseReader agent(server_->port(), "/v1/agent/events?conversation=" + Id(conv), AgentHeaders());
+  ASSERT_TRUE(agent.WaitFor("ready")) << agent.status();
+  auto answer = Post(conv, json{{"text", "我的快递三天没动了"}}.dump());
+  ASSERT_TRUE(answer);
+  ASSERT_EQ(answer->status, 200) << answer->body;
+  EXPECT_TRUE(json::parse(answer->body)["silent"].get<bool>());
+  EXPECT_EQ(json::parse(answer->body)["reply"]["text"], "");
+  EXPECT_TRUE(agent.WaitForMessage("user", "我的快递三天没动了"));
+  const std::vector<store::Message> history = *engine_->History(Id(conv), 0, 100);
+  EXPECT_EQ(history.back().role, "user");
+  EXPECT_TRUE(shopper.WaitForPing());  // idle streams get heartbeats
+
+  // Closed: the bot answers again.
+  auto close = AgentPost(conv, "close");
+  ASSERT_TRUE(close);
+  ASSERT_EQ(close->status, 200) << close->body;
+  auto hello = Post(conv, json{{"text", "你好"}}.dump());
+  ASSERT_TRUE(hello);
+  ASSERT_EQ(hello->status, 200) << hello->body;
+  EXPECT_FALSE(json::parse(hello->body)["silent"].get<bool>());
+  EXPECT_FALSE(json::parse(hello->body)["reply"]["text"].get<std::string>().empty());
+  EXPECT_TRUE(shopper.WaitFor([](const SseReader::Event& e) {
+    return e.type == "message" && e.data["message"]["role"] == "assistant";
+  }));
+}
+
+TEST_F(HandoffServerTest, ShutdownClosesOpenStreamsPromptly) {
+  Start({}, {});  // a 15 s heartbeat and a 10 s grace period: neither may be what ends it
+  json conv = Open();
+  SseReader shopper(server_->port(), "/v1/conversations/" + Id(conv) + "/events",
+                    ShopperHeaders(conv));
+  ASSERT_TRUE(shopper.WaitFor("ready")) << shopper.status();
+  const auto start = std::chrono::steady_clock::now();
+  server_->Shutdown();
+  EXPECT_TRUE(shopper.WaitDone(std::chrono::seconds(3)));
+  server_->Wait();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
+TEST_F(HandoffServerTest, StreamsBeyondTheLimitGet503) {
+  Start({}, {.max_streams = 1});
+  SseReader first(server_->port(), "/v1/agent/events", AgentHeaders());
+  ASSERT_TRUE(first.WaitFor("ready")) << first.status();
+  ExpectError(client_->Get("/v1/agent/events", AgentHeaders()), 503, "unavailable");
+  EXPECT_EQ(client_->Get("/healthz")->status, 200);
 }
 
 // The knowledge-base admin API over real HTTP: uploads may exceed the chat body limit (the limit

@@ -203,6 +203,530 @@ TEST_F(SqliteStoreTest, KbDocumentsAreUpsertedListedAndDeleted) {
   EXPECT_EQ(store_->ListKbDocuments(false)->size(), 1u);
 }
 
+// --- Order actions ---
+
+using kefu::testing::kDeliveredOrder;
+using kefu::testing::kPaidOrder;
+using kefu::testing::kRefundedOrder;
+using kefu::testing::kShippedOrder;
+using kefu::testing::T;
+
+TEST_F(SqliteStoreTest, OrderItemsCarryTheirSku) {
+  Result<OrderDetails> d = store_->GetOrderDetails(kShippedOrder);
+  ASSERT_OK_RESULT(d);
+  ASSERT_EQ(d->items.size(), 1u);
+  EXPECT_EQ(d->items[0].sku, "PH-0001");
+}
+
+TEST_F(SqliteStoreTest, CancelPaidOrderAddsAPendingRefundOfItsTotal) {
+  const int64_t at = T("2026-11-28T09:00:00+08:00");
+  Result<int64_t> refund = store_->CancelOrder(kPaidOrder, at);
+  ASSERT_OK_RESULT(refund);
+  EXPECT_EQ(*refund, 50700);
+  Result<OrderDetails> d = store_->GetOrderDetails(kPaidOrder);
+  EXPECT_EQ(d->order.status, "cancelled");
+  EXPECT_EQ(d->order.cancelled_at, at);
+  ASSERT_TRUE(d->refund);
+  EXPECT_EQ(d->refund->amount_cents, 50700);
+  EXPECT_EQ(d->refund->status, "pending");
+  EXPECT_EQ(d->refund->method, "wechat_pay");
+  EXPECT_EQ(d->refund->requested_at, at);
+  EXPECT_FALSE(d->refund->completed_at);
+}
+
+TEST_F(SqliteStoreTest, CancelUnpaidOrderRefundsNothing) {
+  ShopData shop = kefu::testing::SmallShop();
+  shop.orders[1].order.status = "pending_payment";
+  shop.orders[1].order.paid_at.reset();
+  ASSERT_OK(store_->ReplaceShopData(shop));
+  Result<int64_t> refund = store_->CancelOrder(kPaidOrder, 5);
+  ASSERT_OK_RESULT(refund);
+  EXPECT_EQ(*refund, 0);
+  Result<OrderDetails> d = store_->GetOrderDetails(kPaidOrder);
+  EXPECT_EQ(d->order.status, "cancelled");
+  EXPECT_FALSE(d->refund);
+}
+
+TEST_F(SqliteStoreTest, CancelShippedOrderFailsAndNamesTheStatus) {
+  Status s = store_->CancelOrder(kShippedOrder, 5).status();
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(s.message(), "order is shipped");
+  EXPECT_EQ(store_->GetOrderDetails(kShippedOrder)->order.status, "shipped");
+  // Cancelling twice: the second finds it cancelled.
+  ASSERT_OK_RESULT(store_->CancelOrder(kPaidOrder, 5));
+  EXPECT_EQ(store_->CancelOrder(kPaidOrder, 6).status().message(), "order is cancelled");
+  EXPECT_EQ(store_->CancelOrder("9999999999999999", 5).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, UpdateOrderContactChangesOnlyTheGivenFields) {
+  ASSERT_OK(store_->UpdateOrderContact(kPaidOrder, "北京市海淀区中关村大街 1 号", std::nullopt));
+  Result<OrderDetails> d = store_->GetOrderDetails(kPaidOrder);
+  EXPECT_EQ(d->order.shipping_address, "北京市海淀区中关村大街 1 号");
+  EXPECT_EQ(d->order.phone, "13987654321");
+  ASSERT_OK(store_->UpdateOrderContact(kPaidOrder, std::nullopt, "13700001111"));
+  d = store_->GetOrderDetails(kPaidOrder);
+  EXPECT_EQ(d->order.shipping_address, "北京市海淀区中关村大街 1 号");
+  EXPECT_EQ(d->order.phone, "13700001111");
+}
+
+TEST_F(SqliteStoreTest, UpdateOrderContactAfterShippingFails) {
+  Status s = store_->UpdateOrderContact(kShippedOrder, "x", "y");
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(s.message(), "order is shipped");
+  EXPECT_EQ(store_->GetOrderDetails(kShippedOrder)->order.phone, "13812345678");
+  EXPECT_EQ(store_->UpdateOrderContact("9999999999999999", "x", std::nullopt).code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, CreateReturnNumbersItAndMarksTheOrder) {
+  Result<std::string> rma = store_->CreateReturn(
+      {kDeliveredOrder, "exchange", "尺码不对", "Wrong size", T("2026-11-20T10:00:00+08:00")});
+  ASSERT_OK_RESULT(rma);
+  EXPECT_EQ(*rma, "RMA202611200001");
+  Result<OrderDetails> d = store_->GetOrderDetails(kDeliveredOrder);
+  EXPECT_EQ(d->order.status, "return_requested");
+  ASSERT_TRUE(d->return_request);
+  EXPECT_EQ(d->return_request->rma_number, "RMA202611200001");
+  EXPECT_EQ(d->return_request->type, "exchange");
+  EXPECT_EQ(d->return_request->status, "requested");
+  EXPECT_EQ(d->return_request->reason_en, "Wrong size");
+  EXPECT_EQ(d->return_request->requested_at, T("2026-11-20T10:00:00+08:00"));
+  // Imported returns have no RMA number.
+  EXPECT_EQ(store_->GetOrderDetails(kRefundedOrder)->return_request->rma_number, "");
+}
+
+TEST_F(SqliteStoreTest, RmaNumbersCountPerShopDayInUtcPlus8) {
+  ShopData shop = kefu::testing::SmallShop();
+  shop.orders[0].order.status = "delivered";
+  ASSERT_OK(store_->ReplaceShopData(shop));
+  // 23:30 in Shanghai, 15:30 UTC: both on the 20th in the shop's zone.
+  Result<std::string> first =
+      store_->CreateReturn({kDeliveredOrder, "quality", "", "", T("2026-11-20T08:00:00+08:00")});
+  Result<std::string> second =
+      store_->CreateReturn({kShippedOrder, "no_reason", "", "", T("2026-11-20T15:30:00Z")});
+  ASSERT_OK_RESULT(first);
+  ASSERT_OK_RESULT(second);
+  EXPECT_EQ(*first, "RMA202611200001");
+  EXPECT_EQ(*second, "RMA202611200002");
+  shop.orders[0].order.status = "delivered";
+  shop.orders[0].order.order_number = "2026112500000009";
+  shop.orders[0].shipment->tracking_number = "SF0000000000009";
+  shop.orders[1] = shop.orders[0];
+  shop.orders[1].order.order_number = "2026112500000010";
+  shop.orders[1].shipment->tracking_number = "SF0000000000010";
+  // ReplaceShopData drops the returns; a day after 16:00 UTC starts the next shop day.
+  ASSERT_OK(store_->ReplaceShopData(shop));
+  EXPECT_EQ(
+      *store_->CreateReturn({"2026112500000009", "quality", "", "", T("2026-11-20T16:00:00Z")}),
+      "RMA202611210001");
+}
+
+TEST_F(SqliteStoreTest, CreateReturnNeedsADeliveredOrder) {
+  Status s = store_->CreateReturn({kShippedOrder, "no_reason", "", "", 1}).status();
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(s.message(), "order is shipped");
+  ASSERT_OK_RESULT(store_->CreateReturn({kDeliveredOrder, "no_reason", "", "", 1}));
+  EXPECT_EQ(store_->CreateReturn({kDeliveredOrder, "no_reason", "", "", 2}).status().message(),
+            "order is return_requested");
+  EXPECT_EQ(store_->CreateReturn({"9999999999999999", "no_reason", "", "", 1}).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, CreateReturnRefusesAnOrderWithAnOpenReturn) {
+  ShopData shop = kefu::testing::SmallShop();
+  shop.orders[2].return_request = ReturnRequest{"", "quality", "approved", "", "", 1, {}};
+  ASSERT_OK(store_->ReplaceShopData(shop));
+  Status s = store_->CreateReturn({kDeliveredOrder, "quality", "", "", 2}).status();
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(s.message(), "order is delivered with an open return");
+  // A rejected return is not open.
+  shop.orders[2].return_request->status = "rejected";
+  ASSERT_OK(store_->ReplaceShopData(shop));
+  EXPECT_OK(store_->CreateReturn({kDeliveredOrder, "quality", "", "", 2}).status());
+}
+
+TEST_F(SqliteStoreTest, InvoiceRequestsAreStoredPerOrder) {
+  InvoiceRequest r;
+  r.order_number = kShippedOrder;
+  r.title = "上海某某科技有限公司";
+  r.tax_id = "91310000MA1FL00000";
+  r.email = "finance@example.com";
+  r.created_at = 7;
+  Result<int64_t> first = store_->CreateInvoiceRequest(r);
+  ASSERT_OK_RESULT(first);
+  r.tax_id = "";
+  r.created_at = 8;
+  Result<int64_t> second = store_->CreateInvoiceRequest(r);
+  ASSERT_OK_RESULT(second);
+  EXPECT_NE(*first, *second);
+  Result<std::vector<InvoiceRequest>> all = store_->ListInvoiceRequests(kShippedOrder);
+  ASSERT_OK_RESULT(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, *first);
+  EXPECT_EQ((*all)[0].order_number, kShippedOrder);
+  EXPECT_EQ((*all)[0].tax_id, "91310000MA1FL00000");
+  EXPECT_EQ((*all)[0].status, "requested");
+  EXPECT_EQ((*all)[1].created_at, 8);
+  EXPECT_TRUE(store_->ListInvoiceRequests(kPaidOrder)->empty());
+  EXPECT_TRUE(store_->ListInvoiceRequests("9999999999999999")->empty());
+}
+
+TEST_F(SqliteStoreTest, InvoiceForACancelledOrderFails) {
+  ASSERT_OK_RESULT(store_->CancelOrder(kPaidOrder, 5));
+  InvoiceRequest r;
+  r.order_number = kPaidOrder;
+  r.title = "李娜";
+  Status s = store_->CreateInvoiceRequest(r).status();
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(s.message(), "order is cancelled");
+  r.order_number = "9999999999999999";
+  EXPECT_EQ(store_->CreateInvoiceRequest(r).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, CasesGetDailyNumbersAndListByConversation) {
+  SupportCase c;
+  c.conversation_id = "c1";
+  c.order_number = kShippedOrder;
+  c.kind = "lost";
+  c.description = "快递一直没到";
+  c.created_at = T("2026-11-30T09:00:00+08:00");
+  Result<std::string> first = store_->OpenCase(c);
+  c.kind = "damaged";
+  c.order_number = "";
+  Result<std::string> second = store_->OpenCase(c);
+  c.conversation_id = "c2";
+  c.created_at = T("2026-12-01T09:00:00+08:00");
+  Result<std::string> third = store_->OpenCase(c);
+  ASSERT_OK_RESULT(first);
+  ASSERT_OK_RESULT(second);
+  ASSERT_OK_RESULT(third);
+  EXPECT_EQ(*first, "CS202611300001");
+  EXPECT_EQ(*second, "CS202611300002");
+  EXPECT_EQ(*third, "CS202612010001");
+  Result<std::vector<SupportCase>> cases = store_->ListCases("c1");
+  ASSERT_OK_RESULT(cases);
+  ASSERT_EQ(cases->size(), 2u);
+  EXPECT_EQ((*cases)[0].case_number, *first);
+  EXPECT_EQ((*cases)[0].kind, "lost");
+  EXPECT_EQ((*cases)[0].order_number, kShippedOrder);
+  EXPECT_EQ((*cases)[0].status, "open");
+  EXPECT_EQ((*cases)[1].kind, "damaged");
+  EXPECT_TRUE(store_->ListCases("nobody")->empty());
+}
+
+// --- Products and customers ---
+
+class ProductSearchTest : public SqliteStoreTest {
+ protected:
+  void SetUp() override {
+    SqliteStoreTest::SetUp();
+    ShopData shop = kefu::testing::SmallShop();
+    shop.products.push_back({3, "EP-0002", "earphones", "声悦", "声悦 运动耳机",
+                             "Shengyue Sport Earbuds", 19900, R"({"colour":"红色"})", 5});
+    shop.products.push_back(
+        {4, "CB-0001", "cables", "闪充", "100% 快充线", "100% Fast Cable", 2900, "{}", 50});
+    shop.products.push_back(
+        {5, "CB-0002", "cables", "闪充", "快充线 a_b", "Fast Cable a_b", 2900, "{}", 50});
+    ASSERT_OK(store_->ReplaceShopData(shop));
+  }
+
+  std::vector<std::string> Skus(const ProductQuery& q) {
+    Result<std::vector<Product>> found = store_->SearchProducts(q);
+    EXPECT_TRUE(found.ok()) << found.status();
+    std::vector<std::string> skus;
+    for (const Product& p : found.value_or({})) {
+      skus.push_back(p.sku);
+    }
+    return skus;
+  }
+};
+
+using SkuList = std::vector<std::string>;
+
+TEST_F(ProductSearchTest, EmptyQueryListsCheapestFirstThenById) {
+  ProductQuery q;
+  q.limit = 10;
+  EXPECT_EQ(Skus(q), (SkuList{"CB-0001", "CB-0002", "EP-0002", "EP-0001", "PH-0001"}));
+  q.limit = 2;
+  EXPECT_EQ(Skus(q), (SkuList{"CB-0001", "CB-0002"}));
+  EXPECT_EQ(Skus({}).size(), 5u);  // the default limit
+}
+
+TEST_F(ProductSearchTest, CategoryAndPriceBoundsFilter) {
+  ProductQuery q;
+  q.category = "earphones";
+  EXPECT_EQ(Skus(q), (SkuList{"EP-0002", "EP-0001"}));
+  q.min_cents = 19900;  // inclusive
+  q.max_cents = 49899;
+  EXPECT_EQ(Skus(q), (SkuList{"EP-0002"}));
+  q.category = "";
+  q.min_cents.reset();
+  q.max_cents = 2900;
+  EXPECT_EQ(Skus(q), (SkuList{"CB-0001", "CB-0002"}));
+  q.category = "earphone";  // exact, not a prefix
+  q.max_cents.reset();
+  EXPECT_TRUE(Skus(q).empty());
+}
+
+TEST_F(ProductSearchTest, EveryKeywordMustMatchSomeField) {
+  ProductQuery q;
+  q.keywords = {"earbuds"};  // case-insensitive, name_en
+  EXPECT_EQ(Skus(q), (SkuList{"EP-0002", "EP-0001"}));
+  q.keywords = {"earbuds", "sport"};
+  EXPECT_EQ(Skus(q), (SkuList{"EP-0002"}));
+  q.keywords = {"红色"};  // attributes
+  EXPECT_EQ(Skus(q), (SkuList{"EP-0002"}));
+  q.keywords = {"星河"};  // brand and name_zh
+  EXPECT_EQ(Skus(q), (SkuList{"PH-0001"}));
+  q.keywords = {"耳机", "红色", ""};  // empty keywords are ignored
+  EXPECT_EQ(Skus(q), (SkuList{"EP-0002"}));
+  q.keywords = {"earbuds", "cable"};
+  EXPECT_TRUE(Skus(q).empty());
+}
+
+TEST_F(ProductSearchTest, LikeWildcardsInKeywordsMatchLiterally) {
+  ProductQuery q;
+  q.keywords = {"%"};
+  EXPECT_EQ(Skus(q), (SkuList{"CB-0001"}));
+  q.keywords = {"a_b"};
+  EXPECT_EQ(Skus(q), (SkuList{"CB-0002"}));
+  q.keywords = {"_"};
+  EXPECT_EQ(Skus(q), (SkuList{"CB-0002"}));
+}
+
+TEST_F(ProductSearchTest, InStockOnlyDropsSoldOutProducts) {
+  ProductQuery q;
+  q.category = "earphones";
+  q.in_stock_only = true;
+  EXPECT_EQ(Skus(q), (SkuList{"EP-0002"}));  // EP-0001 has stock 0
+}
+
+TEST_F(ProductSearchTest, LimitIsCappedAtFifty) {
+  ShopData shop = kefu::testing::SmallShop();
+  for (int i = 0; i < 60; ++i) {
+    shop.products.push_back(
+        {100 + i, "X-" + std::to_string(100 + i), "misc", "", "杂货", "Misc", 100 + i, "{}", 1});
+  }
+  ASSERT_OK(store_->ReplaceShopData(shop));
+  ProductQuery q;
+  q.limit = 1000;
+  EXPECT_EQ(Skus(q).size(), 50u);
+  q.limit = 0;
+  EXPECT_TRUE(Skus(q).empty());
+  q.limit = -1;
+  EXPECT_TRUE(Skus(q).empty());
+}
+
+TEST_F(ProductSearchTest, TooManyKeywordsIsInvalid) {
+  ProductQuery q;
+  q.keywords = std::vector<std::string>(9, "a");
+  EXPECT_EQ(store_->SearchProducts(q).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(SqliteStoreTest, ProductsAreFoundBySku) {
+  Result<Product> p = store_->GetProductBySku("EP-0001");
+  ASSERT_OK_RESULT(p);
+  EXPECT_EQ(p->id, 2);
+  EXPECT_EQ(p->name_en, "Shengyue ANC Earbuds");
+  EXPECT_EQ(p->price_cents, 49900);
+  EXPECT_EQ(store_->GetProductBySku("NOPE").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, CustomerOrdersComeNewestFirst) {
+  Result<std::vector<Order>> orders = store_->ListOrdersByCustomer(1, 10);
+  ASSERT_OK_RESULT(orders);
+  ASSERT_EQ(orders->size(), 2u);
+  EXPECT_EQ((*orders)[0].order_number, kShippedOrder);
+  EXPECT_EQ((*orders)[0].total_cents, 299900);
+  EXPECT_EQ((*orders)[1].order_number, kRefundedOrder);
+  EXPECT_EQ(store_->ListOrdersByCustomer(1, 1)->size(), 1u);
+  EXPECT_TRUE(store_->ListOrdersByCustomer(42, 10)->empty());
+}
+
+// --- Human handoff ---
+
+class HandoffTest : public SqliteStoreTest {
+ protected:
+  void SetUp() override {
+    SqliteStoreTest::SetUp();
+    ASSERT_OK(store_->CreateConversation(NewConv("c1")));
+  }
+
+  static HandoffTicket Ticket(const std::string& id, int priority, int64_t at) {
+    HandoffTicket t;
+    t.conversation_id = id;
+    t.priority = priority;
+    t.reason = "requested";
+    t.summary_json = R"({"summary":"想退货"})";
+    t.lang = "zh";
+    t.queued_at = at;
+    return t;
+  }
+
+  std::string ConvStatus(const std::string& id) { return store_->GetConversation(id)->status; }
+};
+
+TEST_F(HandoffTest, EnqueueQueuesTheConversation) {
+  ASSERT_OK(store_->EnqueueHandoff(Ticket("c1", 0, 10)));
+  EXPECT_EQ(ConvStatus("c1"), "queued");
+  Result<HandoffTicket> t = store_->GetHandoff("c1");
+  ASSERT_OK_RESULT(t);
+  EXPECT_EQ(t->status, "queued");
+  EXPECT_EQ(t->reason, "requested");
+  EXPECT_EQ(t->summary_json, R"({"summary":"想退货"})");
+  EXPECT_EQ(t->lang, "zh");
+  EXPECT_EQ(t->queued_at, 10);
+  EXPECT_EQ(t->agent, "");
+  EXPECT_FALSE(t->claimed_at);
+  EXPECT_EQ(store_->GetConversation("c1")->version, 0);
+  EXPECT_EQ(store_->EnqueueHandoff(Ticket("nope", 0, 10)).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetHandoff("nope").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(HandoffTest, EnqueueTwiceRaisesPriorityAndKeepsTheRest) {
+  ASSERT_OK(store_->EnqueueHandoff(Ticket("c1", 0, 10)));
+  HandoffTicket again = Ticket("c1", 0, 20);
+  again.reason = "sentiment";
+  ASSERT_OK(store_->EnqueueHandoff(again));
+  Result<HandoffTicket> t = store_->GetHandoff("c1");
+  EXPECT_EQ(t->priority, 1);
+  EXPECT_EQ(t->reason, "requested");
+  EXPECT_EQ(t->queued_at, 10);
+  ASSERT_OK(store_->EnqueueHandoff(Ticket("c1", 5, 30)));  // an angrier ticket lifts it higher
+  EXPECT_EQ(store_->GetHandoff("c1")->priority, 5);
+  EXPECT_EQ(store_->ListHandoffQueue()->size(), 1u);
+}
+
+TEST_F(HandoffTest, ClaimedTicketCannotBeClaimedByAnotherAgent) {
+  ASSERT_OK(store_->EnqueueHandoff(Ticket("c1", 0, 10)));
+  ASSERT_OK(store_->ClaimHandoff("c1", "agent-a", 20));
+  EXPECT_EQ(ConvStatus("c1"), "agent");
+  Result<HandoffTicket> t = store_->GetHandoff("c1");
+  EXPECT_EQ(t->status, "assigned");
+  EXPECT_EQ(t->agent, "agent-a");
+  EXPECT_EQ(t->claimed_at, 20);
+  EXPECT_EQ(store_->ClaimHandoff("c1", "agent-b", 21).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetHandoff("c1")->agent, "agent-a");
+  // A new request while assigned raises the priority; the agent keeps it.
+  ASSERT_OK(store_->EnqueueHandoff(Ticket("c1", 0, 22)));
+  EXPECT_EQ(store_->GetHandoff("c1")->status, "assigned");
+  EXPECT_EQ(store_->GetHandoff("c1")->priority, 1);
+  EXPECT_EQ(ConvStatus("c1"), "agent");
+}
+
+TEST_F(HandoffTest, ReleaseRequeuesOnlyForTheHolder) {
+  ASSERT_OK(store_->EnqueueHandoff(Ticket("c1", 0, 10)));
+  EXPECT_EQ(store_->ReleaseHandoff("c1", "agent-a", 15).code(), StatusCode::kFailedPrecondition);
+  ASSERT_OK(store_->ClaimHandoff("c1", "agent-a", 20));
+  EXPECT_EQ(store_->ReleaseHandoff("c1", "agent-b", 25).code(), StatusCode::kFailedPrecondition);
+  ASSERT_OK(store_->ReleaseHandoff("c1", "agent-a", 30));
+  EXPECT_EQ(ConvStatus("c1"), "queued");
+  Result<HandoffTicket> t = store_->GetHandoff("c1");
+  EXPECT_EQ(t->status, "queued");
+  EXPECT_EQ(t->agent, "");
+  EXPECT_FALSE(t->claimed_at);
+  EXPECT_EQ(t->queued_at, 10);  // keeps its place
+  ASSERT_OK(store_->ClaimHandoff("c1", "agent-b", 40));
+  EXPECT_EQ(store_->GetHandoff("c1")->agent, "agent-b");
+}
+
+TEST_F(HandoffTest, CloseByANonHolderFails) {
+  ASSERT_OK(store_->EnqueueHandoff(Ticket("c1", 0, 10)));
+  ASSERT_OK(store_->ClaimHandoff("c1", "agent-a", 20));
+  EXPECT_EQ(store_->CloseHandoff("c1", "agent-b", 30).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ConvStatus("c1"), "agent");
+  EXPECT_EQ(store_->GetHandoff("c1")->status, "assigned");
+}
+
+TEST_F(HandoffTest, CloseHandsTheConversationBackToTheBot) {
+  ASSERT_OK(store_->EnqueueHandoff(Ticket("c1", 0, 10)));
+  ASSERT_OK(store_->ClaimHandoff("c1", "agent-a", 20));
+  ASSERT_OK(store_->CloseHandoff("c1", "agent-a", 30));
+  EXPECT_EQ(ConvStatus("c1"), "open");
+  EXPECT_EQ(store_->GetHandoff("c1").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->ListHandoffQueue()->empty());
+  // History is kept, so the conversation can be queued again.
+  ASSERT_OK(store_->EnqueueHandoff(Ticket("c1", 0, 40)));
+  EXPECT_EQ(store_->GetHandoff("c1")->priority, 0);
+  EXPECT_EQ(store_->GetHandoff("c1")->queued_at, 40);
+  // Any agent may close a queued ticket.
+  ASSERT_OK(store_->CloseHandoff("c1", "agent-b", 50));
+  EXPECT_EQ(ConvStatus("c1"), "open");
+}
+
+TEST_F(HandoffTest, NoOpenTicketIsNotFound) {
+  EXPECT_EQ(store_->ClaimHandoff("c1", "a", 1).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ReleaseHandoff("c1", "a", 1).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->CloseHandoff("c1", "a", 1).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->ClaimHandoff("nope", "a", 1).code(), StatusCode::kNotFound);
+}
+
+TEST_F(HandoffTest, QueueListsHighestPriorityThenOldest) {
+  ASSERT_OK(store_->CreateConversation(NewConv("c2")));
+  ASSERT_OK(store_->CreateConversation(NewConv("c3")));
+  ASSERT_OK(store_->CreateConversation(NewConv("c4")));
+  ASSERT_OK(store_->EnqueueHandoff(Ticket("c1", 0, 10)));
+  ASSERT_OK(store_->EnqueueHandoff(Ticket("c2", 2, 20)));
+  ASSERT_OK(store_->EnqueueHandoff(Ticket("c3", 0, 5)));
+  ASSERT_OK(store_->EnqueueHandoff(Ticket("c4", 0, 1)));
+  ASSERT_OK(store_->ClaimHandoff("c3", "agent-a", 30));  // assigned tickets are open too
+  ASSERT_OK(store_->CloseHandoff("c4", "agent-a", 31));
+  Result<std::vector<HandoffTicket>> queue = store_->ListHandoffQueue();
+  ASSERT_OK_RESULT(queue);
+  ASSERT_EQ(queue->size(), 3u);
+  EXPECT_EQ((*queue)[0].conversation_id, "c2");
+  EXPECT_EQ((*queue)[1].conversation_id, "c3");
+  EXPECT_EQ((*queue)[1].status, "assigned");
+  EXPECT_EQ((*queue)[2].conversation_id, "c1");
+}
+
+TEST_F(HandoffTest, SaveTurnQueuesItsTicketInTheSameTransaction) {
+  TurnRecord r;
+  r.conversation_id = "c1";
+  r.user = {0, "c1", "user", "转人工", 10, "handoff", "", "{}"};
+  r.assistant = {0, "c1", "assistant", "正在为您转接", 11, "handoff", "", "{}"};
+  r.state_json = "{}";
+  r.updated_at = 11;
+  r.handoff = Ticket("", 3, 11);  // the turn's conversation is used
+  ASSERT_OK(store_->SaveTurn(r));
+  EXPECT_EQ(ConvStatus("c1"), "queued");
+  Result<HandoffTicket> t = store_->GetHandoff("c1");
+  ASSERT_OK_RESULT(t);
+  EXPECT_EQ(t->conversation_id, "c1");
+  EXPECT_EQ(t->priority, 3);
+  EXPECT_EQ(t->queued_at, 11);
+  // A turn that loses the version race queues nothing.
+  ASSERT_OK(store_->CreateConversation(NewConv("c2")));
+  TurnRecord stale = r;
+  stale.conversation_id = "c2";
+  stale.expected_version = 7;
+  EXPECT_EQ(store_->SaveTurn(stale).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetHandoff("c2").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ConvStatus("c2"), "open");
+  // In a batch, too.
+  stale.expected_version = 0;
+  std::vector<Status> saved = store_->SaveTurns(std::vector<TurnRecord>{stale});
+  ASSERT_OK(saved[0]);
+  EXPECT_EQ(store_->GetHandoff("c2")->priority, 3);
+}
+
+TEST_F(SqliteStoreTest, AppendMessageBumpsUpdatedAtButNotVersion) {
+  ASSERT_OK(store_->CreateConversation(NewConv("c1")));
+  Result<int64_t> id =
+      store_->AppendMessage({0, "c1", "agent", "您好，我是客服小王", 50, "", "", "{}"});
+  ASSERT_OK_RESULT(id);
+  EXPECT_GT(*id, 0);
+  Result<Conversation> c = store_->GetConversation("c1");
+  EXPECT_EQ(c->version, 0);
+  EXPECT_EQ(c->updated_at, 50);
+  Result<std::vector<Message>> msgs = store_->ListMessages("c1", 0, 10);
+  ASSERT_EQ(msgs->size(), 1u);
+  EXPECT_EQ((*msgs)[0].id, *id);
+  EXPECT_EQ((*msgs)[0].role, "agent");
+  EXPECT_EQ(store_->AppendMessage({0, "nope", "agent", "x", 50, "", "", "{}"}).status().code(),
+            StatusCode::kNotFound);
+}
+
 TEST(SqliteStoreOpenTest, UnopenablePathIsUnavailable) {
   Result<std::unique_ptr<Store>> s = NewSqliteStore({.path = "/nonexistent-dir/x/kefu.db"});
   EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);

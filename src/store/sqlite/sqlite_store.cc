@@ -1,5 +1,7 @@
 // SQLite backend of Store: WAL, a busy timeout, a pool of connections with cached statements,
 // and numbered SQL migrations (embedded in the binary) applied at open.
+#include "store/sqlite/sqlite_store.h"
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -69,74 +71,58 @@ Status Migrate(Connection& conn) {
   return OkStatus();
 }
 
-class SqliteStore final : public Store {
- public:
-  SqliteStore(std::unique_ptr<ConnectionPool> pool, std::unique_ptr<Connection> checkpointer)
-      : pool_(std::move(pool)), checkpointer_(std::move(checkpointer)) {
-    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
-  }
-  ~SqliteStore() override {
-    {
-      std::scoped_lock lock(checkpoint_mutex_);
-      stopping_ = true;
+constexpr int kMaxSearchResults = 50;
+constexpr size_t kMaxSearchKeywords = 8;
+
+constexpr std::string_view kOrderColumns =
+    "id, order_number, customer_id, status, created_at, paid_at, shipped_at, delivered_at,"
+    " cancelled_at, payment_method, receiver_name, phone, shipping_address, shipping_fee_cents,"
+    " discount_cents, total_cents";
+constexpr std::string_view kProductColumns =
+    "id, sku, category, brand, name_zh, name_en, price_cents, attributes, stock";
+
+Order ReadOrder(const Stmt& s) {
+  Order o;
+  o.id = s.Int(0);
+  o.order_number = s.Text(1);
+  o.customer_id = s.Int(2);
+  o.status = s.Text(3);
+  o.created_at = s.Int(4);
+  o.paid_at = s.OptInt(5);
+  o.shipped_at = s.OptInt(6);
+  o.delivered_at = s.OptInt(7);
+  o.cancelled_at = s.OptInt(8);
+  o.payment_method = s.Text(9);
+  o.receiver_name = s.Text(10);
+  o.phone = s.Text(11);
+  o.shipping_address = s.Text(12);
+  o.shipping_fee_cents = s.Int(13);
+  o.discount_cents = s.Int(14);
+  o.total_cents = s.Int(15);
+  return o;
+}
+
+Product ReadProduct(const Stmt& s) {
+  return {s.Int(0),  s.Text(1), s.Text(2), s.Text(3), s.Text(4),
+          s.Text(5), s.Int(6),  s.Text(7), s.Int(8)};
+}
+
+// A LIKE pattern matching `keyword` anywhere, with the ESCAPE '\' character before % and _.
+std::string ContainsPattern(std::string_view keyword) {
+  std::string out = "%";
+  for (char ch : keyword) {
+    if (ch == '%' || ch == '_' || ch == '\\') {
+      out.push_back('\\');
     }
-    checkpoint_wake_.notify_all();
-    checkpoint_thread_.join();
+    out.push_back(ch);
   }
-
-  Status ReplaceShopData(const ShopData& data) override;
-  Result<ShopCounts> CountShopData() override;
-  Result<OrderDetails> GetOrderDetails(const std::string& order_number) override;
-  Result<Customer> GetCustomer(int64_t id) override;
-  Result<std::vector<Product>> ListProducts() override;
-  Status CreateConversation(const Conversation& conversation) override;
-  Result<Conversation> GetConversation(const std::string& id) override;
-  Status SaveTurn(const TurnRecord& record) override;
-  std::vector<Status> SaveTurns(std::span<const TurnRecord> records) override;
-  Result<std::vector<Message>> ListMessages(const std::string& conversation_id, int64_t after_id,
-                                            int limit) override;
-  Status AppendEvent(const Event& event) override;
-  Result<int64_t> CountEvents(const std::string& type) override;
-  Status PutKbDocuments(std::span<const KbDocumentRecord> records) override;
-  Status DeleteKbDocument(const std::string& id) override;
-  Result<std::vector<KbDocumentRecord>> ListKbDocuments(bool with_content) override;
-
- private:
-  static Status InsertEvent(Connection& conn, const Event& event);
-  static Status InsertMessage(Connection& conn, const Message& m);
-  static Status InsertOrder(Connection& conn, const OrderDetails& details);
-
-  // Request threads never checkpoint (connections run with wal_autocheckpoint=0): this thread
-  // copies the WAL back into the database every kCheckpointInterval, so the fsyncs a
-  // checkpoint needs stay off the request path.
-  void CheckpointLoop();
-
-  std::unique_ptr<ConnectionPool> pool_;
-  std::unique_ptr<Connection> checkpointer_;
-  std::thread checkpoint_thread_;
-  std::mutex checkpoint_mutex_;
-  std::condition_variable checkpoint_wake_;
-  bool stopping_ = false;
-  // SQLite allows one writer at a time; its busy handler waits by sleeping whole milliseconds.
-  // Writers in this process queue on this mutex instead, so only writers in other processes
-  // ever reach the busy handler.
-  std::mutex write_mutex_;
-
-  // Group commit of turns; see SaveTurn.
-  struct PendingTurn {
-    const TurnRecord* record;
-    Status status;
-    bool done;
-  };
-  static Status ApplyTurn(Connection& conn, const TurnRecord& r);
-  void CommitBatch(const std::vector<PendingTurn*>& batch);
-  std::mutex queue_mutex_;
-  std::condition_variable queue_changed_;
-  std::vector<PendingTurn*> queue_;
-  bool writer_active_ = false;
-};
+  out.push_back('%');
+  return out;
+}
 
 constexpr std::chrono::milliseconds kCheckpointInterval{250};
+
+}  // namespace
 
 void SqliteStore::CheckpointLoop() {
   std::unique_lock lock(checkpoint_mutex_);
@@ -157,7 +143,8 @@ Status SqliteStore::ReplaceShopData(const ShopData& data) {
   KEFU_RETURN_IF_ERROR(tx.status());
   KEFU_RETURN_IF_ERROR(
       conn->Exec("DELETE FROM tracking_events; DELETE FROM shipments; DELETE FROM refunds;"
-                 " DELETE FROM returns; DELETE FROM order_items; DELETE FROM orders;"
+                 " DELETE FROM returns; DELETE FROM invoice_requests; DELETE FROM order_items; "
+                 "DELETE FROM orders;"
                  " DELETE FROM products; DELETE FROM customers; DELETE FROM documents;"));
   for (const Customer& c : data.customers) {
     Stmt s(*conn,
@@ -236,9 +223,9 @@ Status SqliteStore::InsertOrder(Connection& conn, const OrderDetails& details) {
     const ReturnRequest& r = *details.return_request;
     Stmt s(conn,
            "INSERT INTO returns (order_id, type, status, reason_zh, reason_en, requested_at,"
-           " completed_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+           " completed_at, rma_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     s.Bind(1, order_id).Bind(2, r.type).Bind(3, r.status).Bind(4, r.reason_zh);
-    s.Bind(5, r.reason_en).Bind(6, r.requested_at).Bind(7, r.completed_at);
+    s.Bind(5, r.reason_en).Bind(6, r.requested_at).Bind(7, r.completed_at).Bind(8, r.rma_number);
     KEFU_RETURN_IF_ERROR(s.Run().WithContext("return"));
   }
   if (details.refund) {
@@ -274,40 +261,22 @@ Result<OrderDetails> SqliteStore::GetOrderDetails(const std::string& order_numbe
   OrderDetails d;
   Order& o = d.order;
   {
-    Stmt s(*conn,
-           "SELECT id, order_number, customer_id, status, created_at, paid_at, shipped_at,"
-           " delivered_at, cancelled_at, payment_method, receiver_name, phone, shipping_address,"
-           " shipping_fee_cents, discount_cents, total_cents FROM orders WHERE order_number = ?");
+    Stmt s(*conn, "SELECT " + std::string(kOrderColumns) + " FROM orders WHERE order_number = ?");
     s.Bind(1, order_number);
     if (!s.Step()) {
       KEFU_RETURN_IF_ERROR(s.status());
       return NotFoundError("no order with this number");
     }
-    o.id = s.Int(0);
-    o.order_number = s.Text(1);
-    o.customer_id = s.Int(2);
-    o.status = s.Text(3);
-    o.created_at = s.Int(4);
-    o.paid_at = s.OptInt(5);
-    o.shipped_at = s.OptInt(6);
-    o.delivered_at = s.OptInt(7);
-    o.cancelled_at = s.OptInt(8);
-    o.payment_method = s.Text(9);
-    o.receiver_name = s.Text(10);
-    o.phone = s.Text(11);
-    o.shipping_address = s.Text(12);
-    o.shipping_fee_cents = s.Int(13);
-    o.discount_cents = s.Int(14);
-    o.total_cents = s.Int(15);
+    o = ReadOrder(s);
   }
   {
     Stmt s(*conn,
-           "SELECT i.product_id, i.quantity, i.unit_price_cents, p.name_zh, p.name_en"
+           "SELECT i.product_id, i.quantity, i.unit_price_cents, p.name_zh, p.name_en, p.sku"
            " FROM order_items i JOIN products p ON p.id = i.product_id"
            " WHERE i.order_id = ? ORDER BY i.id");
     s.Bind(1, o.id);
     while (s.Step()) {
-      d.items.push_back({s.Int(0), s.Int(1), s.Int(2), s.Text(3), s.Text(4)});
+      d.items.push_back({s.Int(0), s.Int(1), s.Int(2), s.Text(3), s.Text(4), s.Text(5)});
     }
     KEFU_RETURN_IF_ERROR(s.status());
   }
@@ -336,12 +305,12 @@ Result<OrderDetails> SqliteStore::GetOrderDetails(const std::string& order_numbe
   }
   {
     Stmt s(*conn,
-           "SELECT type, status, reason_zh, reason_en, requested_at, completed_at FROM returns"
-           " WHERE order_id = ? ORDER BY id DESC LIMIT 1");
+           "SELECT rma_number, type, status, reason_zh, reason_en, requested_at, completed_at"
+           " FROM returns WHERE order_id = ? ORDER BY id DESC LIMIT 1");
     s.Bind(1, o.id);
     if (s.Step()) {
-      d.return_request =
-          ReturnRequest{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.OptInt(5)};
+      d.return_request = ReturnRequest{s.Text(0), s.Text(1), s.Text(2),  s.Text(3),
+                                       s.Text(4), s.Int(5),  s.OptInt(6)};
     }
     KEFU_RETURN_IF_ERROR(s.status());
   }
@@ -371,13 +340,10 @@ Result<Customer> SqliteStore::GetCustomer(int64_t id) {
 
 Result<std::vector<Product>> SqliteStore::ListProducts() {
   auto conn = pool_->Acquire();
-  Stmt s(*conn,
-         "SELECT id, sku, category, brand, name_zh, name_en, price_cents, attributes, stock"
-         " FROM products ORDER BY id");
+  Stmt s(*conn, "SELECT " + std::string(kProductColumns) + " FROM products ORDER BY id");
   std::vector<Product> out;
   while (s.Step()) {
-    out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Int(6),
-                   s.Text(7), s.Int(8)});
+    out.push_back(ReadProduct(s));
   }
   KEFU_RETURN_IF_ERROR(s.status());
   return out;
@@ -452,6 +418,11 @@ Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r) {
       InsertMessage(conn, r.assistant).WithContext("save turn: assistant message"));
   for (const Event& e : r.events) {
     KEFU_RETURN_IF_ERROR(InsertEvent(conn, e).WithContext("save turn: event " + e.type));
+  }
+  if (r.handoff) {
+    HandoffTicket ticket = *r.handoff;
+    ticket.conversation_id = r.conversation_id;
+    KEFU_RETURN_IF_ERROR(InsertHandoff(conn, ticket).WithContext("save turn: handoff"));
   }
   return OkStatus();
 }
@@ -622,7 +593,70 @@ Result<std::vector<KbDocumentRecord>> SqliteStore::ListKbDocuments(bool with_con
   return out;
 }
 
-}  // namespace
+Result<std::vector<Product>> SqliteStore::SearchProducts(const ProductQuery& query) {
+  std::vector<std::string> patterns;
+  for (const std::string& keyword : query.keywords) {
+    if (!keyword.empty()) {
+      patterns.push_back(ContainsPattern(keyword));
+    }
+  }
+  if (patterns.size() > kMaxSearchKeywords) {
+    return InvalidArgumentError("search products: " + std::to_string(patterns.size()) +
+                                " keywords, at most " + std::to_string(kMaxSearchKeywords));
+  }
+  // One statement per keyword count (at most 9 cached); empty filters match everything.
+  std::string sql = "SELECT " + std::string(kProductColumns) +
+                    " FROM products WHERE (?1 = '' OR category = ?1)"
+                    " AND (?2 IS NULL OR price_cents >= ?2) AND (?3 IS NULL OR price_cents <= ?3)"
+                    " AND (?4 = 0 OR stock > 0)";
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    const std::string p = "?" + std::to_string(i + 6);
+    sql += " AND (name_zh LIKE " + p + " ESCAPE '\\' OR name_en LIKE " + p +
+           " ESCAPE '\\' OR brand LIKE " + p + " ESCAPE '\\' OR attributes LIKE " + p +
+           " ESCAPE '\\')";
+  }
+  sql += " ORDER BY price_cents, id LIMIT ?5";
+  auto conn = pool_->Acquire();
+  Stmt s(*conn, sql);
+  s.Bind(1, query.category).Bind(2, query.min_cents).Bind(3, query.max_cents);
+  s.Bind(4, int64_t{query.in_stock_only ? 1 : 0});
+  s.Bind(5, int64_t{std::clamp(query.limit, 0, kMaxSearchResults)});
+  for (size_t i = 0; i < patterns.size(); ++i) {
+    s.Bind(static_cast<int>(i + 6), patterns[i]);
+  }
+  std::vector<Product> out;
+  while (s.Step()) {
+    out.push_back(ReadProduct(s));
+  }
+  KEFU_RETURN_IF_ERROR(s.status().WithContext("search products"));
+  return out;
+}
+
+Result<Product> SqliteStore::GetProductBySku(const std::string& sku) {
+  auto conn = pool_->Acquire();
+  Stmt s(*conn, "SELECT " + std::string(kProductColumns) + " FROM products WHERE sku = ?");
+  s.Bind(1, sku);
+  if (!s.Step()) {
+    KEFU_RETURN_IF_ERROR(s.status());
+    return NotFoundError("no product with sku " + sku);
+  }
+  return ReadProduct(s);
+}
+
+Result<std::vector<Order>> SqliteStore::ListOrdersByCustomer(int64_t customer_id, int limit) {
+  auto conn = pool_->Acquire();
+  Stmt s(*conn, "SELECT " + std::string(kOrderColumns) +
+                    " FROM orders WHERE customer_id = ? ORDER BY created_at DESC, id DESC"
+                    " LIMIT ?");
+  s.Bind(1, customer_id).Bind(2, int64_t{std::max(limit, 0)});
+  std::vector<Order> out;
+  while (s.Step()) {
+    out.push_back(ReadOrder(s));
+  }
+  KEFU_RETURN_IF_ERROR(s.status());
+  return out;
+}
+
 }  // namespace sqlite
 
 Result<std::unique_ptr<Store>> NewSqliteStore(const SqliteOptions& options) {

@@ -1,0 +1,112 @@
+// SqliteStore's declaration, private to the SQLite backend: sqlite_store.cc holds opening,
+// shop data, conversations and turns; sqlite_actions.cc the order actions, invoices, cases,
+// the handoff queue and agent messages.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite/sqlite_db.h"
+#include "store/store.h"
+
+namespace kefu::store::sqlite {
+
+// The Store on one SQLite file (WAL, a pool of connections). Thread-safe.
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<ConnectionPool> pool, std::unique_ptr<Connection> checkpointer)
+      : pool_(std::move(pool)), checkpointer_(std::move(checkpointer)) {
+    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
+  }
+  ~SqliteStore() override {
+    {
+      std::scoped_lock lock(checkpoint_mutex_);
+      stopping_ = true;
+    }
+    checkpoint_wake_.notify_all();
+    checkpoint_thread_.join();
+  }
+
+  Status ReplaceShopData(const ShopData& data) override;
+  Result<ShopCounts> CountShopData() override;
+  Result<OrderDetails> GetOrderDetails(const std::string& order_number) override;
+  Result<Customer> GetCustomer(int64_t id) override;
+  Result<std::vector<Product>> ListProducts() override;
+  Status CreateConversation(const Conversation& conversation) override;
+  Result<Conversation> GetConversation(const std::string& id) override;
+  Status SaveTurn(const TurnRecord& record) override;
+  std::vector<Status> SaveTurns(std::span<const TurnRecord> records) override;
+  Result<std::vector<Message>> ListMessages(const std::string& conversation_id, int64_t after_id,
+                                            int limit) override;
+  Status AppendEvent(const Event& event) override;
+  Result<int64_t> CountEvents(const std::string& type) override;
+  Status PutKbDocuments(std::span<const KbDocumentRecord> records) override;
+  Status DeleteKbDocument(const std::string& id) override;
+  Result<std::vector<KbDocumentRecord>> ListKbDocuments(bool with_content) override;
+
+  Result<int64_t> CancelOrder(const std::string& order_number, int64_t at) override;
+  Status UpdateOrderContact(const std::string& order_number,
+                            const std::optional<std::string>& address,
+                            const std::optional<std::string>& phone) override;
+  Result<std::string> CreateReturn(const NewReturn& request) override;
+  Result<int64_t> CreateInvoiceRequest(const InvoiceRequest& request) override;
+  Result<std::vector<InvoiceRequest>> ListInvoiceRequests(const std::string& order_number) override;
+  Result<std::string> OpenCase(const SupportCase& c) override;
+  Result<std::vector<SupportCase>> ListCases(const std::string& conversation_id) override;
+  Result<std::vector<Product>> SearchProducts(const ProductQuery& query) override;
+  Result<Product> GetProductBySku(const std::string& sku) override;
+  Result<std::vector<Order>> ListOrdersByCustomer(int64_t customer_id, int limit) override;
+
+  Status EnqueueHandoff(const HandoffTicket& ticket) override;
+  Status ClaimHandoff(const std::string& conversation_id, const std::string& agent,
+                      int64_t at) override;
+  Status ReleaseHandoff(const std::string& conversation_id, const std::string& agent,
+                        int64_t at) override;
+  Status CloseHandoff(const std::string& conversation_id, const std::string& agent,
+                      int64_t at) override;
+  Result<HandoffTicket> GetHandoff(const std::string& conversation_id) override;
+  Result<std::vector<HandoffTicket>> ListHandoffQueue() override;
+  Result<int64_t> AppendMessage(const Message& message) override;
+
+ private:
+  static Status InsertHandoff(Connection& conn, const HandoffTicket& ticket);
+  static Status InsertEvent(Connection& conn, const Event& event);
+  static Status InsertMessage(Connection& conn, const Message& m);
+  static Status InsertOrder(Connection& conn, const OrderDetails& details);
+
+  // Request threads never checkpoint (connections run with wal_autocheckpoint=0): this thread
+  // copies the WAL back into the database every kCheckpointInterval, so the fsyncs a
+  // checkpoint needs stay off the request path.
+  void CheckpointLoop();
+
+  std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<Connection> checkpointer_;
+  std::thread checkpoint_thread_;
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_wake_;
+  bool stopping_ = false;
+  // SQLite allows one writer at a time; its busy handler waits by sleeping whole milliseconds.
+  // Writers in this process queue on this mutex instead, so only writers in other processes
+  // ever reach the busy handler.
+  std::mutex write_mutex_;
+
+  // Group commit of turns; see SaveTurn.
+  struct PendingTurn {
+    const TurnRecord* record;
+    Status status;
+    bool done;
+  };
+  static Status ApplyTurn(Connection& conn, const TurnRecord& r);
+  void CommitBatch(const std::vector<PendingTurn*>& batch);
+  std::mutex queue_mutex_;
+  std::condition_variable queue_changed_;
+  std::vector<PendingTurn*> queue_;
+  bool writer_active_ = false;
+};
+
+}  // namespace kefu::store::sqlite
