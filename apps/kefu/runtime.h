@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "kb/knowledge_base.h"
 #include "store/store.h"
+#include "tools/tools.h"
 
 namespace kefu::app {
 
@@ -30,7 +31,10 @@ struct Runtime {
   std::string data_dir;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<kb::KnowledgeBase> kb;
-  std::unique_ptr<engine::Engine> engine;  // declared last: it uses the store and the kb
+  // The built-in store tools with the [tools.*] HTTP tools of kefu.toml in place of their
+  // namesakes (the shop's own order system).
+  std::unique_ptr<tools::ToolRegistry> tools;
+  std::unique_ptr<engine::Engine> engine;  // declared last: it uses the store, kb and tools
 };
 
 // Opens the knowledge base over `store` with the configured embedding (the one built with kefu
