@@ -106,6 +106,13 @@ struct TestDialogsFlags {
 // Runs dialogue scenarios (src/scenario/scenario.h); 0 only when some ran and none failed.
 int RunTestDialogs(const CommonFlags& common, const TestDialogsFlags& flags);
 
+struct BenchDialogFlags {
+  int iterations = 200;
+  int warmup = 20;
+  std::string report;  // a Markdown file for the table and histogram
+};
+int RunBenchDialog(const CommonFlags& common, const BenchDialogFlags& flags);
+
 // A one-line progress bar on stderr, finished with a newline when done == total.
 void PrintProgress(const char* what, size_t done, size_t total);
 

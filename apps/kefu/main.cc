@@ -168,6 +168,19 @@ int main(int argc, char** argv) {
   test_dialogs->add_option("--filter", dialogs_flags.filter,
                            "run only scenarios whose name or file contains this text");
 
+  BenchDialogFlags bench_flags;
+  CLI::App* bench = app.add_subcommand("bench", "Measure speed");
+  bench->require_subcommand(1);
+  CLI::App* bench_dialog = bench->add_subcommand(
+      "dialog", "Time whole turns (no LLM) of a fixed dialogue mix on the demo shop, in process");
+  AddCommonFlags(*bench_dialog, common);
+  bench_dialog
+      ->add_option("--iterations", bench_flags.iterations, "rounds of the mix (default 200)")
+      ->check(CLI::Range(1, 100000));
+  bench_dialog->add_option("--warmup", bench_flags.warmup, "untimed rounds first (default 20)")
+      ->check(CLI::Range(0, 10000));
+  bench_dialog->add_option("--report", bench_flags.report, "write the table to this Markdown file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -179,6 +192,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::cerr << "kefu: " << e.what() << " (see kefu --help)" << std::endl;
     return 2;
+  }
+  if (bench_dialog->parsed()) {
+    return RunBenchDialog(common, bench_flags);
   }
   if (serve->parsed()) {
     return RunServe(common, serve_flags);

@@ -187,12 +187,19 @@ class Turn {
   std::optional<std::string> MatchChoice(const SlotSpec& slot) const;
   std::optional<SlotValue> ParseAnswer(const SlotSpec& slot) const;
   std::optional<SlotValue> EntityFor(const SlotSpec& slot) const;
-  bool FitsAwaited(const FlowSpec& flow, const Task& task) const;
+  bool FitsAwaited(const FlowSpec& flow, const Task& task);
 
   // --- acting
   Result<tools::ToolResult> CallTool(const std::string& name, const json& args);
   void Handoff(HandoffRequest request);
   void AnswerFromKb(bool count_failure);
+  // The knowledge base's answer to this message, searched at most once per turn.
+  const kb::KbAnswer& KbAnswer() {
+    if (!kb_answer_) {
+      kb_answer_ = d_.kb->Answer(text_.text, s_.lang);
+    }
+    return *kb_answer_;
+  }
   void Failure();
   void Succeeded() { s_.misunderstandings = 0; }
 
@@ -224,6 +231,7 @@ class Turn {
   std::vector<std::string> actions_;
   int depth_ = 0;           // flow transitions this turn (bounded)
   bool corrected_ = false;  // this message changed a slot that already had a value
+  std::optional<kb::KbAnswer> kb_answer_;
 };
 
 bool Turn::IsYes() const {
@@ -399,7 +407,7 @@ std::optional<SlotValue> Turn::ParseAnswer(const SlotSpec& slot) const {
   return std::nullopt;
 }
 
-bool Turn::FitsAwaited(const FlowSpec& flow, const Task& task) const {
+bool Turn::FitsAwaited(const FlowSpec& flow, const Task& task) {
   if (task.awaiting.empty()) {
     return false;
   }
@@ -425,7 +433,7 @@ bool Turn::FitsAwaited(const FlowSpec& flow, const Task& task) const {
       return false;
     }
     if (IsQuestion() && d_.kb != nullptr) {
-      return !d_.kb->Answer(text_.text, s_.lang).found;  // "退货运费谁出？" is not a reason
+      return !KbAnswer().found;  // "退货运费谁出？" is not a reason
     }
     return true;
   }
@@ -482,7 +490,7 @@ void Turn::AnswerFromKb(bool count_failure) {
     }
     return;
   }
-  kb::KbAnswer answer = d_.kb->Answer(text_.text, s_.lang);
+  kb::KbAnswer answer = KbAnswer();
   json payload = {{"found", answer.found},
                   {"doc_id", answer.doc_id},
                   {"confidence", answer.confidence},
@@ -1238,8 +1246,7 @@ Result<TurnOutcome> Turn::Run() {
   if (start != nullptr && start->order == "required" && start->name != "order_status" &&
       start->name != "refund_status" && asks_about_rules && !IsRequest() && !u_.Find("order_id") &&
       d_.kb != nullptr) {
-    kb::KbAnswer probe = d_.kb->Answer(text_.text, s_.lang);
-    if (probe.found) {
+    if (KbAnswer().found) {
       AnswerFromKb(false);
       return Finish();
     }
