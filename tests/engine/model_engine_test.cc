@@ -1,6 +1,9 @@
 // The engine with the shipped intent model (trained at build time from data/nlu), the entity
 // extractor and the demo-sized fixture shop: the dialogues the foundation answered with rules
 // still work end to end.
+#include <nlohmann/json.hpp>
+
+#include "dialog/dialog.h"
 #include "engine/engine_fixture.h"
 
 namespace kefu::engine {
@@ -46,6 +49,86 @@ TEST_F(ModelEngineTest, TraceCarriesEntitiesWithOffsets) {
   EXPECT_NE(r.trace_json.find("\"order_id\""), std::string::npos) << r.trace_json;
   EXPECT_NE(r.trace_json.find("\"date\""), std::string::npos) << r.trace_json;
   EXPECT_NE(r.trace_json.find("2026-11-27"), std::string::npos) << r.trace_json;
+}
+
+TEST_F(ModelEngineTest, ATaskSurvivesARestart) {
+  clock_.Set(kefu::testing::T("2026-11-14T12:00:00+08:00"));  // two days after delivery
+  Say(std::string("我要退货 ") + kefu::testing::kDeliveredOrder);
+  Say("9999");  // verified; the return now waits for its reason
+  // A new engine over the same database: the process restarted between two messages.
+  engine_.reset();
+  Result<std::unique_ptr<Engine>> e = Engine::Create(
+      *store_, clock_, {.data_dir = kefu::testing::SourceDataDir(), .intent_model = IntentModel()});
+  ASSERT_OK_RESULT(e);
+  engine_ = std::move(*e);
+  TurnResult reason = Say("尺码不合适");
+  EXPECT_NE(reason.reply.find("请确认退货信息"), std::string::npos) << reason.reply;
+  EXPECT_EQ(reason.reply.find("后四位"), std::string::npos) << "verification was forgotten";
+}
+
+TEST_F(ModelEngineTest, AHandoffIsQueuedWithASummaryAndTheBotThenStaysSilent) {
+  Say(std::string("我的订单 ") + kefu::testing::kShippedOrder + " 到哪了");
+  Say("5678");
+  TurnResult human = Say("转人工");
+  EXPECT_TRUE(human.queued);
+  Result<store::HandoffTicket> ticket = engine_->GetHandoff(conv_.id);
+  ASSERT_OK_RESULT(ticket);
+  EXPECT_EQ(ticket->reason, "requested");
+  const nlohmann::json summary = nlohmann::json::parse(ticket->summary_json);
+  EXPECT_EQ(summary["order_id"], kefu::testing::kShippedOrder);
+  EXPECT_TRUE(summary["verified"].get<bool>());
+  EXPECT_GE(summary["last_turns"].size(), 4u);
+  ASSERT_OK(engine_->ClaimHandoff(conv_.id, "alice"));
+  TurnResult held = Say("还在吗？");
+  EXPECT_TRUE(held.silent);
+  EXPECT_TRUE(held.reply.empty());
+  ASSERT_OK_RESULT(engine_->SendAgentMessage(conv_.id, "alice", "您好，我是客服小李"));
+  EXPECT_EQ(engine_->SendAgentMessage(conv_.id, "bob", "抢答").status().code(),
+            StatusCode::kFailedPrecondition);
+  ASSERT_OK(engine_->CloseHandoff(conv_.id, "alice"));
+  TurnResult back = Say("你好");
+  EXPECT_FALSE(back.silent);
+  EXPECT_FALSE(back.reply.empty());
+  std::vector<std::string> roles;
+  for (const store::Message& m : *engine_->History(conv_.id, 0, 100)) {
+    roles.push_back(m.role);
+  }
+  EXPECT_NE(std::find(roles.begin(), roles.end(), "agent"), roles.end());
+  EXPECT_NE(std::find(roles.begin(), roles.end(), "system"), roles.end());
+}
+
+class AlwaysEscalate : public dialog::EscalationHook {
+ public:
+  std::optional<dialog::HandoffRequest> Check(const nlu::Understanding&,
+                                              const text::NormalizedText& text,
+                                              const dialog::DialogState&) const override {
+    if (text.text.find("投诉") != std::string::npos) {
+      return dialog::HandoffRequest{"sentiment", 5};
+    }
+    return std::nullopt;
+  }
+};
+
+TEST(EscalationHookTest, AHookHandsOffWithItsReasonAndPriority) {
+  kefu::testing::TempDir dir;
+  ManualClock clock(kefu::testing::T("2026-11-28T12:00:00+08:00"));
+  std::unique_ptr<store::Store> store =
+      std::move(*store::NewSqliteStore({.path = dir.File("k.db")}));
+  ASSERT_OK(store->ReplaceShopData(kefu::testing::SmallShop()));
+  tools::ToolRegistry tools = tools::NewStoreTools(*store, clock);
+  Result<std::unique_ptr<dialog::Dialog>> d =
+      dialog::Dialog::Create({.data_dir = kefu::testing::SourceDataDir()}, tools, nullptr, clock);
+  ASSERT_OK_RESULT(d);
+  (*d)->AddEscalationHook(std::make_shared<AlwaysEscalate>());
+  dialog::DialogState state;
+  const text::NormalizedText n = text::Normalize("我要投诉你们");
+  const nlu::Understanding u = nlu::NewRuleUnderstander()->Understand(n);
+  RequestContext ctx = RequestContext::Unbounded("t");
+  Result<dialog::TurnOutcome> out = (*d)->Step(u, n, state, ctx);
+  ASSERT_OK_RESULT(out);
+  ASSERT_TRUE(out->handoff.has_value());
+  EXPECT_EQ(out->handoff->reason, "sentiment");
+  EXPECT_EQ(out->handoff->priority, 5);
 }
 
 }  // namespace
