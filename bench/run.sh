@@ -11,5 +11,7 @@ echo "== per-stage micro benchmarks"
   --benchmark_out_format=json --benchmark_min_time=0.5
 echo "== end-to-end load"
 "$ROOT/bench/load.sh" "$BUILD_DIR"
+echo "== dialogue turn latency"
+"$ROOT/bench/dialog_latency.sh" "$BUILD_DIR"
 echo "== intent accuracy (own data; public datasets when ../shared/datasets exists)"
 "$ROOT/bench/nlu_eval.sh" "$BUILD_DIR"
