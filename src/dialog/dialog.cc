@@ -802,6 +802,7 @@ Result<bool> Turn::ResolveOrder(const FlowSpec& flow, Task& task) {
                      s_.verified_customer == std::to_string(details->order.customer_id);
   if (!owner && !s_.IsVerified(order_id)) {
     if (s_.verification_locked) {
+      actions_.push_back("flow:" + flow.name + "/locked");
       SayKey("verification_locked", {{"order_id", order_id}});
       out_.offer_human = true;
       s_.offer = "human";
@@ -818,6 +819,7 @@ Result<bool> Turn::ResolveOrder(const FlowSpec& flow, Task& task) {
         const int left = d_.options.max_verification_attempts - s_.failed_verifications;
         Event("verification_failed", {{"attempt", s_.failed_verifications}});
         if (left <= 0) {
+          actions_.push_back("flow:" + flow.name + "/locked");
           s_.verification_locked = true;
           Event("verification_locked");
           SayKey("verification_locked", {{"order_id", order_id}});
@@ -1179,7 +1181,9 @@ Result<TurnOutcome> Turn::Run() {
   if (!s_.offer.empty()) {
     const std::string offer = std::exchange(s_.offer, "");
     const bool task_intent = d_.FlowForIntent(u_.intent) != nullptr && u_.confidence >= 0.6;
-    if (!task_intent && IsYes()) {
+    // Four digits after a lock are another guess, not a yes to the offer of a person.
+    const bool digits_only = u_.Find("digits4").has_value() || u_.Find("order_id").has_value();
+    if (!task_intent && !digits_only && IsYes()) {
       if (offer == "human") {
         Handoff({"requested", 0});
         return Finish();
