@@ -71,8 +71,7 @@ Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty) {
   eo.customer_token_secret = config.auth.customer_token_secret;
   rt.tools = std::make_unique<tools::ToolRegistry>(tools::NewStoreTools(*rt.store, SystemClock()));
   for (const HttpToolSettings& settings : config.http_tools) {
-    KEFU_ASSIGN_OR_RETURN(std::unique_ptr<tools::Tool> tool,
-                          tools::NewHttpTool(tools::FromSettings(settings)));
+    KEFU_ASSIGN_OR_RETURN(std::unique_ptr<tools::Tool> tool, tools::NewHttpTool(settings));
     KEFU_LOG_INFO("tool {} calls the shop's HTTP API", settings.name);
     rt.tools->Add(std::move(tool));
   }

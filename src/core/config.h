@@ -79,8 +79,8 @@ struct DemoConfig {
   bool load_when_empty = true;  // `kefu serve` loads data/demo into an empty database
 };
 
-// One `[tools.<name>]` table: an HTTP tool (tools::HttpToolConfig has the meaning of each field;
-// tools::FromSettings converts). Header values may hold `${VAR}`; they are expanded when the
+// One `[tools.<name>]` table: an HTTP tool (tools/tools.h documents each field; there it is
+// tools::HttpToolConfig). Header values may hold `${VAR}`; they are expanded when the
 // tool is created, not here.
 struct HttpToolSettings {
   std::string name;  // the table's name: `get_order` for [tools.get_order]

@@ -33,16 +33,4 @@ std::vector<std::string> ToolRegistry::Names() const {
   return names;
 }
 
-HttpToolConfig FromSettings(const HttpToolSettings& settings) {
-  HttpToolConfig config;
-  config.name = settings.name;
-  config.url = settings.url;
-  config.method = settings.method;
-  config.headers = settings.headers;
-  config.timeout_ms = settings.timeout_ms;
-  config.code_field = settings.code_field;
-  config.map = settings.map;
-  return config;
-}
-
 }  // namespace kefu::tools

@@ -108,15 +108,8 @@ Result<store::OrderDetails> OrderFromJson(const nlohmann::json& json);
 //
 // HTTP 404 gives code "not_found"; other 4xx give code from code_field or "rejected"; 5xx,
 // timeouts and unparseable bodies are kUnavailable / kDeadlineExceeded errors.
-struct HttpToolConfig {
-  std::string name;
-  std::string url;
-  std::string method = "GET";
-  std::map<std::string, std::string> headers;
-  int timeout_ms = 3'000;
-  std::string code_field = "/code";
-  std::map<std::string, std::string> map;  // data field -> JSON pointer
-};
+// The config file's `[tools.<name>]` table is this struct (core/config.h parses it).
+using HttpToolConfig = HttpToolSettings;
 
 // kInvalidArgument for a bad URL (not http:// or https://, no host, an unclosed `{`), method,
 // JSON pointer, or a header naming an unset ${VAR}. Header values are never logged or put in a
@@ -124,8 +117,5 @@ struct HttpToolConfig {
 // that are not an object, kDeadlineExceeded at the timeout (the smaller of timeout_ms and ctx's
 // deadline), kUnavailable when unreachable, on 5xx, and for a non-JSON or over 1 MiB body.
 Result<std::unique_ptr<Tool>> NewHttpTool(const HttpToolConfig& config);
-
-// The same fields, from a `[tools.<name>]` table of the config file.
-HttpToolConfig FromSettings(const HttpToolSettings& settings);
 
 }  // namespace kefu::tools

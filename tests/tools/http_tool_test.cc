@@ -358,25 +358,6 @@ TEST(HttpToolConfigTest, BadMethodUrlOrPointerIsRefusedAtConstruction) {
   EXPECT_EQ((*lower)->name(), "shop");
 }
 
-TEST(HttpToolConfigTest, FromSettingsCopiesEveryField) {
-  HttpToolSettings s;
-  s.name = "get_order";
-  s.url = "http://shop/orders/{order_id}";
-  s.method = "POST";
-  s.headers = {{"X-Key", "${K}"}};
-  s.timeout_ms = 1234;
-  s.code_field = "/result";
-  s.map = {{"order", "/data"}};
-  const HttpToolConfig c = FromSettings(s);
-  EXPECT_EQ(c.name, s.name);
-  EXPECT_EQ(c.url, s.url);
-  EXPECT_EQ(c.method, s.method);
-  EXPECT_EQ(c.headers, s.headers);
-  EXPECT_EQ(c.timeout_ms, s.timeout_ms);
-  EXPECT_EQ(c.code_field, s.code_field);
-  EXPECT_EQ(c.map, s.map);
-}
-
 // A tool that answers with its own label, to tell two tools of one name apart.
 class LabelTool final : public Tool {
  public:
