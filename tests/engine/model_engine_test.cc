@@ -90,7 +90,9 @@ TEST_F(ModelEngineTest, AHandoffIsQueuedWithASummaryAndTheBotThenStaysSilent) {
   EXPECT_FALSE(back.silent);
   EXPECT_FALSE(back.reply.empty());
   std::vector<std::string> roles;
-  for (const store::Message& m : *engine_->History(conv_.id, 0, 100)) {
+  Result<std::vector<store::Message>> history = engine_->History(conv_.id, 0, 100);
+  ASSERT_OK_RESULT(history);
+  for (const store::Message& m : *history) {
     roles.push_back(m.role);
   }
   EXPECT_NE(std::find(roles.begin(), roles.end(), "agent"), roles.end());
