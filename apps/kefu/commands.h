@@ -113,6 +113,10 @@ struct BenchDialogFlags {
 };
 int RunBenchDialog(const CommonFlags& common, const BenchDialogFlags& flags);
 
+// `kefu llm check`: one streamed request to the configured LLM; prints time to first token,
+// total time and tokens/s. 1 when no LLM is configured or the request fails.
+int RunLlmCheck(const CommonFlags& common);
+
 // A one-line progress bar on stderr, finished with a newline when done == total.
 void PrintProgress(const char* what, size_t done, size_t total);
 

@@ -181,6 +181,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 10000));
   bench_dialog->add_option("--report", bench_flags.report, "write the table to this Markdown file");
 
+  CLI::App* llm = app.add_subcommand("llm", "Work with the configured LLM server");
+  llm->require_subcommand(1);
+  CLI::App* llm_check = llm->add_subcommand(
+      "check", "Send one streamed request; print time to first token and tokens/s");
+  AddCommonFlags(*llm_check, common);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -237,6 +243,9 @@ int main(int argc, char** argv) {
   }
   if (test_dialogs->parsed()) {
     return RunTestDialogs(common, dialogs_flags);
+  }
+  if (llm_check->parsed()) {
+    return RunLlmCheck(common);
   }
   return 2;
 }

@@ -113,6 +113,16 @@ const std::vector<Key>& Keys() {
       StrKey("kb", "admin_key", &Config::kb, &KbConfig::admin_key),
       StrKey("log", "level", &Config::log, &LogConfig::level),
       BoolKey("demo", "load_when_empty", &Config::demo, &DemoConfig::load_when_empty),
+      StrKey("llm", "base_url", &Config::llm, &LlmConfig::base_url),
+      StrKey("llm", "model", &Config::llm, &LlmConfig::model),
+      StrKey("llm", "api_key", &Config::llm, &LlmConfig::api_key),
+      IntKey("llm", "connect_timeout_ms", &Config::llm, &LlmConfig::connect_timeout_ms),
+      IntKey("llm", "first_token_timeout_ms", &Config::llm, &LlmConfig::first_token_timeout_ms),
+      IntKey("llm", "total_timeout_ms", &Config::llm, &LlmConfig::total_timeout_ms),
+      IntKey("llm", "max_retries", &Config::llm, &LlmConfig::max_retries),
+      IntKey("llm", "max_concurrency", &Config::llm, &LlmConfig::max_concurrency),
+      DoubleKey("llm", "temperature", &Config::llm, &LlmConfig::temperature),
+      IntKey("llm", "max_tokens", &Config::llm, &LlmConfig::max_tokens),
   };
   return keys;
 }
@@ -224,6 +234,66 @@ Status ReadHttpTools(const toml::node& node, std::vector<HttpToolSettings>& out)
   return OkStatus();
 }
 
+// [[llm.fallbacks]]: an array of tables with base_url, model and api_key.
+Status ReadLlmFallbacks(const toml::node& node, std::vector<LlmFallbackSettings>& out) {
+  const toml::array* array = node.as_array();
+  if (array == nullptr) {
+    return InvalidArgumentError("llm.fallbacks must be an array of tables ([[llm.fallbacks]])");
+  }
+  for (size_t i = 0; i < array->size(); ++i) {
+    const std::string prefix = "llm.fallbacks[" + std::to_string(i) + "]";
+    const toml::table* table = (*array)[i].as_table();
+    if (table == nullptr) {
+      return InvalidArgumentError(prefix + " must be a table");
+    }
+    LlmFallbackSettings settings;
+    for (const auto& [field, value] : *table) {
+      const std::string key = prefix + "." + std::string(field.str());
+      if (field == "base_url") {
+        KEFU_RETURN_IF_ERROR(ReadString(value, key, settings.base_url));
+      } else if (field == "model") {
+        KEFU_RETURN_IF_ERROR(ReadString(value, key, settings.model));
+      } else if (field == "api_key") {
+        KEFU_RETURN_IF_ERROR(ReadString(value, key, settings.api_key));
+      } else {
+        return InvalidArgumentError("unknown key '" + key + "'");
+      }
+    }
+    if (settings.base_url.empty() || settings.model.empty()) {
+      return InvalidArgumentError(prefix + " needs base_url and model");
+    }
+    out.push_back(std::move(settings));
+  }
+  return OkStatus();
+}
+
+Status ValidateLlm(const LlmConfig& llm) {
+  for (auto [v, key] : {std::pair{llm.connect_timeout_ms, "llm.connect_timeout_ms"},
+                        std::pair{llm.first_token_timeout_ms, "llm.first_token_timeout_ms"},
+                        std::pair{llm.total_timeout_ms, "llm.total_timeout_ms"},
+                        std::pair{llm.max_concurrency, "llm.max_concurrency"},
+                        std::pair{llm.max_tokens, "llm.max_tokens"}}) {
+    if (v <= 0) {
+      return InvalidArgumentError(std::string(key) + " must be positive, got " + std::to_string(v));
+    }
+  }
+  if (llm.max_retries < 0 || llm.max_retries > 10) {
+    return InvalidArgumentError("llm.max_retries must be between 0 and 10, got " +
+                                std::to_string(llm.max_retries));
+  }
+  if (!(llm.temperature >= 0 && llm.temperature <= 2)) {
+    return InvalidArgumentError("llm.temperature must be between 0 and 2, got " +
+                                std::to_string(llm.temperature));
+  }
+  if (!llm.base_url.empty() && llm.model.empty()) {
+    return InvalidArgumentError("llm.model is required when llm.base_url is set");
+  }
+  if (llm.base_url.empty() && !llm.fallbacks.empty()) {
+    return InvalidArgumentError("llm.fallbacks need llm.base_url to be set first");
+  }
+  return OkStatus();
+}
+
 Status Validate(const Config& c) {
   auto positive = [](int v, const char* key) -> Status {
     if (v <= 0) {
@@ -261,6 +331,7 @@ Status Validate(const Config& c) {
                                   std::to_string(v));
     }
   }
+  KEFU_RETURN_IF_ERROR(ValidateLlm(c.llm));
   if (c.store.db_path.empty()) {
     return InvalidArgumentError("store.db_path must not be empty");
   }
@@ -309,6 +380,11 @@ Result<Config> LoadConfig(const std::string& path, const Env& env) {
                                     "' must be a table");
       }
       for (const auto& [name, value] : *sec) {
+        if (section == "llm" && name == "fallbacks") {
+          KEFU_RETURN_IF_ERROR(ReadLlmFallbacks(value, config.llm.fallbacks)
+                                   .WithContext("config file '" + path + "'"));
+          continue;
+        }
         const Key* key = nullptr;
         for (const Key& k : Keys()) {
           if (k.section == section.str() && k.name == name.str()) {

@@ -9,7 +9,7 @@
 // TOML keys are `section.key` (`server.port`); the environment variable for a key is
 // KEFU_<SECTION>_<KEY> (KEFU_SERVER_PORT). Short aliases: KEFU_DB, KEFU_HOST, KEFU_PORT,
 // KEFU_DATA_DIR, KEFU_LOG_LEVEL, KEFU_AGENT_KEY, KEFU_CUSTOMER_TOKEN_SECRET. `[tools.<name>]`
-// tables (HTTP tools) come from the file only.
+// tables (HTTP tools) and `[[llm.fallbacks]]` come from the file only.
 #pragma once
 
 #include <cstdint>
@@ -79,6 +79,30 @@ struct DemoConfig {
   bool load_when_empty = true;  // `kefu serve` loads data/demo into an empty database
 };
 
+// One `[[llm.fallbacks]]` table: another OpenAI-compatible server, tried in file order when the
+// ones before it fail before streaming anything. Timeouts and limits are those of [llm].
+struct LlmFallbackSettings {
+  std::string base_url;
+  std::string model;
+  std::string api_key;  // never logged
+};
+
+// [llm]: an OpenAI-compatible chat server (docs/llm.md). Empty base_url: no LLM; the template
+// responder answers.
+struct LlmConfig {
+  std::string base_url;  // "http://127.0.0.1:8081/v1"
+  std::string model;
+  std::string api_key;  // sent as a Bearer token; never logged; prefer KEFU_LLM_API_KEY
+  int connect_timeout_ms = 2'000;
+  int first_token_timeout_ms = 3'000;
+  int total_timeout_ms = 20'000;
+  int max_retries = 2;  // on 429, 5xx and connection errors before the first token
+  int max_concurrency = 8;
+  double temperature = 0.3;
+  int max_tokens = 512;
+  std::vector<LlmFallbackSettings> fallbacks;  // from the file only
+};
+
 // One `[tools.<name>]` table: an HTTP tool (tools/tools.h documents each field; there it is
 // tools::HttpToolConfig). Header values may hold `${VAR}`; they are expanded when the
 // tool is created, not here.
@@ -100,6 +124,7 @@ struct Config {
   KbConfig kb;
   LogConfig log;
   DemoConfig demo;
+  LlmConfig llm;
   std::vector<HttpToolSettings> http_tools;  // sorted by name
 };
 
