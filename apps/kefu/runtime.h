@@ -9,6 +9,7 @@
 #include "core/result.h"
 #include "engine/engine.h"
 #include "kb/knowledge_base.h"
+#include "llm/llm.h"
 #include "store/store.h"
 #include "tools/tools.h"
 
@@ -34,6 +35,7 @@ struct Runtime {
   // The built-in store tools with the [tools.*] HTTP tools of kefu.toml in place of their
   // namesakes (the shop's own order system).
   std::unique_ptr<tools::ToolRegistry> tools;
+  std::unique_ptr<llm::LlmBackend> llm;    // null when [llm] names no server
   std::unique_ptr<engine::Engine> engine;  // declared last: it uses the store, kb and tools
 };
 

@@ -34,6 +34,7 @@ struct Turn {
   dialog::DialogState state;
   dialog::TurnOutcome outcome;
   bool silent = false;  // an agent holds the conversation: store the message, say nothing
+  nlohmann::json llm;   // what the responder did (reply.phrase)
   std::optional<store::HandoffTicket> ticket;
   std::string reply;
   int64_t replied_at = 0;
@@ -105,6 +106,9 @@ nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
       {"sources", sources},
       {"stages", stages},
   };
+  if (!t.llm.is_null()) {
+    trace["llm"] = t.llm;
+  }
   if (t.outcome.handoff) {
     trace["handoff"] = {{"reason", t.outcome.handoff->reason},
                         {"priority", t.outcome.handoff->priority}};
@@ -130,7 +134,8 @@ struct Engine::Impl {
         options(std::move(o)),
         understander(std::move(nlu)),
         own_tools(std::move(own)),
-        dialog(std::move(d)) {
+        dialog(std::move(d)),
+        responder(options.llm, options.responder) {
     stages = {
         {"store.load", [this](Turn& t, RequestContext&) { return Load(t); }},
         {"text.normalize",
@@ -163,6 +168,14 @@ struct Engine::Impl {
            t.reply = t.outcome.reply;
            return OkStatus();
          }},
+        {"reply.phrase",
+         [this](Turn& t, RequestContext& ctx) {
+           if (!t.silent) {
+             Phrase(t, ctx);
+           }
+           return OkStatus();
+         },
+         responder.enabled()},
     };
     persist_stage = {
         {"store.persist", [this](Turn& t, RequestContext& ctx) { return Persist(t, ctx); }},
@@ -186,6 +199,28 @@ struct Engine::Impl {
     }
     t.silent = t.conversation.status == "agent";
     return OkStatus();
+  }
+
+  // The model rewrites the dialogue's reply when one is configured; the guard keeps its facts.
+  void Phrase(Turn& t, RequestContext& ctx) {
+    RespondInput in;
+    in.lang = t.state.lang;
+    in.draft = t.reply;
+    in.user_message = t.raw;
+    in.summary = t.state.summary;
+    in.action = t.outcome.action;
+    if (t.outcome.kb_answer) {
+      int n = 0;
+      for (const kb::Hit& h : t.outcome.kb_answer->hits) {
+        in.passages.emplace_back("p" + std::to_string(++n), h.text);
+        if (n == 3) {
+          break;
+        }
+      }
+    }
+    Responded r = responder.Respond(in, ctx);
+    t.reply = std::move(r.reply);
+    t.llm = std::move(r.trace);
   }
 
   Status Persist(Turn& t, RequestContext& ctx) {
@@ -354,6 +389,7 @@ struct Engine::Impl {
   std::unique_ptr<nlu::Understander> understander;
   std::unique_ptr<tools::ToolRegistry> own_tools;  // when options.tools is null
   std::unique_ptr<dialog::Dialog> dialog;
+  Responder responder;
   LiveFeed live;
   std::vector<Stage<Turn>> stages;  // all but store.persist
   std::vector<Stage<Turn>> persist_stage;

@@ -22,6 +22,7 @@
 #include "core/request_context.h"
 #include "core/result.h"
 #include "engine/live_feed.h"
+#include "engine/responder.h"
 #include "kb/knowledge_base.h"
 #include "nlu/understanding.h"
 #include "store/store.h"
@@ -44,6 +45,10 @@ struct EngineOptions {
   // Verifies the shop site's signed customer tokens; empty: such tokens are refused.
   std::string customer_token_secret{};
   int failures_before_handoff = 2;
+  // Rewrites each reply through a language model, guarded (see responder.h); null: the
+  // dialogue's template replies are the replies. Not owned.
+  llm::LlmBackend* llm = nullptr;
+  ResponderOptions responder{};
 };
 
 struct NewConversation {
