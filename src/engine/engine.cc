@@ -174,8 +174,7 @@ struct Engine::Impl {
              Phrase(t, ctx);
            }
            return OkStatus();
-         },
-         responder.enabled()},
+         }},
     };
     persist_stage = {
         {"store.persist", [this](Turn& t, RequestContext& ctx) { return Persist(t, ctx); }},
@@ -202,7 +201,12 @@ struct Engine::Impl {
   }
 
   // The model rewrites the dialogue's reply when one is configured; the guard keeps its facts.
+  // Without one, the trace still says why the template answered.
   void Phrase(Turn& t, RequestContext& ctx) {
+    if (!responder.enabled()) {
+      t.llm = {{"used", false}, {"reason", "no model configured"}};
+      return;
+    }
     RespondInput in;
     in.lang = t.state.lang;
     in.draft = t.reply;

@@ -74,7 +74,7 @@ TEST_F(EngineTest, TurnsAreStoredWithIntentAndTrace) {
 TEST_F(EngineTest, TraceTimesEveryStage) {
   TurnResult r = Say("你好");
   for (const char* stage : {"store.load", "text.normalize", "nlu.understand", "dialog.track",
-                            "dialog.step", "store.persist"}) {
+                            "dialog.step", "reply.phrase", "store.persist"}) {
     EXPECT_NE(r.trace_json.find(stage), std::string::npos) << stage;
   }
 }
