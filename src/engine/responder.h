@@ -28,8 +28,9 @@ struct ResponderOptions {
   int max_tokens = 512;
   double temperature = 0.3;
   std::string persona_zh = "你是网店的客服小客，语气亲切、专业、简洁。";
-  std::string persona_en = "You are Kefu, the shop's customer-service assistant: warm, "
-                           "professional and brief.";
+  std::string persona_en =
+      "You are Kefu, the shop's customer-service assistant: warm, "
+      "professional and brief.";
 };
 
 struct RespondInput {
