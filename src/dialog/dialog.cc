@@ -205,7 +205,7 @@ class Turn {
 
   // --- flows
   Status StartFlow(const FlowSpec& flow, bool carry_order);
-  Status RunFlow(const FlowSpec& flow, bool fresh);
+  Status RunFlow(const FlowSpec& flow);
   Result<bool> ResolveOrder(const FlowSpec& flow, Task& task);
   bool SlotNeeded(const SlotSpec& slot, const Task& task) const;
   void Ask(const FlowSpec& flow, Task& task, const SlotSpec& slot, bool invalid);
@@ -990,12 +990,11 @@ Status Turn::StartFlow(const FlowSpec& flow, bool carry_order) {
   s_.stack.push_back(std::move(task));
   Event("flow_started", {{"flow", flow.name}});
   Say(Text(flow.start.reply, vars_));
-  return RunFlow(flow, true);
+  return RunFlow(flow);
 }
 
-Status Turn::RunFlow(const FlowSpec& flow, bool fresh) {
+Status Turn::RunFlow(const FlowSpec& flow) {
   Task* task = s_.active();
-  (void)fresh;
   FillFromMessage(flow, *task);
   const std::string awaited_before = task->awaiting;
   if (flow.answer_from_kb) {
@@ -1234,7 +1233,7 @@ Result<TurnOutcome> Turn::Run() {
     }
     if (s_.active() != nullptr) {
       const size_t depth = s_.stack.size();
-      KEFU_RETURN_IF_ERROR(RunFlow(*flow, false));
+      KEFU_RETURN_IF_ERROR(RunFlow(*flow));
       if (s_.stack.size() + 1 == depth && !s_.stack.empty() && !out_.handoff) {
         Resume();  // the task ended: back to the one it interrupted
       }
@@ -1346,7 +1345,6 @@ Result<std::unique_ptr<Dialog>> Dialog::Create(const DialogOptions& options,
 void Dialog::Track(const nlu::Understanding& u, text::Language lang, DialogState& state,
                    std::string_view text) const {
   ++state.turns;
-  (void)u;
   if (lang == text::Language::kEn && state.turns > 1 && state.lang != "en") {
     // A tax id, an e-mail or "ok" is not a switch to English: that takes two English words.
     int words = 0;
