@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 
 #include "commands.h"
@@ -22,6 +23,11 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
     return Fail(rt.status());
   }
   const ServerConfig& sc = config->server;
+  // A turn with a model waits on it for up to seconds: one turn per worker, as many workers as
+  // the model may serve at once, so one slow reply never holds up the others.
+  const bool with_model = rt->llm != nullptr;
+  const int workers =
+      with_model ? std::max(sc.worker_threads, config->llm.max_concurrency) : sc.worker_threads;
   server::Api api(*rt->engine,
                   {.max_body_bytes = sc.max_body_bytes,
                    .turn_deadline_ms = config->engine.turn_deadline_ms,
@@ -33,7 +39,8 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   server::HttpServer http(api, {.host = sc.host,
                                 .port = sc.port,
                                 .io_threads = sc.io_threads,
-                                .worker_threads = sc.worker_threads,
+                                .worker_threads = workers,
+                                .max_batch = with_model ? 1 : 64,
                                 .queue_limit = sc.queue_limit,
                                 .max_body_bytes = sc.max_body_bytes,
                                 .request_timeout_ms = sc.request_timeout_ms,

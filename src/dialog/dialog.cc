@@ -1283,6 +1283,13 @@ Result<TurnOutcome> Turn::Run() {
     Succeeded();
     return Finish();
   }
+  // Small talk the knowledge base has nothing for gets a friendly word, not "I don't know".
+  if (u_.intent == "chitchat" && (d_.kb == nullptr || !KbAnswer().found)) {
+    actions_.push_back("small_talk");
+    SayKey("chitchat");
+    Succeeded();
+    return Finish();
+  }
   AnswerFromKb(true);
   if (s_.misunderstandings >= d_.options.failures_before_handoff) {
     replies_.clear();

@@ -21,11 +21,13 @@ namespace kefu::engine {
 namespace {
 
 constexpr int kMaxTurnAttempts = 3;  // re-runs when a concurrent turn saved first
+constexpr size_t kMaxPassages = 3;   // retrieved passages the model sees
 
 // Everything one turn reads and produces, passed from stage to stage.
 struct Turn {
   std::string conversation_id;
   const std::optional<std::string>* token = nullptr;
+  ReplySink* sink = nullptr;
   std::string raw;
   int64_t received_at = 0;
   store::Conversation conversation;
@@ -33,8 +35,12 @@ struct Turn {
   nlu::Understanding understanding;
   dialog::DialogState state;
   dialog::TurnOutcome outcome;
-  bool silent = false;  // an agent holds the conversation: store the message, say nothing
-  nlohmann::json llm;   // what the responder did (reply.phrase)
+  bool silent = false;    // an agent holds the conversation: store the message, say nothing
+  nlohmann::json llm;     // what the responder did (reply.phrase)
+  bool streamed = false;  // the sink holds the reply
+  int prompt_tokens = 0;
+  int completion_tokens = 0;
+  std::string model;  // the backend that wrote the reply; "" for the template
   std::optional<store::HandoffTicket> ticket;
   std::string reply;
   int64_t replied_at = 0;
@@ -213,18 +219,46 @@ struct Engine::Impl {
     in.user_message = t.raw;
     in.summary = t.state.summary;
     in.action = t.outcome.action;
+    // What the model may write: a knowledge answer from the passages, small talk, or the
+    // flow's step in its own words.
+    const bool knowledge = t.outcome.kb_answer && t.outcome.kb_answer->found &&
+                           t.outcome.action.find("answer_from_kb") != std::string::npos;
+    if (knowledge) {
+      in.mode = ReplyMode::kKnowledge;
+    } else if (t.outcome.action == "small_talk") {
+      in.mode = ReplyMode::kSmallTalk;
+    }
+    std::vector<const kb::Hit*> cited;
     if (t.outcome.kb_answer) {
-      int n = 0;
       for (const kb::Hit& h : t.outcome.kb_answer->hits) {
-        in.passages.emplace_back("p" + std::to_string(++n), h.text);
-        if (n == 3) {
+        in.passages.emplace_back("p" + std::to_string(cited.size() + 1), h.text);
+        cited.push_back(&h);
+        if (cited.size() == kMaxPassages) {
           break;
         }
       }
     }
-    Responded r = responder.Respond(in, ctx);
+    Responded r = responder.Respond(in, ctx, t.sink);
     t.reply = std::move(r.reply);
     t.llm = std::move(r.trace);
+    t.streamed = r.streamed;
+    t.prompt_tokens = r.prompt_tokens;
+    t.completion_tokens = r.completion_tokens;
+    t.model = std::move(r.backend);
+    // [p1] in the reply names a document: the trace says which.
+    if (!r.citations.empty()) {
+      nlohmann::json sources = nlohmann::json::array();
+      for (const std::string& id : r.citations) {
+        const size_t n = std::stoul(id.substr(1));
+        if (n >= 1 && n <= cited.size()) {
+          sources.push_back({{"id", id},
+                             {"doc_id", cited[n - 1]->doc_id},
+                             {"title", cited[n - 1]->title},
+                             {"heading", cited[n - 1]->heading_path}});
+        }
+      }
+      t.llm["citations"] = std::move(sources);
+    }
   }
 
   Status Persist(Turn& t, RequestContext& ctx) {
@@ -313,9 +347,17 @@ struct Engine::Impl {
     r.conversation_id = t.conversation_id;
     r.expected_version = t.conversation.version;
     r.user = {0, t.conversation_id, "user", t.raw, t.received_at, t.understanding.intent, "", "{}"};
-    r.assistant = {0,       t.conversation_id, "assistant",
-                   t.reply, t.replied_at,      t.understanding.intent,
-                   "",      std::move(trace)};
+    r.assistant = {0,
+                   t.conversation_id,
+                   "assistant",
+                   t.reply,
+                   t.replied_at,
+                   t.understanding.intent,
+                   "",
+                   std::move(trace),
+                   t.prompt_tokens,
+                   t.completion_tokens,
+                   t.model};
     r.state_json = dialog::EncodeState(t.state);
     r.lang = t.state.lang;
     r.updated_at = t.replied_at;
@@ -350,6 +392,7 @@ struct Engine::Impl {
     r.handoff = t.outcome.offer_human || t.outcome.handoff.has_value();
     r.silent = t.silent;
     r.queued = t.ticket.has_value();
+    r.streamed = t.streamed;
     r.state_json = dialog::EncodeState(t.state);
     // The stored trace plus the persist stage, which ran after it was written.
     const std::vector<StageTiming>& timings = ctx.timings();
@@ -491,6 +534,7 @@ Result<TurnResult> Engine::HandleTurn(const TurnInput& input, RequestContext& ct
     Turn turn;
     turn.conversation_id = input.conversation_id;
     turn.token = &input.token;
+    turn.sink = input.sink;
     turn.raw = input.text;
     turn.received_at = received_at;
     Status s = RunStages<Turn>(impl_->stages, turn, ctx);
@@ -498,6 +542,9 @@ Result<TurnResult> Engine::HandleTurn(const TurnInput& input, RequestContext& ct
       s = RunStages<Turn>(impl_->persist_stage, turn, ctx);
     }
     if (s.code() == StatusCode::kFailedPrecondition && attempt < kMaxTurnAttempts) {
+      if (turn.streamed) {
+        input.sink->Reset();  // the re-run writes its own reply
+      }
       continue;  // another turn on this conversation saved first: re-read and re-run
     }
     if (!s.ok()) {
@@ -546,6 +593,7 @@ std::vector<Result<TurnResult>> Engine::HandleTurns(std::span<const TurnInput> i
       Turn& turn = turns[k];
       turn.conversation_id = inputs[i].conversation_id;
       turn.token = &inputs[i].token;
+      turn.sink = inputs[i].sink;
       turn.raw = inputs[i].text;
       turn.received_at = received_at;
       Status s = RunStages<Turn>(impl_->stages, turn, *contexts[i]);
@@ -575,6 +623,9 @@ std::vector<Result<TurnResult>> Engine::HandleTurns(std::span<const TurnInput> i
         impl_->Announce(turns[ready[j]]);
         results[i] = impl_->MakeResult(turns[ready[j]], *contexts[i]);
       } else if (saved[j].code() == StatusCode::kFailedPrecondition) {
+        if (turns[ready[j]].streamed) {
+          inputs[i].sink->Reset();  // the re-run writes its own reply
+        }
         alone.push_back(i);  // a turn in another process saved first: run it again on its own
       } else {
         results[i] = saved[j].WithContext("store.persist");

@@ -62,6 +62,9 @@ struct TurnInput {
   // The shopper's conversation token, checked against the stored hash in the same read as the
   // state. nullopt only for trusted in-process callers (the CLI), never for network input.
   std::optional<std::string> token;
+  // Receives the reply while the model writes it (each sentence after the grounding guard); null:
+  // the reply only comes back in TurnResult. Not owned; used on the turn's thread only.
+  ReplySink* sink = nullptr;
 };
 
 struct TurnResult {
@@ -78,6 +81,9 @@ struct TurnResult {
                            // and the bot said nothing (reply is empty)
   bool queued = false;     // this turn put the conversation in the agent queue
   std::string state_json;  // the dialogue state after the turn (dialog::DecodeState reads it)
+  // The sink got the reply as the model wrote it and holds exactly `reply`; false: the sink got
+  // nothing that stands, and the caller sends `reply` itself.
+  bool streamed = false;
 };
 
 class Engine {

@@ -1,6 +1,7 @@
 #include "server/api.h"
 
 #include <charconv>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -139,6 +140,11 @@ namespace {
 
 // The turn as the API returns it. The trace is already JSON: it is spliced in as text rather
 // than parsed and dumped again.
+std::string StartEvent(const std::string& conversation_id, const std::string& trace_id) {
+  return "event: start\ndata: " +
+         json{{"conversation_id", conversation_id}, {"trace_id", trace_id}}.dump() + "\n\n";
+}
+
 std::string TurnBody(const engine::TurnResult& t, int tz) {
   json j = {
       {"conversation_id", t.conversation_id},
@@ -160,7 +166,77 @@ std::string TurnBody(const engine::TurnResult& t, int tz) {
   return body;
 }
 
+// Streams a turn's reply into the request's event channel as the engine writes it.
+class ChannelSink final : public engine::ReplySink {
+ public:
+  ChannelSink(std::shared_ptr<EventChannel> channel, std::string conversation_id,
+              std::string trace_id)
+      : channel_(std::move(channel)),
+        conversation_id_(std::move(conversation_id)),
+        trace_id_(std::move(trace_id)) {}
+
+  void Delta(std::string_view text) override {
+    Start();
+    channel_->Push("event: delta\ndata: " + json{{"text", std::string(text)}}.dump() + "\n\n");
+  }
+  void Reset() override {
+    Start();
+    channel_->Push("event: reset\ndata: {}\n\n");
+  }
+  bool Gone() const override { return channel_->gone(); }
+
+ private:
+  void Start() {
+    if (!started_) {
+      started_ = true;
+      channel_->Push(StartEvent(conversation_id_, trace_id_));
+    }
+  }
+
+  std::shared_ptr<EventChannel> channel_;
+  std::string conversation_id_;
+  std::string trace_id_;
+  bool started_ = false;
+};
+
+// A sink for a request that streams, or null.
+std::unique_ptr<ChannelSink> SinkFor(const HttpRequest& request, const std::string& id,
+                                     const RequestContext& ctx) {
+  if (request.events == nullptr || request.accept.find("text/event-stream") == std::string::npos) {
+    return nullptr;
+  }
+  return std::make_unique<ChannelSink>(request.events, id, ctx.trace_id());
+}
+
 }  // namespace
+
+void EventChannel::Push(std::string sse_event) {
+  std::function<void()> wakeup;
+  {
+    std::scoped_lock lock(mutex_);
+    events_.push_back(std::move(sse_event));
+    began_ = true;
+    wakeup = wakeup_;
+  }
+  if (wakeup) {
+    wakeup();
+  }
+}
+
+std::vector<std::string> EventChannel::Drain() {
+  std::scoped_lock lock(mutex_);
+  return std::exchange(events_, {});
+}
+
+bool EventChannel::began() const {
+  std::scoped_lock lock(mutex_);
+  return began_;
+}
+
+void EventChannel::SetWakeup(std::function<void()> wakeup) {
+  std::scoped_lock lock(mutex_);
+  wakeup_ = std::move(wakeup);
+}
 
 HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_view message) {
   return JsonResponse(http_status, {{"error", {{"code", code}, {"message", message}}}});
@@ -366,8 +442,17 @@ Result<engine::TurnInput> Api::ParseTurn(const HttpRequest& request, const std::
 
 HttpResponse Api::TurnResponse(const HttpRequest& request, const Result<engine::TurnResult>& turn,
                                const RequestContext& ctx) const {
+  // The reply may already be on its way: then only what is left goes out, as events.
+  const bool began = request.events != nullptr && request.events->began();
   if (!turn.ok()) {
-    return ErrorResponse(turn.status());
+    HttpResponse error = ErrorResponse(turn.status());
+    if (began) {
+      error.status = 200;
+      error.content_type = "text/event-stream";
+      error.sse_events.push_back("event: error\ndata: " + error.body + "\n\n");
+      error.body.clear();
+    }
+    return error;
   }
   std::string result = TurnBody(*turn, engine_.options().timezone_offset_minutes);
   if (request.accept.find("text/event-stream") == std::string::npos) {
@@ -382,12 +467,14 @@ HttpResponse Api::TurnResponse(const HttpRequest& request, const Result<engine::
     r.sse_events.push_back("event: done\ndata: " + result + "\n\n");
     return r;
   }
-  r.sse_events.push_back(
-      "event: start\ndata: " +
-      json{{"conversation_id", turn->conversation_id}, {"trace_id", ctx.trace_id()}}.dump() +
-      "\n\n");
-  for (const std::string& piece : SplitForStreaming(turn->reply, 6)) {
-    r.sse_events.push_back("event: delta\ndata: " + json{{"text", piece}}.dump() + "\n\n");
+  if (!began) {
+    r.sse_events.push_back(StartEvent(turn->conversation_id, ctx.trace_id()));
+  }
+  if (!turn->streamed) {
+    // The template answered (or the model's text was withdrawn): it is all here at once.
+    for (const std::string& piece : SplitForStreaming(turn->reply, 6)) {
+      r.sse_events.push_back("event: delta\ndata: " + json{{"text", piece}}.dump() + "\n\n");
+    }
   }
   r.sse_events.push_back("event: done\ndata: " + result + "\n\n");
   return r;
@@ -411,6 +498,8 @@ HttpResponse Api::PostMessage(const HttpRequest& request, const std::string& id,
   if (!input.ok()) {
     return TurnResponse(request, input.status(), ctx);
   }
+  std::unique_ptr<ChannelSink> sink = SinkFor(request, id, ctx);
+  input->sink = sink.get();
   return TurnResponse(request, engine_.HandleTurn(*input, ctx), ctx);
 }
 
@@ -420,6 +509,7 @@ std::vector<HttpResponse> Api::HandleBatch(std::span<const HttpRequest* const> r
   std::vector<size_t> turn_positions;
   std::vector<engine::TurnInput> inputs;
   std::vector<RequestContext*> turn_contexts;
+  std::vector<std::unique_ptr<ChannelSink>> sinks;
   for (size_t i = 0; i < requests.size(); ++i) {
     const HttpRequest& request = *requests[i];
     const std::string id = MessagesPathId(ParseTarget(request.target).path);
@@ -437,6 +527,8 @@ std::vector<HttpResponse> Api::HandleBatch(std::span<const HttpRequest* const> r
       continue;
     }
     turn_positions.push_back(i);
+    sinks.push_back(SinkFor(request, id, *contexts[i]));
+    input->sink = sinks.back().get();
     inputs.push_back(std::move(*input));
     turn_contexts.push_back(contexts[i]);
   }

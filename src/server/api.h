@@ -10,7 +10,13 @@
 //   POST /v1/conversations/{id}/messages     {"text": ...} -> 200 reply JSON (with "silent":
 //                                            true and an empty reply while an agent holds the
 //                                            conversation), or SSE when the request sends
-//                                            Accept: text/event-stream
+//                                            Accept: text/event-stream: `start`, then
+//                                            `delta` {"text"} as the reply is written (with a
+//                                            model: each sentence once the grounding guard
+//                                            passed it), `reset` {} when what was sent is
+//                                            withdrawn (the reply starts again), then `done`
+//                                            with the reply JSON, or `error` {"error"} when the
+//                                            turn failed after it began streaming
 //   GET  /v1/conversations/{id}/messages     ?after=ID&limit=N -> {messages: [...]}
 //   GET  /v1/conversations/{id}/events       -> SSE: the conversation's live feed
 //   GET  /v1/agent/queue                     -> {queue: [ticket...]}
@@ -36,8 +42,11 @@
 // `event: overflow` before they end when the client fell behind (re-read the history then).
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -50,6 +59,32 @@
 
 namespace kefu::server {
 
+// The events of a response that streams while its handler still runs: a turn's reply as the
+// model writes it. The handler's thread pushes formatted SSE events; the transport writes them as
+// they come, and marks the channel gone when the client leaves (the handler then stops the
+// generation). Thread-safe.
+class EventChannel {
+ public:
+  // Queues one formatted event ("event: delta\ndata: {...}\n\n") and calls the wakeup.
+  void Push(std::string sse_event);
+  // The events pushed since the last call, in order.
+  std::vector<std::string> Drain();
+  // Something was pushed: the response has begun as an event stream, whatever the handler
+  // returns later.
+  bool began() const;
+  // Called (on the pushing thread) after each Push; null to stop.
+  void SetWakeup(std::function<void()> wakeup);
+  void MarkGone() { gone_.store(true); }
+  bool gone() const { return gone_.load(); }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> events_;  // guarded by mutex_
+  bool began_ = false;               // guarded by mutex_
+  std::function<void()> wakeup_;     // guarded by mutex_
+  std::atomic<bool> gone_{false};
+};
+
 struct HttpRequest {
   std::string method;  // "GET"
   std::string target;  // "/v1/conversations/c_1/messages?after=3"
@@ -58,6 +93,9 @@ struct HttpRequest {
   std::string content_type;
   std::string body;
   std::string agent{};  // the X-Kefu-Agent header: which human agent is calling
+  // Set by the transport for a POST that accepts text/event-stream: a turn streams its reply
+  // here as it is written; the final HttpResponse's sse_events then carry only what is left.
+  std::shared_ptr<EventChannel> events{};
 };
 
 struct HttpResponse {

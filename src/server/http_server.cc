@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -84,20 +85,36 @@ class CompletionFor final : public Completion {
   Handler handler_;
 };
 
+// A completion that calls a function on the worker's thread.
+class FunctionCompletion final : public Completion {
+ public:
+  explicit FunctionCompletion(std::function<void(HttpResponse)> f) : f_(std::move(f)) {}
+  void Complete(HttpResponse response) override { f_(std::move(response)); }
+
+ private:
+  std::function<void(HttpResponse)> f_;
+};
+
+// A streaming job's answer, handed from the worker to the connection's strand.
+struct StreamedJob {
+  bool done = false;      // touched on the strand only
+  bool readable = false;  // the client's socket became readable (it may have closed)
+  HttpResponse response;
+};
+
 struct Job {
   const HttpRequest* request;
   RequestContext* ctx;
   std::unique_ptr<Completion> done;
 };
 
-// The blocking-work pool. Each worker takes every job waiting (up to kMaxBatch) and answers
+// The blocking-work pool. Each worker takes every job waiting (up to max_batch) and answers
 // them with one Api::HandleBatch, so turns that arrive together share one store commit.
 // Thread-safe.
 class WorkerPool {
  public:
-  static constexpr size_t kMaxBatch = 64;
-
-  WorkerPool(Api& api, int threads) : api_(api) {
+  WorkerPool(Api& api, int threads, size_t max_batch)
+      : api_(api), max_batch_(std::max<size_t>(max_batch, 1)) {
     for (int i = 0; i < threads; ++i) {
       threads_.emplace_back([this] { Run(); });
     }
@@ -136,7 +153,7 @@ class WorkerPool {
         if (jobs_.empty()) {
           return;  // stopping, nothing left
         }
-        const size_t n = std::min(jobs_.size(), kMaxBatch);
+        const size_t n = std::min(jobs_.size(), max_batch_);
         batch.assign(std::make_move_iterator(jobs_.begin()),
                      std::make_move_iterator(jobs_.begin() + static_cast<std::ptrdiff_t>(n)));
         jobs_.erase(jobs_.begin(), jobs_.begin() + static_cast<std::ptrdiff_t>(n));
@@ -161,6 +178,7 @@ class WorkerPool {
   }
 
   Api& api_;
+  const size_t max_batch_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<Job> jobs_;
@@ -171,7 +189,10 @@ class WorkerPool {
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(Api& a, ServerOptions o) : api(a), options(std::move(o)), pool(a, options.worker_threads) {}
+  Impl(Api& a, ServerOptions o)
+      : api(a),
+        options(std::move(o)),
+        pool(a, options.worker_threads, static_cast<size_t>(options.max_batch)) {}
 
   Api& api;
   ServerOptions options;
@@ -222,15 +243,7 @@ struct HttpServer::Impl {
       std::tie(ec, std::ignore) = co_await http::async_write(stream, res, kTuple);
       co_return;
     }
-    http::response<http::empty_body> res{http::status::ok, version};
-    res.set(http::field::server, "kefu");
-    res.set(http::field::content_type, "text/event-stream; charset=utf-8");
-    res.set(http::field::cache_control, "no-cache");
-    res.set("X-Trace-Id", trace_id);
-    res.keep_alive(keep_alive);
-    res.chunked(true);
-    http::response_serializer<http::empty_body> sr{res};
-    std::tie(ec, std::ignore) = co_await http::async_write_header(stream, sr, kTuple);
+    co_await WriteStreamHeader(stream, version, keep_alive, trace_id, ec);
     for (const std::string& event : r.sse_events) {
       if (ec) {
         co_return;
@@ -246,6 +259,116 @@ struct HttpServer::Impl {
       std::tie(ec, std::ignore) =
           co_await asio::async_write(stream, http::make_chunk_last(), kTuple);
     }
+  }
+
+  // Runs a blocking request on the pool while carrying, as they come, the events its handler
+  // pushes to request.events (a turn's reply as the model writes it). When the client leaves (a
+  // write fails, or its socket closes) the channel is marked gone so the handler stops early.
+  // Writes the whole response; `began` says whether it went out as an event stream.
+  // REQUIRES: request.events is set.
+  awaitable<void> RunStreaming(beast::tcp_stream& stream, const HttpRequest& request,
+                               RequestContext& ctx, unsigned version, bool keep_alive,
+                               const std::string& trace_id, beast::error_code& ec) {
+    const asio::any_io_executor ex = co_await asio::this_coro::executor;
+    EventChannel& channel = *request.events;
+    auto live = std::make_shared<LiveStream>(ex);
+    const std::weak_ptr<LiveStream> weak = live;
+    auto job = std::make_shared<StreamedJob>();
+    channel.SetWakeup([ex, weak] { Wake(ex, weak); });
+    pool.Push(
+        {&request, &ctx, std::make_unique<FunctionCompletion>([ex, weak, job](HttpResponse r) {
+           asio::post(ex, [weak, job, r = std::move(r)]() mutable {
+             job->response = std::move(r);
+             job->done = true;
+             if (std::shared_ptr<LiveStream> l = weak.lock()) {
+               l->woken = true;
+               l->timer.cancel();
+             }
+           });
+         })});
+    // A client that hangs up while the model writes: its socket turns readable with nothing
+    // to read.
+    stream.socket().async_wait(tcp::socket::wait_read, [ex, weak, job](beast::error_code wait_ec) {
+      if (!wait_ec) {
+        job->readable = true;
+        Wake(ex, weak);
+      }
+    });
+    bool began = false;
+    bool checked_readable = false;
+    for (;;) {
+      live->woken = false;
+      const bool done = job->done;  // every event was pushed before the job completed
+      if (job->readable && !checked_readable) {
+        checked_readable = true;
+        beast::error_code aec;
+        if (stream.socket().available(aec) == 0 || aec) {
+          channel.MarkGone();
+        }
+      }
+      std::vector<std::string> events = channel.Drain();
+      if (!events.empty() && !ec) {
+        if (!began) {
+          began = true;
+          co_await WriteStreamHeader(stream, version, keep_alive, trace_id, ec);
+        }
+        for (const std::string& event : events) {
+          if (ec) {
+            break;
+          }
+          co_await WriteChunk(stream, event, ec);
+        }
+        if (ec) {
+          channel.MarkGone();
+        }
+      }
+      if (done) {
+        break;
+      }
+      if (live->woken) {
+        continue;
+      }
+      live->timer.expires_after(std::chrono::seconds(60));
+      co_await live->timer.async_wait(kTuple);
+    }
+    channel.SetWakeup(nullptr);
+    beast::error_code ignored;
+    stream.socket().cancel(ignored);  // the readability wait
+    if (!began) {
+      co_await WriteResponse(stream, job->response, version, keep_alive, trace_id, ec);
+      co_return;
+    }
+    // The rest of the answer as events: what the handler returned, or its error.
+    const HttpResponse& r = job->response;
+    std::vector<std::string> rest = r.sse_events;
+    if (!r.IsStream()) {
+      rest.push_back("event: error\ndata: " + r.body + "\n\n");
+    }
+    for (const std::string& event : rest) {
+      if (ec) {
+        break;
+      }
+      co_await WriteChunk(stream, event, ec);
+    }
+    if (!ec) {
+      stream.expires_after(std::chrono::milliseconds(options.request_timeout_ms));
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(stream, http::make_chunk_last(), kTuple);
+    }
+  }
+
+  awaitable<void> WriteStreamHeader(beast::tcp_stream& stream, unsigned version, bool keep_alive,
+                                    const std::string& trace_id, beast::error_code& ec) {
+    stream.expires_after(std::chrono::milliseconds(options.request_timeout_ms));
+    http::response<http::empty_body> res{http::status::ok, version};
+    res.set(http::field::server, "kefu");
+    res.set(http::field::content_type, "text/event-stream; charset=utf-8");
+    res.set(http::field::cache_control, "no-cache");
+    res.set("X-Trace-Id", trace_id);
+    res.keep_alive(keep_alive);
+    res.chunked(true);
+    http::response_serializer<http::empty_body> sr{res};
+    std::tie(ec, std::ignore) = co_await http::async_write_header(stream, sr, kTuple);
   }
 
   awaitable<void> WriteChunk(beast::tcp_stream& stream, std::string text, beast::error_code& ec) {
@@ -345,11 +468,24 @@ struct HttpServer::Impl {
       RequestContext ctx(trace_id, std::chrono::steady_clock::now() +
                                        std::chrono::milliseconds(options.turn_deadline_ms));
       HttpResponse response;
+      const bool turn_stream = api_request.method == "POST" &&
+                               api_request.accept.find("text/event-stream") != std::string::npos;
       if (api.Classify(api_request) == RouteKind::kInline) {
         response = api.Handle(api_request, ctx);
       } else if (blocking_jobs.fetch_add(1) >= options.queue_limit) {
         blocking_jobs.fetch_sub(1);
         response = ErrorResponse(503, "unavailable", "server is busy, retry shortly");
+      } else if (turn_stream) {
+        // A turn whose reply streams while it is written: answered in full here.
+        api_request.events = std::make_shared<EventChannel>();
+        beast::error_code wec;
+        co_await RunStreaming(stream, api_request, ctx, req.version(), keep_alive, trace_id, wec);
+        blocking_jobs.fetch_sub(1);
+        active_requests.fetch_sub(1);
+        if (wec || !keep_alive || api_request.events->gone()) {
+          break;
+        }
+        continue;
       } else {
         response = co_await RunOnPool(api_request, ctx);
         blocking_jobs.fetch_sub(1);

@@ -164,6 +164,11 @@ struct Message {
   std::string intent;
   std::string sentiment;
   std::string trace_json = "{}";
+  // A model-written reply's token counts (every attempt of the turn) and backend; 0 and "" for
+  // everything else.
+  int prompt_tokens = 0;
+  int completion_tokens = 0;
+  std::string model{};
 };
 
 struct Event {

@@ -1,6 +1,7 @@
 // The engine with a language model: replies are rewritten by the model when every fact in them
 // is grounded; otherwise regenerated once, then the template reply. A model that fails or is
 // slow costs at most its budget, and the template answers.
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <mutex>
@@ -21,11 +22,12 @@ class ScriptedLlm final : public llm::LlmBackend {
     std::string text;
     Status error = OkStatus();
     bool hang = false;
+    int delta_delay_ms = 0;
   };
   explicit ScriptedLlm(std::vector<Step> steps) : steps_(steps.begin(), steps.end()) {}
 
   Result<llm::ChatResponse> Chat(const llm::ChatRequest& request, RequestContext& ctx,
-                                 const llm::StreamCallback&) override {
+                                 const llm::StreamCallback& on_delta) override {
     Step step;
     {
       std::scoped_lock lock(mu_);
@@ -44,10 +46,33 @@ class ScriptedLlm final : public llm::LlmBackend {
     if (!step.error.ok()) {
       return step.error;
     }
+    // Streamed a few bytes at a time (never splitting a character), as a server would.
+    for (size_t i = 0; on_delta && i < step.text.size();) {
+      size_t end = std::min(step.text.size(), i + 4);
+      while (end < step.text.size() &&
+             (static_cast<unsigned char>(step.text[end]) & 0xC0) == 0x80) {
+        ++end;
+      }
+      if (step.delta_delay_ms > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(step.delta_delay_ms));
+      }
+      if (!on_delta(std::string_view(step.text).substr(i, end - i))) {
+        std::scoped_lock lock(mu_);
+        ++cancelled_;
+        return CancelledError("the caller stopped the stream");
+      }
+      i = end;
+    }
     llm::ChatResponse r;
     r.content = step.text;
     r.backend = "scripted";
+    r.prompt_tokens = 100;
+    r.completion_tokens = 20;
     return r;
+  }
+  int cancelled() const {
+    std::scoped_lock lock(mu_);
+    return cancelled_;
   }
   std::string name() const override { return "scripted"; }
   size_t calls() const {
@@ -63,6 +88,27 @@ class ScriptedLlm final : public llm::LlmBackend {
   mutable std::mutex mu_;
   std::deque<Step> steps_;
   std::vector<llm::ChatRequest> requests_;
+  int cancelled_ = 0;
+};
+
+// Records what a streaming client would see.
+class RecordingSink final : public ReplySink {
+ public:
+  void Delta(std::string_view text) override {
+    events.push_back("delta:" + std::string(text));
+    shown += text;
+  }
+  void Reset() override {
+    events.push_back("reset");
+    shown.clear();
+  }
+  bool Gone() const override {
+    return gone_after >= 0 && static_cast<int>(events.size()) >= gone_after;
+  }
+
+  std::vector<std::string> events;
+  std::string shown;    // what the shopper has on screen now
+  int gone_after = -1;  // the shopper leaves after this many events
 };
 
 class LlmEngineTest : public EngineFixture {
@@ -72,6 +118,8 @@ class LlmEngineTest : public EngineFixture {
     Result<std::unique_ptr<Engine>> e =
         Engine::Create(*store_, clock_,
                        {.data_dir = kefu::testing::SourceDataDir(),
+                        .intent_model = IntentModel(),
+                        .knowledge_base = kb_.get(),
                         .llm = llm_.get(),
                         .responder = {.first_token_timeout_ms = budget_ms}});
     ASSERT_OK_RESULT(e);
@@ -151,6 +199,158 @@ TEST_F(LlmEngineTest, WithoutAModelTheTemplateAnswersAndTheTraceSaysWhy) {
   EXPECT_NE(r.reply.find("您好"), std::string::npos) << r.reply;
   EXPECT_FALSE(Llm(r)["used"].get<bool>());
   EXPECT_EQ(Llm(r)["reason"], "no model configured");
+}
+
+TEST_F(LlmEngineTest, TheReplyStreamsSentenceBySentenceAndTheTokensAreStored) {
+  UseModel({{"您好呀！很高兴为您服务。请问有什么可以帮您？"}});
+  RecordingSink sink;
+  RequestContext ctx = RequestContext::Unbounded("t-stream");
+  Result<TurnResult> r = engine_->HandleTurn({conv_.id, "你好", conv_.token, &sink}, ctx);
+  ASSERT_OK_RESULT(r);
+  EXPECT_TRUE(r->streamed);
+  EXPECT_EQ(sink.events, (std::vector<std::string>{"delta:您好呀！", "delta:很高兴为您服务。",
+                                                   "delta:请问有什么可以帮您？"}));
+  EXPECT_EQ(sink.shown, r->reply);
+  Result<std::vector<store::Message>> history = engine_->History(conv_.id, 0, 10);
+  ASSERT_OK_RESULT(history);
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[1].text, r->reply);
+  EXPECT_EQ((*history)[1].prompt_tokens, 100);
+  EXPECT_EQ((*history)[1].completion_tokens, 20);
+  EXPECT_EQ((*history)[1].model, "scripted");
+  EXPECT_EQ((*history)[0].completion_tokens, 0);  // the shopper's message
+}
+
+TEST_F(LlmEngineTest, AnUngroundedSentenceIsNeverShownAndWhatWasShownIsWithdrawn) {
+  UseModel({{"您好！您的订单 2026112500000009 已发货。"}, {"您好呀！很高兴为您服务。"}});
+  RecordingSink sink;
+  RequestContext ctx = RequestContext::Unbounded("t-withdraw");
+  Result<TurnResult> r = engine_->HandleTurn({conv_.id, "你好", conv_.token, &sink}, ctx);
+  ASSERT_OK_RESULT(r);
+  EXPECT_EQ(sink.events, (std::vector<std::string>{"delta:您好！", "reset", "delta:您好呀！",
+                                                   "delta:很高兴为您服务。"}));
+  for (const std::string& e : sink.events) {
+    EXPECT_EQ(e.find("2026112500000009"), std::string::npos) << e;
+  }
+  EXPECT_TRUE(r->streamed);
+  EXPECT_EQ(r->reply, "您好呀！很高兴为您服务。");
+  // Both attempts' tokens count.
+  const nlohmann::json t = Llm(*r);
+  EXPECT_EQ(t["attempts"][0]["reason"], "ungrounded facts");
+  EXPECT_EQ(t["prompt_tokens"], 200);
+  EXPECT_EQ(t["completion_tokens"], 40);
+}
+
+TEST_F(LlmEngineTest, WhenBothAttemptsAreRefusedTheSinkGetsNothingThatStands) {
+  UseModel({{"您好！订单 2026112500000009 已发货。"}});
+  RecordingSink sink;
+  RequestContext ctx = RequestContext::Unbounded("t-refused");
+  Result<TurnResult> r = engine_->HandleTurn({conv_.id, "你好", conv_.token, &sink}, ctx);
+  ASSERT_OK_RESULT(r);
+  EXPECT_FALSE(r->streamed);  // the caller sends the template reply itself
+  EXPECT_EQ(sink.shown, "");
+  EXPECT_NE(r->reply.find("您好"), std::string::npos);
+  EXPECT_EQ(Llm(*r)["reason"], "ungrounded facts");
+}
+
+TEST_F(LlmEngineTest, AShopperWhoLeavesStopsTheGenerationAndTheTemplateIsStored) {
+  std::string long_text;
+  for (int i = 0; i < 40; ++i) {
+    long_text += "很高兴为您服务。";
+  }
+  UseModel({{long_text, OkStatus(), false, /*delta_delay_ms=*/20}});
+  RecordingSink sink;
+  sink.gone_after = 2;
+  RequestContext ctx = RequestContext::Unbounded("t-gone");
+  const auto start = std::chrono::steady_clock::now();
+  Result<TurnResult> r = engine_->HandleTurn({conv_.id, "你好", conv_.token, &sink}, ctx);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  ASSERT_OK_RESULT(r);
+  EXPECT_EQ(llm_->cancelled(), 1);
+  EXPECT_EQ(llm_->calls(), 1u);  // no regeneration for a shopper who left
+  EXPECT_LT(ms, 1'500) << "the whole reply would take 80 deltas x 20 ms";
+  EXPECT_EQ(Llm(*r)["reason"], "shopper disconnected");
+  // A stopped call reports no usage: what was sent and received is estimated.
+  EXPECT_TRUE(Llm(*r)["attempts"][0]["usage_estimated"].get<bool>());
+  EXPECT_GT(Llm(*r)["prompt_tokens"].get<int>(), 0);
+  EXPECT_FALSE(r->streamed);
+  // The turn is stored with the template reply: it is there when the shopper comes back.
+  Result<std::vector<store::Message>> history = engine_->History(conv_.id, 0, 10);
+  ASSERT_OK_RESULT(history);
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[1].text, r->reply);
+  EXPECT_NE(r->reply.find("您好"), std::string::npos);
+}
+
+TEST_F(LlmEngineTest, SmallTalkIsShortOrTheTemplateAnswers) {
+  UseModel({{"哈哈，今天天气确实不错！"}});
+  TurnResult ok = Say("你好");
+  EXPECT_EQ(ok.reply, "哈哈，今天天气确实不错！");
+  EXPECT_EQ(Llm(ok)["mode"], "small_talk");
+  std::string rambling;
+  for (int i = 0; i < 30; ++i) {
+    rambling += "天气好的时候适合出门散步。";
+  }
+  UseModel({{rambling}});
+  TurnResult r = Say("你好");
+  EXPECT_EQ(Llm(r)["reason"], "too long");
+  EXPECT_EQ(r.reply.find("散步"), std::string::npos);
+}
+
+// Knowledge questions: the model answers from the passages and cites them.
+class LlmKbEngineTest : public LlmEngineTest {
+ protected:
+  std::string IntentModel() const override { return KEFU_TEST_INTENT_MODEL; }
+  std::vector<kb::KbDocument> KnowledgeDocuments() const override {
+    kb::KbDocument d;
+    d.id = "faq-return-fee";
+    d.lang = "zh";
+    d.format = kb::DocFormat::kFaq;
+    d.category = "faq";
+    d.faq = kb::FaqPair{"退货运费谁承担？",
+                        "无理由退货运费由买家承担，质量问题由我们承担。",
+                        {"退货邮费谁出", "退回去的快递费谁付"}};
+    d.title = d.faq->question;
+    d.body = d.faq->answer;
+    return {d};
+  }
+};
+
+TEST_F(LlmKbEngineTest, AKnowledgeAnswerCitesItsPassage) {
+  UseModel({{"无理由退货的运费由您承担；如果是质量问题，运费由我们承担[p1]。"}});
+  TurnResult r = Say("退回去的快递费要我付吗");
+  const nlohmann::json t = Llm(r);
+  EXPECT_EQ(t["mode"], "knowledge") << r.trace_json;
+  EXPECT_TRUE(t["used"].get<bool>()) << r.trace_json;
+  EXPECT_NE(r.reply.find("[p1]"), std::string::npos);
+  ASSERT_EQ(t["citations"].size(), 1u);
+  EXPECT_EQ(t["citations"][0]["doc_id"], "faq-return-fee");
+  // The model saw the passage under its id.
+  std::string all;
+  for (const llm::ChatMessage& m : llm_->request(0).messages) {
+    all += m.content;
+  }
+  EXPECT_NE(all.find("[p1]"), std::string::npos);
+  EXPECT_NE(all.find("买家承担"), std::string::npos);
+}
+
+TEST_F(LlmKbEngineTest, ACitationOfAPassageThatWasNotGivenIsRefused) {
+  UseModel({{"运费由买家承担[p7]。"}});
+  TurnResult r = Say("退回去的快递费要我付吗");
+  const nlohmann::json t = Llm(r);
+  EXPECT_FALSE(t["used"].get<bool>()) << r.trace_json;
+  EXPECT_EQ(t["reason"], "cites a passage that was not given");
+  EXPECT_EQ(r.reply.find("[p7]"), std::string::npos);
+  EXPECT_NE(r.reply.find("买家承担"), std::string::npos);  // the FAQ's own answer
+}
+
+TEST_F(LlmKbEngineTest, AKnowledgeAnswerWithAnInventedFeeIsRefused) {
+  UseModel({{"退货运费 12 元由买家承担[p1]。"}});
+  TurnResult r = Say("退回去的快递费要我付吗");
+  EXPECT_EQ(Llm(r)["reason"], "ungrounded facts") << r.trace_json;
+  EXPECT_EQ(r.reply.find("12 元"), std::string::npos);
 }
 
 // The same through the real OpenAI-compatible client and a scripted server on loopback.

@@ -376,10 +376,11 @@ Result<Conversation> SqliteStore::GetConversation(const std::string& id) {
 
 Status SqliteStore::InsertMessage(Connection& conn, const Message& m) {
   Stmt s(conn,
-         "INSERT INTO messages (conversation_id, role, text, created_at, intent, sentiment, trace)"
-         " VALUES (?, ?, ?, ?, ?, ?, ?)");
+         "INSERT INTO messages (conversation_id, role, text, created_at, intent, sentiment, trace,"
+         " prompt_tokens, completion_tokens, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   s.Bind(1, m.conversation_id).Bind(2, m.role).Bind(3, m.text).Bind(4, m.created_at);
   s.Bind(5, m.intent).Bind(6, m.sentiment).Bind(7, m.trace_json);
+  s.Bind(8, int64_t{m.prompt_tokens}).Bind(9, int64_t{m.completion_tokens}).Bind(10, m.model);
   return s.Run();
 }
 
@@ -520,13 +521,14 @@ Result<std::vector<Message>> SqliteStore::ListMessages(const std::string& conver
                                                        int64_t after_id, int limit) {
   auto conn = pool_->Acquire();
   Stmt s(*conn,
-         "SELECT id, conversation_id, role, text, created_at, intent, sentiment, trace"
+         "SELECT id, conversation_id, role, text, created_at, intent, sentiment, trace,"
+         " prompt_tokens, completion_tokens, model"
          " FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?");
   s.Bind(1, conversation_id).Bind(2, after_id).Bind(3, int64_t{limit});
   std::vector<Message> out;
   while (s.Step()) {
-    out.push_back(
-        {s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5), s.Text(6), s.Text(7)});
+    out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5), s.Text(6),
+                   s.Text(7), static_cast<int>(s.Int(8)), static_cast<int>(s.Int(9)), s.Text(10)});
   }
   KEFU_RETURN_IF_ERROR(s.status());
   return out;
