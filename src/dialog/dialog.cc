@@ -1393,6 +1393,48 @@ void Dialog::AddEscalationHook(std::shared_ptr<const EscalationHook> hook) {
   impl_->hooks.push_back(std::move(hook));
 }
 
+Status Dialog::CheckProposedAction(const DialogState& state, std::string_view tool,
+                                   std::string_view arguments_json) const {
+  const bool known = std::any_of(impl_->flows.begin(), impl_->flows.end(),
+                                 [&](const FlowSpec& f) { return f.action.tool == tool; });
+  if (!known) {
+    return NotFoundError("no flow calls a tool named '" + std::string(tool) + "'");
+  }
+  const json args = json::parse(arguments_json, nullptr, /*allow_exceptions=*/false);
+  if (args.is_discarded() || !args.is_object()) {
+    return InvalidArgumentError("the arguments are not a JSON object");
+  }
+  const Task* task = state.active();
+  if (task == nullptr) {
+    return FailedPreconditionError("no flow is running");
+  }
+  const FlowSpec* flow = impl_->Flow(task->flow);
+  if (flow == nullptr || flow->action.tool != tool) {
+    return FailedPreconditionError("the running flow '" + task->flow + "' does not call '" +
+                                   std::string(tool) + "'");
+  }
+  std::string order = state.active_order;
+  if (auto it = task->slots.find("order_id"); it != task->slots.end()) {
+    order = it->second.value;
+  }
+  if (args.contains("order_id")) {
+    const std::string proposed = args["order_id"].is_string() ? args["order_id"].get<std::string>()
+                                                              : args["order_id"].dump();
+    if (proposed != order) {
+      return PermissionDeniedError("the call names another order than the task's");
+    }
+  }
+  if (flow->order == "required" && (order.empty() || !state.IsVerified(order))) {
+    return PermissionDeniedError("the order is not verified");
+  }
+  if (task->awaiting != "confirm") {
+    return FailedPreconditionError(task->awaiting.empty()
+                                       ? std::string("the flow is not waiting for a confirmation")
+                                       : "the flow still needs '" + task->awaiting + "'");
+  }
+  return OkStatus();
+}
+
 std::vector<std::string> Dialog::FlowNames() const {
   std::vector<std::string> names;
   for (const FlowSpec& f : impl_->flows) {

@@ -181,6 +181,16 @@ class Dialog {
                            const text::NormalizedText& text, DialogState& state,
                            RequestContext& ctx) const;
 
+  // Judges a tool call a language model proposed (the model never runs one itself): OK only
+  // when `tool` is the active flow's action, the flow has everything it needs and is waiting for
+  // the shopper's confirmation, the call's order_id (if any) is the task's order, and that order
+  // is verified when the flow needs an order. Even then the flow runs the tool, not the model,
+  // and only once the shopper confirms. kNotFound for a tool no flow calls; kFailedPrecondition
+  // naming what is missing; kPermissionDenied for another order or an unverified one;
+  // kInvalidArgument when the arguments are not a JSON object.
+  Status CheckProposedAction(const DialogState& state, std::string_view tool,
+                             std::string_view arguments_json) const;
+
   // Adds a hook; call before the first Step.
   void AddEscalationHook(std::shared_ptr<const EscalationHook> hook);
 

@@ -13,6 +13,7 @@
 #include "core/utf8.h"
 #include "dialog/dialog.h"
 #include "engine/pipeline.h"
+#include "llm/intent_assist.h"
 #include "nlu/understanding.h"
 #include "text/normalize.h"
 #include "tools/tools.h"
@@ -22,6 +23,14 @@ namespace {
 
 constexpr int kMaxTurnAttempts = 3;  // re-runs when a concurrent turn saved first
 constexpr size_t kMaxPassages = 3;   // retrieved passages the model sees
+
+// The intents the dialogue knows (data/nlu's labels): the only answers the intent assist may give.
+constexpr std::string_view kKnownIntents[] = {
+    "greeting",        "goodbye",         "thanks",         "affirm",        "deny",
+    "order_status",    "cancel_order",    "change_order",   "return_refund", "refund_status",
+    "exchange",        "delivery_issue",  "quality_issue",  "payment_issue", "invoice",
+    "shipping_policy", "product_inquiry", "product_search", "promotion",     "account",
+    "warranty",        "complaint",       "human_agent",    "chitchat",      "out_of_scope"};
 
 // Everything one turn reads and produces, passed from stage to stage.
 struct Turn {
@@ -37,6 +46,7 @@ struct Turn {
   dialog::TurnOutcome outcome;
   bool silent = false;    // an agent holds the conversation: store the message, say nothing
   nlohmann::json llm;     // what the responder did (reply.phrase)
+  nlohmann::json assist;  // what the model said about the intent (nlu.assist), when asked
   bool streamed = false;  // the sink holds the reply
   int prompt_tokens = 0;
   int completion_tokens = 0;
@@ -115,6 +125,9 @@ nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
   if (!t.llm.is_null()) {
     trace["llm"] = t.llm;
   }
+  if (!t.assist.is_null()) {
+    trace["intent_assist"] = t.assist;
+  }
   if (t.outcome.handoff) {
     trace["handoff"] = {{"reason", t.outcome.handoff->reason},
                         {"priority", t.outcome.handoff->priority}};
@@ -153,6 +166,13 @@ struct Engine::Impl {
          [this](Turn& t, RequestContext&) {
            if (!t.silent) {
              t.understanding = understander->Understand(t.normalized);
+           }
+           return OkStatus();
+         }},
+        {"nlu.assist",
+         [this](Turn& t, RequestContext& ctx) {
+           if (!t.silent) {
+             Assist(t, ctx);
            }
            return OkStatus();
          }},
@@ -206,6 +226,65 @@ struct Engine::Impl {
     return OkStatus();
   }
 
+  // When the classifier is unsure and no task is running, the model gets a say on the intent
+  // (one of the known labels, validated) and on slots it can point to in the message.
+  void Assist(Turn& t, RequestContext& ctx) {
+    nlu::Understanding& u = t.understanding;
+    if (options.llm == nullptr || options.intent_assist_below <= 0 ||
+        u.confidence >= options.intent_assist_below || t.state.active() != nullptr ||
+        !t.state.offer.empty() || !options.llm->available()) {
+      return;
+    }
+    llm::IntentAssistInput in;
+    in.lang = text::LanguageCode(t.normalized.lang);
+    in.message = t.normalized.text;
+    in.intents.assign(std::begin(kKnownIntents), std::end(kKnownIntents));
+    in.candidates.emplace_back(u.intent, u.confidence);
+    in.candidates.insert(in.candidates.end(), u.alternatives.begin(), u.alternatives.end());
+    in.slot_types = {"order_id", "tracking_no", "product", "size", "colour", "quantity"};
+    RequestContext assist_ctx(
+        ctx.trace_id(),
+        std::min(ctx.deadline(), RequestContext::SteadyClock::now() +
+                                     std::chrono::milliseconds(options.intent_assist_timeout_ms)));
+    const auto start = std::chrono::steady_clock::now();
+    Result<llm::IntentAssistResult> r = llm::AssistIntent(*options.llm, in, assist_ctx);
+    nlohmann::json trace = {{"classifier", {{"intent", u.intent}, {"confidence", u.confidence}}},
+                            {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::steady_clock::now() - start)
+                                       .count()}};
+    if (!r.ok()) {
+      trace["used"] = false;
+      trace["error"] = r.status().ToString();
+      t.assist = std::move(trace);
+      return;
+    }
+    trace["model"] = {{"intent", r->intent}, {"confidence", r->confidence}};
+    if (!r->rejected.empty()) {
+      trace["rejected"] = r->rejected;
+    }
+    const bool use = r->confidence >= options.intent_assist_min_confidence;
+    trace["used"] = use;
+    if (use) {
+      u.intent = r->intent;
+      u.confidence = r->confidence;
+      for (const auto& [type, value] : r->slots) {
+        const size_t at = t.normalized.text.find(value);
+        if (u.Find(type) || at == std::string::npos) {
+          continue;  // the extractor's own entity wins
+        }
+        nlu::Entity e;
+        e.type = type;
+        e.value = value;
+        e.text = value;
+        e.start = utf8::CodePointCount(std::string_view(t.normalized.text).substr(0, at));
+        e.end = e.start + utf8::CodePointCount(value);
+        e.confidence = r->confidence;
+        u.entities.push_back(std::move(e));
+      }
+    }
+    t.assist = std::move(trace);
+  }
+
   // The model rewrites the dialogue's reply when one is configured; the guard keeps its facts.
   // Without one, the trace still says why the template answered.
   void Phrase(Turn& t, RequestContext& ctx) {
@@ -245,6 +324,23 @@ struct Engine::Impl {
     t.prompt_tokens = r.prompt_tokens;
     t.completion_tokens = r.completion_tokens;
     t.model = std::move(r.backend);
+    // The model runs nothing: a call it proposes is judged against the flow and verification,
+    // and the verdict goes into the trace. Actions happen only through flows, on confirmation.
+    if (!r.proposed_calls.empty()) {
+      nlohmann::json judged = nlohmann::json::array();
+      for (const llm::ToolCall& call : r.proposed_calls) {
+        const Status verdict = dialog->CheckProposedAction(t.state, call.name, call.arguments_json);
+        judged.push_back(
+            {{"tool", call.name},
+             {"executed", false},
+             {"verdict", verdict.ok() ? std::string("consistent with the flow; it "
+                                                    "runs on the shopper's confirmation")
+                                      : verdict.ToString()}});
+        KEFU_LOG_INFO("trace={} model proposed tool '{}': {}", ctx.trace_id(), call.name,
+                      verdict.ok() ? "consistent with the flow" : verdict.ToString());
+      }
+      t.llm["proposed_tool_calls"] = std::move(judged);
+    }
     // [p1] in the reply names a document: the trace says which.
     if (!r.citations.empty()) {
       nlohmann::json sources = nlohmann::json::array();

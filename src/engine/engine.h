@@ -49,6 +49,12 @@ struct EngineOptions {
   // dialogue's template replies are the replies. Not owned.
   llm::LlmBackend* llm = nullptr;
   ResponderOptions responder{};
+  // With a model: a message the classifier is less sure of than this, outside a running task,
+  // is also put to the model (llm/intent_assist.h); its validated answer wins when it is at
+  // least `intent_assist_min_confidence` sure. 0 turns the assist off.
+  double intent_assist_below = 0.5;
+  double intent_assist_min_confidence = 0.6;
+  int intent_assist_timeout_ms = 1'500;
 };
 
 struct NewConversation {

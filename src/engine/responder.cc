@@ -255,6 +255,8 @@ Responded Responder::Respond(const RespondInput& in, RequestContext& ctx, ReplyS
     const bool finished = r.ok() && !a.refused() && !a.gone() && a.Finish();
     nlohmann::json record;
     if (r.ok()) {
+      out.proposed_calls.insert(out.proposed_calls.end(), r->tool_calls.begin(),
+                                r->tool_calls.end());
       out.prompt_tokens += r->prompt_tokens;
       out.completion_tokens += r->completion_tokens;
       record = {{"backend", r->backend},

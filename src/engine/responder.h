@@ -81,6 +81,8 @@ struct Responded {
   int prompt_tokens = 0;               // every attempt's, estimated where the server sent none
   int completion_tokens = 0;
   std::string backend;  // the backend that wrote the reply; "" for the template
+  // Tool calls the model proposed (it is offered none): never run; the caller judges them.
+  std::vector<llm::ToolCall> proposed_calls;
   nlohmann::json trace = nlohmann::json::object();  // {"used", "backend", "ms", "reason", ...}
 };
 

@@ -170,6 +170,30 @@ TEST_F(DialogTest, ThreeWrongAnswersLockEveryOrder) {
   EXPECT_NE(other.reply.find("身份验证未通过"), std::string::npos) << other.reply;
 }
 
+TEST_F(DialogTest, AToolCallAModelProposesIsCheckedAgainstTheFlowAndVerification) {
+  const std::string call = std::string(R"({"order_id": ")") + kPaidOrder + "\"}";
+  EXPECT_EQ(dialog_->CheckProposedAction(state_, "cancel_order", call).code(),
+            StatusCode::kFailedPrecondition);  // no flow is running
+  EXPECT_EQ(dialog_->CheckProposedAction(state_, "wire_money", "{}").code(), StatusCode::kNotFound);
+  Say(std::string("帮我取消订单 ") + kPaidOrder);
+  EXPECT_EQ(dialog_->CheckProposedAction(state_, "cancel_order", call).code(),
+            StatusCode::kPermissionDenied);  // not verified
+  EXPECT_EQ(dialog_->CheckProposedAction(state_, "create_return", call).code(),
+            StatusCode::kFailedPrecondition);  // not the running flow's tool
+  Say("4321");
+  ASSERT_EQ(state_.active()->awaiting, "confirm");
+  EXPECT_OK(dialog_->CheckProposedAction(state_, "cancel_order", call));
+  EXPECT_EQ(dialog_
+                ->CheckProposedAction(state_, "cancel_order",
+                                      std::string(R"({"order_id": ")") + kShippedOrder + "\"}")
+                .code(),
+            StatusCode::kPermissionDenied);  // another order
+  EXPECT_EQ(dialog_->CheckProposedAction(state_, "cancel_order", "not json").code(),
+            StatusCode::kInvalidArgument);
+  // Judging is all it does: the order is still paid until the shopper confirms.
+  EXPECT_EQ((*store_->GetOrderDetails(kPaidOrder)).order.status, "paid");
+}
+
 TEST_F(DialogTest, CancelBeforeShippingNeedsAnExplicitConfirmation) {
   Say(std::string("帮我取消订单 ") + kPaidOrder);
   TurnOutcome confirm = Say("4321");

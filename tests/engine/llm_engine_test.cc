@@ -23,6 +23,7 @@ class ScriptedLlm final : public llm::LlmBackend {
     Status error = OkStatus();
     bool hang = false;
     int delta_delay_ms = 0;
+    std::vector<llm::ToolCall> tool_calls{};
   };
   explicit ScriptedLlm(std::vector<Step> steps) : steps_(steps.begin(), steps.end()) {}
 
@@ -65,6 +66,7 @@ class ScriptedLlm final : public llm::LlmBackend {
     }
     llm::ChatResponse r;
     r.content = step.text;
+    r.tool_calls = step.tool_calls;
     r.backend = "scripted";
     r.prompt_tokens = 100;
     r.completion_tokens = 20;
@@ -297,6 +299,89 @@ TEST_F(LlmEngineTest, SmallTalkIsShortOrTheTemplateAnswers) {
   TurnResult r = Say("你好");
   EXPECT_EQ(Llm(r)["reason"], "too long");
   EXPECT_EQ(r.reply.find("散步"), std::string::npos);
+}
+
+TEST_F(LlmEngineTest, AnUnsureClassifierGetsTheModelsValidatedIntent) {
+  // The keyword rules know nothing of this message; the model reads it as an exchange.
+  UseModel({{R"(```json
+{"intent": "exchange", "confidence": 0.9, "slots": {}}
+```)"},
+            {"好的，麻烦提供一下订单号。"}});
+  TurnResult r = Say("这个东西能不能帮我弄成别的尺码");
+  EXPECT_EQ(r.intent, "exchange") << r.trace_json;
+  const nlohmann::json t = nlohmann::json::parse(r.trace_json);
+  EXPECT_TRUE(t["intent_assist"]["used"].get<bool>());
+  EXPECT_EQ(t["intent_assist"]["model"]["intent"], "exchange");
+  EXPECT_EQ(t["flow"], "exchange");
+  // The model was asked with the message alone as the user turn, and the intents listed.
+  const llm::ChatRequest& asked = llm_->request(0);
+  EXPECT_EQ(asked.messages.back().role, "user");
+  EXPECT_EQ(asked.messages.back().content, "这个东西能不能帮我弄成别的尺码");
+  EXPECT_NE(asked.messages.front().content.find("return_refund"), std::string::npos);
+}
+
+TEST_F(LlmEngineTest, AnInventedIntentFromTheModelIsRefused) {
+  UseModel({{R"({"intent": "teleport_parcel", "confidence": 0.99})"}, {"您好！"}});
+  TurnResult r = Say("这个东西能不能帮我弄成别的尺码");
+  EXPECT_NE(r.intent, "teleport_parcel");
+  const nlohmann::json t = nlohmann::json::parse(r.trace_json);
+  EXPECT_FALSE(t["intent_assist"]["used"].get<bool>());
+  EXPECT_NE(t["intent_assist"]["error"].get<std::string>().find("teleport_parcel"),
+            std::string::npos);
+}
+
+TEST_F(LlmEngineTest, AnUnsureModelDoesNotOverruleTheClassifier) {
+  UseModel({{R"({"intent": "exchange", "confidence": 0.3})"}, {"您好！"}});
+  TurnResult r = Say("这个东西能不能帮我弄成别的尺码");
+  EXPECT_NE(r.intent, "exchange");
+  EXPECT_FALSE(nlohmann::json::parse(r.trace_json)["intent_assist"]["used"].get<bool>());
+}
+
+TEST_F(LlmEngineTest, AConfidentClassifierIsNotSecondGuessed) {
+  UseModel({{"请提供订单号。"}});
+  TurnResult r = Say(std::string("我的订单 ") + kefu::testing::kShippedOrder + " 到哪了");
+  EXPECT_FALSE(nlohmann::json::parse(r.trace_json).contains("intent_assist"));
+  EXPECT_EQ(llm_->calls(), 1u);  // the rewrite only
+}
+
+class LlmModelEngineTest : public LlmEngineTest {
+ protected:
+  std::string IntentModel() const override { return KEFU_TEST_INTENT_MODEL; }
+};
+
+// The model proposes a tool call on its own: it is judged, never run.
+TEST_F(LlmModelEngineTest, AToolCallTheModelProposesIsJudgedAndNeverRun) {
+  const std::string order = kefu::testing::kPaidOrder;
+  UseModel({{"请提供收货手机号后四位。",
+             OkStatus(),
+             false,
+             0,
+             {{"call_0", "cancel_order", R"({"order_id": ")" + order + R"("})"}}}});
+  TurnResult r = Say("帮我取消订单 " + order);
+  nlohmann::json judged = Llm(r)["proposed_tool_calls"];
+  ASSERT_EQ(judged.size(), 1u) << r.trace_json;
+  EXPECT_FALSE(judged[0]["executed"].get<bool>());
+  EXPECT_NE(judged[0]["verdict"].get<std::string>().find("not verified"), std::string::npos)
+      << judged;
+  Result<store::OrderDetails> details = store_->GetOrderDetails(order);
+  ASSERT_OK_RESULT(details);
+  EXPECT_NE(details->order.status, "cancelled");
+
+  // Verified and at the confirmation step, the same call is consistent with the flow, and still
+  // only the shopper's confirmation cancels the order.
+  UseModel({{"请确认是否取消。",
+             OkStatus(),
+             false,
+             0,
+             {{"call_1", "cancel_order", R"({"order_id": ")" + order + R"("})"}}}});
+  Say("帮我取消订单 " + order);
+  TurnResult at_confirm = Say("4321");
+  judged = Llm(at_confirm)["proposed_tool_calls"];
+  ASSERT_EQ(judged.size(), 1u) << at_confirm.trace_json;
+  EXPECT_NE(judged[0]["verdict"].get<std::string>().find("consistent"), std::string::npos)
+      << judged;
+  details = store_->GetOrderDetails(order);
+  EXPECT_NE(details->order.status, "cancelled");
 }
 
 // Knowledge questions: the model answers from the passages and cites them.
