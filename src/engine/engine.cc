@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <mutex>
 #include <set>
+#include <unordered_map>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -32,6 +34,64 @@ constexpr std::string_view kKnownIntents[] = {
     "shipping_policy", "product_inquiry", "product_search", "promotion",     "account",
     "warranty",        "complaint",       "human_agent",    "chitchat",      "out_of_scope"};
 
+// A mutex per conversation in use, created on first use and dropped with its last user.
+// Thread-safe.
+class ConversationLocks {
+ public:
+  class Held {
+   public:
+    Held(ConversationLocks* owner, std::string id) : owner_(owner), id_(std::move(id)) {}
+    Held(Held&& other) noexcept
+        : owner_(std::exchange(other.owner_, nullptr)), id_(std::move(other.id_)) {}
+    Held(const Held&) = delete;
+    Held& operator=(const Held&) = delete;
+    Held& operator=(Held&&) = delete;
+    ~Held() {
+      if (owner_ != nullptr) {
+        owner_->Unlock(id_);
+      }
+    }
+
+   private:
+    ConversationLocks* owner_;
+    std::string id_;
+  };
+
+  // Blocks until no other turn holds `conversation_id`.
+  Held Lock(const std::string& conversation_id) {
+    Entry* entry = nullptr;
+    {
+      std::scoped_lock lock(mutex_);
+      std::unique_ptr<Entry>& e = entries_[conversation_id];
+      if (!e) {
+        e = std::make_unique<Entry>();
+      }
+      ++e->users;
+      entry = e.get();
+    }
+    entry->mutex.lock();
+    return Held(this, conversation_id);
+  }
+
+ private:
+  struct Entry {
+    std::mutex mutex;
+    int users = 0;  // holders and waiters; guarded by ConversationLocks::mutex_
+  };
+
+  void Unlock(const std::string& conversation_id) {
+    std::scoped_lock lock(mutex_);
+    auto it = entries_.find(conversation_id);
+    it->second->mutex.unlock();
+    if (--it->second->users == 0) {
+      entries_.erase(it);
+    }
+  }
+
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;  // guarded by mutex_
+};
+
 // Everything one turn reads and produces, passed from stage to stage.
 struct Turn {
   std::string conversation_id;
@@ -47,6 +107,8 @@ struct Turn {
   bool silent = false;    // an agent holds the conversation: store the message, say nothing
   nlohmann::json llm;     // what the responder did (reply.phrase)
   nlohmann::json assist;  // what the model said about the intent (nlu.assist), when asked
+  // The model's first words are due by then, counted from the turn's start.
+  RequestContext::SteadyClock::time_point first_token_deadline;
   bool streamed = false;  // the sink holds the reply
   int prompt_tokens = 0;
   int completion_tokens = 0;
@@ -242,10 +304,12 @@ struct Engine::Impl {
     in.candidates.emplace_back(u.intent, u.confidence);
     in.candidates.insert(in.candidates.end(), u.alternatives.begin(), u.alternatives.end());
     in.slot_types = {"order_id", "tracking_no", "product", "size", "colour", "quantity"};
+    // Its time comes out of the turn's first-token budget: the reply must still be in time.
     RequestContext assist_ctx(
         ctx.trace_id(),
-        std::min(ctx.deadline(), RequestContext::SteadyClock::now() +
-                                     std::chrono::milliseconds(options.intent_assist_timeout_ms)));
+        std::min({ctx.deadline(), t.first_token_deadline,
+                  RequestContext::SteadyClock::now() +
+                      std::chrono::milliseconds(options.intent_assist_timeout_ms)}));
     const auto start = std::chrono::steady_clock::now();
     Result<llm::IntentAssistResult> r = llm::AssistIntent(*options.llm, in, assist_ctx);
     nlohmann::json trace = {{"classifier", {{"intent", u.intent}, {"confidence", u.confidence}}},
@@ -298,6 +362,7 @@ struct Engine::Impl {
     in.user_message = t.raw;
     in.summary = t.state.summary;
     in.action = t.outcome.action;
+    in.first_token_deadline = t.first_token_deadline;
     // What the model may write: a knowledge answer from the passages, small talk, or the
     // flow's step in its own words.
     const bool knowledge = t.outcome.kb_answer && t.outcome.kb_answer->found &&
@@ -522,10 +587,6 @@ struct Engine::Impl {
     return OkStatus();
   }
 
-  size_t StripeIndex(const std::string& conversation_id) const {
-    return std::hash<std::string>{}(conversation_id) % stripes.size();
-  }
-
   store::Store& store;
   const Clock& clock;
   EngineOptions options;
@@ -538,11 +599,9 @@ struct Engine::Impl {
   std::vector<Stage<Turn>> persist_stage;
 
   // Turns on one conversation run one at a time in this process, so they rarely race; the
-  // store's version check still catches races between processes.
-  std::mutex& StripeFor(const std::string& conversation_id) {
-    return stripes[StripeIndex(conversation_id)];
-  }
-  std::array<std::mutex, 64> stripes;
+  // store's version check still catches races between processes. One lock per conversation (not
+  // shared stripes): a turn waiting seconds on the model holds up no other conversation.
+  ConversationLocks locks;
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -624,13 +683,17 @@ Status Engine::Authorize(const std::string& conversation_id, const std::string& 
 
 Result<TurnResult> Engine::HandleTurn(const TurnInput& input, RequestContext& ctx) {
   KEFU_RETURN_IF_ERROR(impl_->ValidateText(input.text));
-  std::scoped_lock lock(impl_->StripeFor(input.conversation_id));
+  const ConversationLocks::Held held = impl_->locks.Lock(input.conversation_id);
   const int64_t received_at = impl_->clock.NowMillis();
+  const auto first_token_deadline =
+      RequestContext::SteadyClock::now() +
+      std::chrono::milliseconds(impl_->options.responder.first_token_timeout_ms);
   for (int attempt = 1;; ++attempt) {
     Turn turn;
     turn.conversation_id = input.conversation_id;
     turn.token = &input.token;
     turn.sink = input.sink;
+    turn.first_token_deadline = first_token_deadline;
     turn.raw = input.text;
     turn.received_at = received_at;
     Status s = RunStages<Turn>(impl_->stages, turn, ctx);
@@ -671,14 +734,15 @@ std::vector<Result<TurnResult>> Engine::HandleTurns(std::span<const TurnInput> i
     }
   }
   {
-    // Stripe locks in ascending order, so two batches can never deadlock.
-    std::set<size_t> stripe_ids;
+    // Locks in ascending order of conversation id, so two batches can never deadlock.
+    std::set<std::string> ids;
     for (size_t i : batch) {
-      stripe_ids.insert(impl_->StripeIndex(inputs[i].conversation_id));
+      ids.insert(inputs[i].conversation_id);
     }
-    std::vector<std::unique_lock<std::mutex>> locks;
-    for (size_t id : stripe_ids) {
-      locks.emplace_back(impl_->stripes[id]);
+    std::vector<ConversationLocks::Held> held;
+    held.reserve(ids.size());
+    for (const std::string& id : ids) {
+      held.push_back(impl_->locks.Lock(id));
     }
     const int64_t received_at = impl_->clock.NowMillis();
     std::vector<Turn> turns(batch.size());
@@ -690,6 +754,9 @@ std::vector<Result<TurnResult>> Engine::HandleTurns(std::span<const TurnInput> i
       turn.conversation_id = inputs[i].conversation_id;
       turn.token = &inputs[i].token;
       turn.sink = inputs[i].sink;
+      turn.first_token_deadline =
+          RequestContext::SteadyClock::now() +
+          std::chrono::milliseconds(impl_->options.responder.first_token_timeout_ms);
       turn.raw = inputs[i].text;
       turn.received_at = received_at;
       Status s = RunStages<Turn>(impl_->stages, turn, *contexts[i]);

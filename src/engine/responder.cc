@@ -105,6 +105,9 @@ std::vector<std::string> Citations(std::string_view text) {
   return out;
 }
 
+// Time kept back from the turn's deadline for storing the turn after the model.
+constexpr std::chrono::milliseconds kStoreMargin{250};
+
 void TrimRight(std::string& text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
     text.pop_back();
@@ -235,17 +238,24 @@ Responded Responder::Respond(const RespondInput& in, RequestContext& ctx, ReplyS
   const llm::GroundingGuard guard(evidence);
   const size_t max_chars = small_talk ? static_cast<size_t>(options_.max_chars_small_talk) : 0;
   const auto start = std::chrono::steady_clock::now();
+  // A slow model costs at most the first-token budget; a streaming one at most the total, and
+  // always leaves the turn time to be stored.
+  request.first_token_deadline = in.first_token_deadline.value_or(
+      start + std::chrono::milliseconds(options_.first_token_timeout_ms));
+  const auto answer_deadline = std::min(
+      ctx.deadline() - kStoreMargin, start + std::chrono::milliseconds(options_.total_timeout_ms));
   nlohmann::json attempts = nlohmann::json::array();
   for (int attempt = 1; attempt <= 2; ++attempt) {
     if (ctx.Check().code() != StatusCode::kOk) {
       out.trace["reason"] = "turn deadline";
       break;
     }
-    // The model gets its own deadline inside the turn's: a slow model costs at most this.
-    RequestContext model_ctx(
-        ctx.trace_id(),
-        std::min(ctx.deadline(), RequestContext::SteadyClock::now() +
-                                     std::chrono::milliseconds(options_.first_token_timeout_ms)));
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= *request.first_token_deadline || now >= answer_deadline) {
+      out.trace["reason"] = "model budget spent";
+      break;
+    }
+    RequestContext model_ctx(ctx.trace_id(), answer_deadline);
     Attempt a(guard, passage_ids, max_chars, sink);
     Result<llm::ChatResponse> r = backend_->Chat(
         request, model_ctx, [&a](std::string_view delta) { return a.OnDelta(delta); });

@@ -22,6 +22,7 @@
 // Thread-safe when the backend is (LlmBackend implementations are).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -50,7 +51,12 @@ class ReplySink {
 enum class ReplyMode { kPhrase, kKnowledge, kSmallTalk };
 
 struct ResponderOptions {
-  int first_token_timeout_ms = 3'000;  // the model's whole answer must come within this too
+  // The model's first sentence must come within this of the turn's start (RespondInput::
+  // first_token_deadline), whatever else used the model in the turn; else the template answers.
+  int first_token_timeout_ms = 3'000;
+  // The whole answer, streamed, within this; the turn's own deadline (less a margin to store the
+  // turn) caps it.
+  int total_timeout_ms = 20'000;
   int max_tokens = 512;
   int max_tokens_small_talk = 96;
   int max_chars_small_talk = 160;  // longer small talk is refused: the draft answers
@@ -69,6 +75,9 @@ struct RespondInput {
   std::vector<std::string> summary;                           // the dialogue's rolling summary
   std::string action;  // what the dialogue did ("flow:return_refund/ask:reason")
   ReplyMode mode = ReplyMode::kPhrase;
+  // The turn's first-token budget ends here (the intent assist may have spent some of it);
+  // unset: first_token_timeout_ms from the call.
+  std::optional<RequestContext::SteadyClock::time_point> first_token_deadline{};
 };
 
 struct Responded {

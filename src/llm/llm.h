@@ -17,6 +17,7 @@
 //   });
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -65,6 +66,9 @@ struct ChatRequest {
   std::vector<std::string> stop;
   std::optional<int64_t> seed;
   bool stream = true;
+  // When set, the first delta must come by then (a caller's budget shared by several calls);
+  // the backend's own first-token timeout still applies.
+  std::optional<std::chrono::steady_clock::time_point> first_token_deadline;
 };
 
 struct ChatResponse {

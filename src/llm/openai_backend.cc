@@ -627,8 +627,11 @@ class OpenAiBackend final : public LlmBackend {
     if (!breaker_.Allow()) {
       return UnavailableError("circuit breaker open after repeated failures");
     }
-    const Clock::time_point slot_deadline =
+    Clock::time_point slot_deadline =
         std::min(start + milliseconds(options_.first_token_timeout_ms), total_deadline);
+    if (request.first_token_deadline) {
+      slot_deadline = std::min(slot_deadline, *request.first_token_deadline);
+    }
     if (!limiter_.AcquireUntil(slot_deadline)) {
       breaker_.RecordIgnored();
       return ResourceExhaustedError("all " + std::to_string(options_.max_concurrency) +
@@ -702,10 +705,13 @@ class OpenAiBackend final : public LlmBackend {
 
     // Streamed: the first delta must come within the first-token timeout of this attempt.
     // Not streamed: the whole answer is the first token, and only the total timeout applies.
-    const Clock::time_point first_token_deadline =
+    Clock::time_point first_token_deadline =
         request.stream ? std::min(attempt_start + milliseconds(options_.first_token_timeout_ms),
                                   total_deadline)
                        : total_deadline;
+    if (request.stream && request.first_token_deadline) {
+      first_token_deadline = std::min(first_token_deadline, *request.first_token_deadline);
+    }
     Watchdog watchdog(client, ctx, first_token_deadline, total_deadline,
                       options_.first_token_timeout_ms, options_.total_timeout_ms);
     acc.set_on_first_delta([&] {

@@ -39,10 +39,12 @@ class ScriptedLlm final : public llm::LlmBackend {
       }
     }
     if (step.hang) {
-      while (ctx.Check().ok()) {
+      while (ctx.Check().ok() &&
+             (!request.first_token_deadline ||
+              std::chrono::steady_clock::now() < *request.first_token_deadline)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
-      return ctx.Check();
+      return DeadlineExceededError("no first token in time");
     }
     if (!step.error.ok()) {
       return step.error;

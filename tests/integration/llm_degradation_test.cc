@@ -1,8 +1,10 @@
 // Degradation: the real HTTP server with a language model that is down, or far slower than its
 // budget. 200 turns from 8 parallel clients all get the template reply in time; none fails.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -29,14 +31,14 @@ constexpr int kTurnsPerClient = 25;
 
 class LlmDegradationTest : public ::testing::Test {
  protected:
-  void Start(const std::string& base_url) {
+  void Start(const std::string& base_url, int budget_ms = kBudgetMs) {
     store_ = std::move(*store::NewSqliteStore({.path = dir_.File("kefu.db")}));
     ASSERT_OK(demo::ResetDemoShop(*store_, kefu::testing::SourceDataDir() + "/demo"));
     llm::LlmBackendOptions o;
     o.base_url = base_url;
     o.model = "fake";
-    o.first_token_timeout_ms = kBudgetMs;
-    o.connect_timeout_ms = kBudgetMs;
+    o.first_token_timeout_ms = budget_ms;
+    o.connect_timeout_ms = std::min(budget_ms, o.connect_timeout_ms);
     o.max_retries = 0;
     Result<std::unique_ptr<llm::LlmBackend>> backend = llm::NewOpenAiBackend(o);
     ASSERT_OK_RESULT(backend);
@@ -45,10 +47,11 @@ class LlmDegradationTest : public ::testing::Test {
         std::move(*engine::Engine::Create(*store_, SystemClock(),
                                           {.data_dir = kefu::testing::SourceDataDir(),
                                            .llm = llm_.get(),
-                                           .responder = {.first_token_timeout_ms = kBudgetMs}}));
+                                           .responder = {.first_token_timeout_ms = budget_ms}}));
     api_ = std::make_unique<Api>(*engine_, ApiOptions{});
     server_ = std::make_unique<HttpServer>(
-        *api_, ServerOptions{.host = "127.0.0.1", .port = 0, .worker_threads = kClients});
+        *api_,
+        ServerOptions{.host = "127.0.0.1", .port = 0, .worker_threads = kClients, .max_batch = 1});
     ASSERT_OK(server_->Start());
   }
 
@@ -85,6 +88,10 @@ class LlmDegradationTest : public ::testing::Test {
           int64_t seen = slowest.load();
           while (ms > seen && !slowest.compare_exchange_weak(seen, ms)) {
           }
+          if (ms >= seen && r && r->status == 200) {
+            std::scoped_lock lock(slowest_mutex_);
+            slowest_trace_ = json::parse(r->body)["trace"].dump();
+          }
         }
       });
     }
@@ -94,9 +101,12 @@ class LlmDegradationTest : public ::testing::Test {
     EXPECT_EQ(failures.load(), 0);
     std::printf("%d turns, slowest %lld ms\n", kClients * kTurnsPerClient,
                 static_cast<long long>(slowest.load()));
+    std::printf("slowest turn's trace: %s\n", slowest_trace_.c_str());
     return slowest.load();
   }
 
+  std::mutex slowest_mutex_;
+  std::string slowest_trace_;  // guarded by slowest_mutex_
   kefu::testing::TempDir dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<llm::LlmBackend> llm_;
@@ -128,6 +138,22 @@ TEST_F(LlmDegradationTest, ModelFiveSecondsSlowEveryTurnGetsTheTemplateReplyInTi
   // The backend lets 8 requests in at a time and the others wait at most the same budget; after
   // five timeouts its circuit breaker opens and the rest get the template at once.
   EXPECT_LT(slowest, 4 * kBudgetMs + 1'000) << "a turn waited well past the model's budget";
+}
+
+// The same with the shipped defaults: 3 s to the first token (ResponderOptions and
+// LlmBackendOptions), inside the server's 5 s turn deadline.
+TEST_F(LlmDegradationTest, WithTheDefaultThreeSecondBudgetASlowModelNeverFailsATurn) {
+  kefu::testing::FakeLlmServer slow;
+  kefu::testing::FakeLlmServer::Reply reply = kefu::testing::FakeLlmServer::Reply::Stream(
+      {{kefu::testing::FakeLlmServer::ContentChunk("您好")}});
+  reply.delay_ms = 5'000;
+  slow.Script({reply});
+  const int default_budget = engine::ResponderOptions{}.first_token_timeout_ms;
+  ASSERT_EQ(default_budget, 3'000);
+  ASSERT_EQ(llm::LlmBackendOptions{}.first_token_timeout_ms, 3'000);
+  Start(slow.base_url(), default_budget);
+  const int64_t slowest = Load();
+  EXPECT_LT(slowest, default_budget + 1'000) << "a turn waited past the 3 s budget";
 }
 
 }  // namespace
