@@ -80,6 +80,7 @@ Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty) {
     KEFU_ASSIGN_OR_RETURN(rt.llm, llm::NewLlmFromConfig(config.llm));
     eo.llm = rt.llm.get();
     eo.responder.first_token_timeout_ms = config.llm.first_token_timeout_ms;
+    eo.responder.total_timeout_ms = config.llm.total_timeout_ms;
     eo.responder.max_tokens = config.llm.max_tokens;
     eo.responder.temperature = config.llm.temperature;
     KEFU_LOG_INFO("replies are phrased by {} at the configured LLM server", config.llm.model);

@@ -28,9 +28,14 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
   const bool with_model = rt->llm != nullptr;
   const int workers =
       with_model ? std::max(sc.worker_threads, config->llm.max_concurrency) : sc.worker_threads;
+  // A streamed answer may take the model's total time; its first words are still due within
+  // llm.first_token_timeout_ms, or the template answers.
+  const int turn_deadline_ms =
+      with_model ? std::max(config->engine.turn_deadline_ms, config->llm.total_timeout_ms + 500)
+                 : config->engine.turn_deadline_ms;
   server::Api api(*rt->engine,
                   {.max_body_bytes = sc.max_body_bytes,
-                   .turn_deadline_ms = config->engine.turn_deadline_ms,
+                   .turn_deadline_ms = turn_deadline_ms,
                    .history_page_limit = config->engine.history_page_limit,
                    .max_upload_bytes = config->kb.max_upload_bytes,
                    .admin_key = config->kb.admin_key,
@@ -45,7 +50,7 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
                                 .max_body_bytes = sc.max_body_bytes,
                                 .request_timeout_ms = sc.request_timeout_ms,
                                 .shutdown_grace_ms = sc.shutdown_grace_ms,
-                                .turn_deadline_ms = config->engine.turn_deadline_ms});
+                                .turn_deadline_ms = turn_deadline_ms});
   if (Status s = http.Start(); !s.ok()) {
     return Fail(s);
   }
