@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <csignal>
 #include <deque>
@@ -16,6 +17,7 @@
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <sys/socket.h>
 
 #include "core/logging.h"
 #include "engine/engine.h"
@@ -286,25 +288,34 @@ struct HttpServer::Impl {
              }
            });
          })});
-    // A client that hangs up while the model writes: its socket turns readable with nothing
-    // to read.
-    stream.socket().async_wait(tcp::socket::wait_read, [ex, weak, job](beast::error_code wait_ec) {
-      if (!wait_ec) {
-        job->readable = true;
-        Wake(ex, weak);
-      }
-    });
+    // A client that hangs up while the model writes: its socket turns readable, and a peek
+    // reads end-of-stream. (Readable alone is not proof: epoll may report it spuriously.)
+    auto watch = [&stream, ex, weak, job] {
+      stream.socket().async_wait(
+          tcp::socket::wait_read,
+          asio::bind_executor(ex, [ex, weak, job](beast::error_code wait_ec) {
+            if (!wait_ec) {
+              job->readable = true;
+              Wake(ex, weak);
+            }
+          }));
+    };
+    watch();
     bool began = false;
-    bool checked_readable = false;
     for (;;) {
       live->woken = false;
       const bool done = job->done;  // every event was pushed before the job completed
-      if (job->readable && !checked_readable) {
-        checked_readable = true;
-        beast::error_code aec;
-        if (stream.socket().available(aec) == 0 || aec) {
-          channel.MarkGone();
+      if (job->readable) {
+        job->readable = false;
+        char byte = 0;
+        const ssize_t n =
+            ::recv(stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+          channel.MarkGone();  // end of stream, or the connection was reset
+        } else if (n < 0) {
+          watch();  // nothing there after all: keep watching
         }
+        // n > 0: the client already sent its next request; it is still there.
       }
       std::vector<std::string> events = channel.Drain();
       if (!events.empty() && !ec) {

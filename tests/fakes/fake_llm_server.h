@@ -109,6 +109,7 @@ class FakeLlmServer {
     std::signal(SIGPIPE, SIG_IGN);
     server_.Post("/v1/chat/completions",
                  [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
+    server_.set_tcp_nodelay(true);  // chunks go out as written, like a real streaming server
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) {

@@ -270,6 +270,28 @@ TEST_F(LlmStreamingTest, AShopperWhoHangsUpStopsTheGenerationAndTheTurnIsStored)
   EXPECT_EQ(events.back().name, "done");
 }
 
+// A client that stays is never taken for one that left (epoll may report a socket readable
+// when nothing is there); many streamed turns on one keep-alive connection all use the model.
+TEST_F(LlmStreamingTest, AClientThatStaysIsNeverTakenForGone) {
+  FakeLlm model;
+  model.Script({FakeLlm::Reply::Stream({{FakeLlm::ContentChunk("您好！很高兴为您服务。")}})});
+  Start(model.base_url(), 3'000);
+  SseClient client(server_->port());
+  ASSERT_TRUE(client.ok());
+  int used = 0;
+  constexpr int kTurns = 100;
+  for (int i = 0; i < kTurns; ++i) {
+    client.Send(Path(), token_, i % 2 == 0 ? "你好" : "谢谢");
+    const std::vector<SseEvent> events = ReadAll(client);
+    ASSERT_FALSE(events.empty()) << "turn " << i << ": the connection closed";
+    ASSERT_EQ(events.back().name, "done") << "turn " << i;
+    const json& llm = events.back().data["trace"]["llm"];
+    EXPECT_NE(llm.value("reason", ""), "shopper disconnected") << "turn " << i;
+    used += llm["used"].get<bool>() ? 1 : 0;
+  }
+  EXPECT_EQ(used, kTurns);
+}
+
 TEST_F(LlmStreamingTest, WithoutAcceptEventStreamTheWholeReplyComesAsJson) {
   FakeLlm model;
   model.Script({FakeLlm::Reply::Stream({{FakeLlm::ContentChunk("您好！很高兴为您服务。")}})});
