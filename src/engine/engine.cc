@@ -25,6 +25,9 @@ namespace {
 
 constexpr int kMaxTurnAttempts = 3;  // re-runs when a concurrent turn saved first
 constexpr size_t kMaxPassages = 3;   // retrieved passages the model sees
+constexpr int kPromptHistoryMessages =
+    8;                            // earlier messages the model sees (token budget permitting)
+constexpr int kHandoffTurns = 8;  // earlier messages in a handoff summary
 
 // The intents the dialogue knows (data/nlu's labels): the only answers the intent assist may give.
 constexpr std::string_view kKnownIntents[] = {
@@ -363,6 +366,17 @@ struct Engine::Impl {
     in.summary = t.state.summary;
     in.action = t.outcome.action;
     in.first_token_deadline = t.first_token_deadline;
+    // The last turns, so the model words the reply for this conversation. An agent's words
+    // count as the assistant's; system notices are left out.
+    if (Result<std::vector<store::Message>> recent =
+            store.ListRecentMessages(t.conversation_id, kPromptHistoryMessages);
+        recent.ok()) {
+      for (const store::Message& m : *recent) {
+        if (m.role == "user" || m.role == "assistant" || m.role == "agent") {
+          in.history.push_back({m.role == "user" ? "user" : "assistant", m.text});
+        }
+      }
+    }
     // What the model may write: a knowledge answer from the passages, small talk, or the
     // flow's step in its own words.
     const bool knowledge = t.outcome.kb_answer && t.outcome.kb_answer->found &&
@@ -436,11 +450,11 @@ struct Engine::Impl {
   // What an agent reads first: why, the summary, the task and its slots, the last turns.
   std::string HandoffSummary(const Turn& t) {
     nlohmann::json last = nlohmann::json::array();
-    Result<std::vector<store::Message>> history = store.ListMessages(t.conversation_id, 0, 1'000);
+    Result<std::vector<store::Message>> history =
+        store.ListRecentMessages(t.conversation_id, kHandoffTurns);
     if (history.ok()) {
-      const size_t from = history->size() > 8 ? history->size() - 8 : 0;
-      for (size_t i = from; i < history->size(); ++i) {
-        last.push_back({{"role", (*history)[i].role}, {"text", (*history)[i].text}});
+      for (const store::Message& m : *history) {
+        last.push_back({{"role", m.role}, {"text", m.text}});
       }
     }
     last.push_back({{"role", "user"}, {"text", t.raw}});

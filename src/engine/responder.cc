@@ -216,6 +216,7 @@ Responded Responder::Respond(const RespondInput& in, RequestContext& ctx, ReplyS
     prompt.summary += (prompt.summary.empty() ? "" : "\n") + line;
   }
   prompt.passages = in.passages;
+  prompt.history = in.history;
   prompt.instruction = Instruction(in);
   prompt.user_message = in.user_message;
   llm::ChatRequest request;
@@ -228,8 +229,14 @@ Responded Responder::Respond(const RespondInput& in, RequestContext& ctx, ReplyS
   request.max_tokens = small_talk ? options_.max_tokens_small_talk : options_.max_tokens;
   request.temperature = options_.temperature;
   request.stream = true;
-  // The evidence: the draft (grounded by construction), the passages, the shopper's words.
+  // The evidence: the draft (grounded by construction), the passages, the shopper's words in
+  // this conversation.
   llm::Evidence evidence{{in.draft, in.user_message}};
+  for (const llm::PromptTurn& turn : in.history) {
+    if (turn.role == "user") {
+      evidence.texts.push_back(turn.text);  // the shopper's own earlier words
+    }
+  }
   std::set<std::string> passage_ids;
   for (const auto& [id, text] : in.passages) {
     evidence.texts.push_back(text);

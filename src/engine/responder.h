@@ -32,6 +32,7 @@
 
 #include "core/request_context.h"
 #include "llm/llm.h"
+#include "llm/prompt.h"
 
 namespace kefu::engine {
 
@@ -73,7 +74,8 @@ struct RespondInput {
   std::string user_message;
   std::vector<std::pair<std::string, std::string>> passages;  // (id, text) the reply may use
   std::vector<std::string> summary;                           // the dialogue's rolling summary
-  std::string action;  // what the dialogue did ("flow:return_refund/ask:reason")
+  std::vector<llm::PromptTurn> history;  // this conversation's earlier messages, oldest first
+  std::string action;                    // what the dialogue did ("flow:return_refund/ask:reason")
   ReplyMode mode = ReplyMode::kPhrase;
   // The turn's first-token budget ends here (the intent assist may have spent some of it);
   // unset: first_token_timeout_ms from the call.

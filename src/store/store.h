@@ -290,6 +290,9 @@ class Store {
   // Up to `limit` messages after message id `after_id`, oldest first.
   virtual Result<std::vector<Message>> ListMessages(const std::string& conversation_id,
                                                     int64_t after_id, int limit) = 0;
+  // The last `limit` messages, oldest first (what a prompt or a handoff summary needs).
+  virtual Result<std::vector<Message>> ListRecentMessages(const std::string& conversation_id,
+                                                          int limit) = 0;
   virtual Status AppendEvent(const Event& event) = 0;
 
   // Order actions. Each checks the order's status inside its transaction and returns

@@ -303,6 +303,22 @@ TEST_F(LlmEngineTest, SmallTalkIsShortOrTheTemplateAnswers) {
   EXPECT_EQ(r.reply.find("散步"), std::string::npos);
 }
 
+TEST_F(LlmEngineTest, TheModelSeesTheConversationsLastTurns) {
+  UseModel({{"您好呀！"}, {"不客气！"}});
+  Say("你好");
+  Say("谢谢");
+  ASSERT_EQ(llm_->calls(), 2u);
+  const llm::ChatRequest second = llm_->request(1);
+  std::vector<std::pair<std::string, std::string>> turns;
+  for (const llm::ChatMessage& m : second.messages) {
+    if (m.role == "user" || m.role == "assistant") {
+      turns.emplace_back(m.role, m.content);
+    }
+  }
+  EXPECT_EQ(turns, (std::vector<std::pair<std::string, std::string>>{
+                       {"user", "你好"}, {"assistant", "您好呀！"}, {"user", "谢谢"}}));
+}
+
 TEST_F(LlmEngineTest, AnUnsureClassifierGetsTheModelsValidatedIntent) {
   // The keyword rules know nothing of this message; the model reads it as an exchange.
   UseModel({{R"(```json

@@ -31,6 +31,10 @@ class StoreWrapper : public store::Store {
                                                    int limit) override {
     return target_.ListMessages(id, after, limit);
   }
+  Result<std::vector<store::Message>> ListRecentMessages(const std::string& id,
+                                                         int limit) override {
+    return target_.ListRecentMessages(id, limit);
+  }
   Status AppendEvent(const store::Event& e) override { return target_.AppendEvent(e); }
   Result<int64_t> CountEvents(const std::string& type) override {
     return target_.CountEvents(type);

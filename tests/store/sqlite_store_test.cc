@@ -119,6 +119,31 @@ TEST_F(SqliteStoreTest, ListMessagesPagesAfterAnId) {
   Result<std::vector<Message>> rest = store_->ListMessages("c2", first->back().id, 10);
   ASSERT_EQ(rest->size(), 2u);
   EXPECT_EQ((*rest)[1].text, "a2");
+  // The last few, oldest first, with a model-written reply's token counts.
+  Result<std::vector<Message>> recent = store_->ListRecentMessages("c2", 3);
+  ASSERT_OK_RESULT(recent);
+  ASSERT_EQ(recent->size(), 3u);
+  EXPECT_EQ((*recent)[0].text, "a1");
+  EXPECT_EQ((*recent)[2].text, "a2");
+  EXPECT_EQ(store_->ListRecentMessages("c2", 100)->size(), 6u);
+  EXPECT_TRUE(store_->ListRecentMessages("nobody", 5)->empty());
+}
+
+TEST_F(SqliteStoreTest, TokenCountsAndTheModelAreStoredWithAMessage) {
+  ASSERT_OK(store_->CreateConversation(NewConv("c3")));
+  TurnRecord r;
+  r.conversation_id = "c3";
+  r.user = {0, "c3", "user", "你好", 1, "", "", "{}"};
+  r.assistant = {0, "c3", "assistant", "您好！", 2, "", "", "{}", 321, 12, "local-qwen"};
+  r.state_json = "{}";
+  ASSERT_OK(store_->SaveTurn(r));
+  Result<std::vector<Message>> msgs = store_->ListMessages("c3", 0, 10);
+  ASSERT_OK_RESULT(msgs);
+  ASSERT_EQ(msgs->size(), 2u);
+  EXPECT_EQ((*msgs)[0].prompt_tokens, 0);
+  EXPECT_EQ((*msgs)[1].prompt_tokens, 321);
+  EXPECT_EQ((*msgs)[1].completion_tokens, 12);
+  EXPECT_EQ((*msgs)[1].model, "local-qwen");
 }
 
 TEST_F(SqliteStoreTest, ConcurrentReadersAndWritersDoNotFail) {

@@ -534,6 +534,24 @@ Result<std::vector<Message>> SqliteStore::ListMessages(const std::string& conver
   return out;
 }
 
+Result<std::vector<Message>> SqliteStore::ListRecentMessages(const std::string& conversation_id,
+                                                             int limit) {
+  auto conn = pool_->Acquire();
+  Stmt s(*conn,
+         "SELECT id, conversation_id, role, text, created_at, intent, sentiment, trace,"
+         " prompt_tokens, completion_tokens, model"
+         " FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?");
+  s.Bind(1, conversation_id).Bind(2, int64_t{limit});
+  std::vector<Message> out;
+  while (s.Step()) {
+    out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5), s.Text(6),
+                   s.Text(7), static_cast<int>(s.Int(8)), static_cast<int>(s.Int(9)), s.Text(10)});
+  }
+  KEFU_RETURN_IF_ERROR(s.status());
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
 Status SqliteStore::AppendEvent(const Event& event) {
   std::scoped_lock write_lock(write_mutex_);
   auto conn = pool_->Acquire();

@@ -43,6 +43,8 @@ class SqliteStore final : public Store {
   std::vector<Status> SaveTurns(std::span<const TurnRecord> records) override;
   Result<std::vector<Message>> ListMessages(const std::string& conversation_id, int64_t after_id,
                                             int limit) override;
+  Result<std::vector<Message>> ListRecentMessages(const std::string& conversation_id,
+                                                  int limit) override;
   Status AppendEvent(const Event& event) override;
   Result<int64_t> CountEvents(const std::string& type) override;
   Status PutKbDocuments(std::span<const KbDocumentRecord> records) override;
