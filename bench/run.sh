@@ -17,3 +17,5 @@ echo "== intent accuracy (own data; public datasets when ../shared/datasets exis
 "$ROOT/bench/nlu_eval.sh" "$BUILD_DIR"
 echo "== LLM overhead (time to first token through kefu vs. the model server directly)"
 "$ROOT/bench/llm_overhead.sh" "$BUILD_DIR"
+echo "== sentiment accuracy (own held-out set; public datasets when ../shared/datasets exists)"
+"$ROOT/bench/sentiment_eval.sh" "$BUILD_DIR"

@@ -46,6 +46,19 @@ struct EvalIntentFlags {
 };
 int RunEvalIntent(const EvalIntentFlags& flags);
 
+struct TrainSentimentFlags {
+  std::string data;  // sentiment/classifier.h: the project's format or text<TAB>label
+  std::string out;
+  int epochs = 30;
+};
+int RunTrainSentiment(const TrainSentimentFlags& flags);
+
+struct EvalSentimentFlags {
+  std::string data;
+  std::string model;  // default: the one built with kefu
+};
+int RunEvalSentiment(const EvalSentimentFlags& flags);
+
 struct NluFlags {
   std::string text;
   bool pretty = false;

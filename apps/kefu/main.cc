@@ -77,6 +77,18 @@ int main(int argc, char** argv) {
   train_intent->add_option("--min-oos-recall", train_flags.min_oos_recall,
                            "out-of-scope recall the threshold must reach on dev (0.6)");
 
+  TrainSentimentFlags train_sentiment_flags;
+  CLI::App* train_sentiment = train->add_subcommand("sentiment", "Train the polarity classifier");
+  train_sentiment
+      ->add_option("--data", train_sentiment_flags.data,
+                   "TSV: text<TAB>label (negative/neutral/positive or 0/1), or the project's "
+                   "lang<TAB>polarity<TAB>emotion<TAB>text")
+      ->required();
+  train_sentiment->add_option("--out", train_sentiment_flags.out, "where to write the model")
+      ->required();
+  train_sentiment->add_option("--epochs", train_sentiment_flags.epochs, "training epochs (30)")
+      ->check(CLI::Range(1, 1000));
+
   EvalIntentFlags eval_flags;
   eval_flags.model = KEFU_DEFAULT_INTENT_MODEL;
   CLI::App* eval = app.add_subcommand("eval", "Measure models on labelled data");
@@ -89,6 +101,18 @@ int main(int argc, char** argv) {
   eval_intent->add_option("--oos-label", eval_flags.oos_label, "the out-of-scope label");
   eval_intent->add_option("--predictions", eval_flags.predictions,
                           "write each prediction to this TSV");
+
+  EvalSentimentFlags eval_sentiment_flags;
+  eval_sentiment_flags.model = KEFU_DEFAULT_SENTIMENT_MODEL;
+  CLI::App* eval_sentiment =
+      eval->add_subcommand("sentiment", "Accuracy, macro-F1 and confusion of the polarity model");
+  eval_sentiment
+      ->add_option(
+          "--data", eval_sentiment_flags.data,
+          "TSV: text<TAB>label (negative/neutral/positive or 0/1), or the project's format")
+      ->required();
+  eval_sentiment->add_option("--model", eval_sentiment_flags.model,
+                             "model (default: the shipped one)");
 
   TrainEmbeddingFlags embed_flags;
   embed_flags.out = KEFU_DEFAULT_KB_EMBEDDING;
@@ -219,6 +243,12 @@ int main(int argc, char** argv) {
   }
   if (eval_intent->parsed()) {
     return RunEvalIntent(eval_flags);
+  }
+  if (train_sentiment->parsed()) {
+    return RunTrainSentiment(train_sentiment_flags);
+  }
+  if (eval_sentiment->parsed()) {
+    return RunEvalSentiment(eval_sentiment_flags);
   }
   if (train_embedding->parsed()) {
     return RunTrainEmbedding(common, embed_flags);
