@@ -272,6 +272,7 @@ int RunNlu(const CommonFlags& common, const NluFlags& flags) {
       {"intent", {{"name", u.intent}, {"confidence", u.confidence}}},
       {"alternatives", alternatives},
       {"entities", entities},
+      {"sentiment", nlohmann::json::parse(rt->engine->SentimentJson(n))},
       {"keywords", keywords.Top(n.text, 5)},
   };
   std::cout << out.dump(flags.pretty ? 2 : -1) << std::endl;

@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -17,6 +18,7 @@
 #include "engine/pipeline.h"
 #include "llm/intent_assist.h"
 #include "nlu/understanding.h"
+#include "sentiment/sentiment.h"
 #include "text/normalize.h"
 #include "tools/tools.h"
 
@@ -105,6 +107,7 @@ struct Turn {
   store::Conversation conversation;
   text::NormalizedText normalized;
   nlu::Understanding understanding;
+  sentiment::SentimentResult sentiment;
   dialog::DialogState state;
   dialog::TurnOutcome outcome;
   bool silent = false;    // an agent holds the conversation: store the message, say nothing
@@ -121,6 +124,21 @@ struct Turn {
   int64_t replied_at = 0;
   nlohmann::json trace;  // built once by BuildRecord; MakeResult adds store.persist
 };
+
+// What the shopper's message felt like: stored with it and in the trace (with the lexicon terms
+// that fired, which stay out of the stored column).
+nlohmann::json SentimentToJson(const sentiment::SentimentResult& s, bool with_terms) {
+  nlohmann::json j = {{"polarity", sentiment::PolarityName(s.polarity)},
+                      {"score", std::round(s.score * 1'000) / 1'000},
+                      {"emotion", sentiment::EmotionName(s.emotion)},
+                      {"intensity", std::round(s.intensity * 1'000) / 1'000},
+                      {"aspects", s.aspects},
+                      {"threat", s.threat}};
+  if (with_terms) {
+    j["matched"] = s.matched;
+  }
+  return j;
+}
 
 nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
   nlohmann::json stages = nlohmann::json::array();
@@ -187,6 +205,7 @@ nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
       {"sources", sources},
       {"stages", stages},
   };
+  trace["sentiment"] = SentimentToJson(t.sentiment, /*with_terms=*/true);
   if (!t.llm.is_null()) {
     trace["llm"] = t.llm;
   }
@@ -212,11 +231,13 @@ nlohmann::json MessageJson(const store::Message& m) {
 
 struct Engine::Impl {
   Impl(store::Store& s, const Clock& c, EngineOptions o, std::unique_ptr<nlu::Understander> nlu,
-       std::unique_ptr<tools::ToolRegistry> own, std::unique_ptr<dialog::Dialog> d)
+       std::unique_ptr<sentiment::SentimentAnalyzer> feel, std::unique_ptr<tools::ToolRegistry> own,
+       std::unique_ptr<dialog::Dialog> d)
       : store(s),
         clock(c),
         options(std::move(o)),
         understander(std::move(nlu)),
+        sentiment_analyzer(std::move(feel)),
         own_tools(std::move(own)),
         dialog(std::move(d)),
         responder(options.llm, options.responder) {
@@ -225,6 +246,11 @@ struct Engine::Impl {
         {"text.normalize",
          [](Turn& t, RequestContext&) {
            t.normalized = text::Normalize(t.raw);
+           return OkStatus();
+         }},
+        {"sentiment.analyze",
+         [this](Turn& t, RequestContext&) {
+           t.sentiment = sentiment_analyzer->Analyze(t.normalized);
            return OkStatus();
          }},
         {"nlu.understand",
@@ -438,7 +464,14 @@ struct Engine::Impl {
 
   Status Persist(Turn& t, RequestContext& ctx) {
     if (t.silent) {
-      store::Message m{0, t.conversation_id, "user", t.raw, t.received_at, "", "", "{}"};
+      store::Message m{0,
+                       t.conversation_id,
+                       "user",
+                       t.raw,
+                       t.received_at,
+                       "",
+                       SentimentToJson(t.sentiment, /*with_terms=*/false).dump(),
+                       "{}"};
       KEFU_ASSIGN_OR_RETURN(m.id, store.AppendMessage(m));
       t.replied_at = t.received_at;
       Publish(t.conversation_id, {{"type", "message"}, {"message", MessageJson(m)}});
@@ -521,7 +554,14 @@ struct Engine::Impl {
     store::TurnRecord r;
     r.conversation_id = t.conversation_id;
     r.expected_version = t.conversation.version;
-    r.user = {0, t.conversation_id, "user", t.raw, t.received_at, t.understanding.intent, "", "{}"};
+    r.user = {0,
+              t.conversation_id,
+              "user",
+              t.raw,
+              t.received_at,
+              t.understanding.intent,
+              SentimentToJson(t.sentiment, /*with_terms=*/false).dump(),
+              "{}"};
     r.assistant = {0,
                    t.conversation_id,
                    "assistant",
@@ -605,6 +645,7 @@ struct Engine::Impl {
   const Clock& clock;
   EngineOptions options;
   std::unique_ptr<nlu::Understander> understander;
+  std::unique_ptr<sentiment::SentimentAnalyzer> sentiment_analyzer;
   std::unique_ptr<tools::ToolRegistry> own_tools;  // when options.tools is null
   std::unique_ptr<dialog::Dialog> dialog;
   Responder responder;
@@ -627,6 +668,10 @@ const EngineOptions& Engine::options() const {
 
 nlu::Understanding Engine::Understand(const text::NormalizedText& text) const {
   return impl_->understander->Understand(text);
+}
+
+std::string Engine::SentimentJson(const text::NormalizedText& text) const {
+  return SentimentToJson(impl_->sentiment_analyzer->Analyze(text), /*with_terms=*/true).dump();
 }
 
 Result<std::unique_ptr<Engine>> Engine::Create(store::Store& store, const Clock& clock,
@@ -658,8 +703,11 @@ Result<std::unique_ptr<Engine>> Engine::Create(store::Store& store, const Clock&
   KEFU_ASSIGN_OR_RETURN(
       std::unique_ptr<dialog::Dialog> dialog,
       dialog::Dialog::Create(dialog_options, *registry, options.knowledge_base, clock));
+  // The shopper's mood, from the lexicon in data/sentiment (written by this project).
+  KEFU_ASSIGN_OR_RETURN(std::unique_ptr<sentiment::SentimentAnalyzer> feel,
+                        sentiment::NewLexiconAnalyzer(options.data_dir + "/sentiment"));
   auto impl = std::make_unique<Impl>(store, clock, std::move(options), std::move(understander),
-                                     std::move(own_tools), std::move(dialog));
+                                     std::move(feel), std::move(own_tools), std::move(dialog));
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 

@@ -6,9 +6,9 @@
 //   Result<TurnResult> r = (*engine)->HandleTurn({c->id, "我的订单 2026... 到哪了", c->token},
 //   ctx);
 //
-// A turn runs as stages: text.normalize, nlu.understand, dialog.track, dialog.decide,
-// dialog.act, reply.respond, store.persist. The stored state is re-read and the turn re-run when a
-// concurrent turn on the same conversation saved first. Thread-safe.
+// A turn runs as stages: store.load, text.normalize, sentiment.analyze, nlu.understand,
+// nlu.assist, dialog.track, dialog.step, reply.phrase, store.persist. The stored state is re-read
+// and the turn re-run when a concurrent turn on the same conversation saved first. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -31,7 +31,7 @@
 namespace kefu::engine {
 
 struct EngineOptions {
-  std::string data_dir = "data";  // holds templates/replies.toml
+  std::string data_dir = "data";  // holds templates/replies.toml and sentiment/lexicon_*.tsv
   int max_message_chars = 2'000;
   int timezone_offset_minutes = 480;
   int max_verification_attempts = 3;
@@ -149,6 +149,9 @@ class Engine {
 
   // What the turn's understanding stage makes of a normalized message (kefu nlu shows it).
   nlu::Understanding Understand(const text::NormalizedText& text) const;
+  // What the turn's sentiment stage makes of it: {polarity, score, emotion, intensity, aspects,
+  // threat, matched} as the trace shows it.
+  std::string SentimentJson(const text::NormalizedText& text) const;
 
   const EngineOptions& options() const;
 

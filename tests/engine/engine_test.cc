@@ -3,6 +3,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "engine/engine_fixture.h"
 
@@ -127,6 +128,31 @@ TEST_F(EngineTest, ConcurrentTurnsOnOneConversationAreAllStored) {
   }
   EXPECT_EQ(engine_->History(conv_.id, 0, 100)->size(), 8u);
   EXPECT_EQ(store_->GetConversation(conv_.id)->version, 4);
+}
+
+TEST_F(EngineTest, EveryMessagesSentimentIsInTheTraceAndStoredWithIt) {
+  TurnResult angry = Say("你们这什么垃圾服务！！我要投诉！！");
+  const nlohmann::json t = nlohmann::json::parse(angry.trace_json);
+  EXPECT_EQ(t["sentiment"]["polarity"], "negative") << t["sentiment"];
+  EXPECT_EQ(t["sentiment"]["emotion"], "anger") << t["sentiment"];
+  EXPECT_TRUE(t["sentiment"]["threat"].get<bool>());
+  EXPECT_FALSE(t["sentiment"]["matched"].empty());
+  bool timed = false;
+  for (const auto& stage : t["stages"]) {
+    timed = timed || stage["name"] == "sentiment.analyze";
+  }
+  EXPECT_TRUE(timed);
+  TurnResult happy = Say("thank you so much, great service!");
+  EXPECT_EQ(nlohmann::json::parse(happy.trace_json)["sentiment"]["polarity"], "positive");
+  Result<std::vector<store::Message>> history = engine_->History(conv_.id, 0, 10);
+  ASSERT_OK_RESULT(history);
+  ASSERT_EQ(history->size(), 4u);
+  const nlohmann::json stored = nlohmann::json::parse((*history)[0].sentiment);
+  EXPECT_EQ(stored["polarity"], "negative");
+  EXPECT_EQ(stored["emotion"], "anger");
+  EXPECT_FALSE(stored.contains("matched"));  // the terms stay in the trace
+  EXPECT_EQ(nlohmann::json::parse((*history)[2].sentiment)["polarity"], "positive");
+  EXPECT_EQ((*history)[1].sentiment, "");  // the bot's reply has none
 }
 
 }  // namespace
