@@ -625,6 +625,15 @@ struct Engine::Impl {
   Status AgentNotice(const std::string& conversation_id, const std::string& key,
                      const std::string& agent, const std::string& status);
 
+  // When a turn starting now must have the model's first words: the first-token budget less a
+  // twentieth (at most 150 ms), so that the template still reaches the shopper within the budget
+  // when the model misses it.
+  RequestContext::SteadyClock::time_point FirstTokenDeadline() const {
+    const std::chrono::milliseconds budget(options.responder.first_token_timeout_ms);
+    return RequestContext::SteadyClock::now() + budget -
+           std::min<std::chrono::milliseconds>(budget / 20, std::chrono::milliseconds(150));
+  }
+
   Status ValidateText(const std::string& text) const {
     if (!utf8::IsValid(text)) {
       return InvalidArgumentError("message text is not valid UTF-8");
@@ -747,9 +756,7 @@ Result<TurnResult> Engine::HandleTurn(const TurnInput& input, RequestContext& ct
   KEFU_RETURN_IF_ERROR(impl_->ValidateText(input.text));
   const ConversationLocks::Held held = impl_->locks.Lock(input.conversation_id);
   const int64_t received_at = impl_->clock.NowMillis();
-  const auto first_token_deadline =
-      RequestContext::SteadyClock::now() +
-      std::chrono::milliseconds(impl_->options.responder.first_token_timeout_ms);
+  const auto first_token_deadline = impl_->FirstTokenDeadline();
   for (int attempt = 1;; ++attempt) {
     Turn turn;
     turn.conversation_id = input.conversation_id;
@@ -816,9 +823,7 @@ std::vector<Result<TurnResult>> Engine::HandleTurns(std::span<const TurnInput> i
       turn.conversation_id = inputs[i].conversation_id;
       turn.token = &inputs[i].token;
       turn.sink = inputs[i].sink;
-      turn.first_token_deadline =
-          RequestContext::SteadyClock::now() +
-          std::chrono::milliseconds(impl_->options.responder.first_token_timeout_ms);
+      turn.first_token_deadline = impl_->FirstTokenDeadline();
       turn.raw = inputs[i].text;
       turn.received_at = received_at;
       Status s = RunStages<Turn>(impl_->stages, turn, *contexts[i]);

@@ -153,7 +153,9 @@ TEST_F(LlmDegradationTest, WithTheDefaultThreeSecondBudgetASlowModelNeverFailsAT
   ASSERT_EQ(llm::LlmBackendOptions{}.first_token_timeout_ms, 3'000);
   Start(slow.base_url(), default_budget);
   const int64_t slowest = Load();
-  EXPECT_LT(slowest, default_budget + 1'000) << "a turn waited past the 3 s budget";
+  // The model's slot ends 150 ms early so that the template is on its way within the budget;
+  // the bound leaves room for a loaded 2-core machine (the figure is printed above).
+  EXPECT_LT(slowest, default_budget + 500) << "a turn waited past the 3 s budget";
 }
 
 }  // namespace
