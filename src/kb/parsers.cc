@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
+#include "core/strings.h"
 #include "core/utf8.h"
 #include "kb/ingest.h"
 #include "text/normalize.h"
@@ -75,20 +76,6 @@ std::string ToLowerAscii(std::string_view s) {
     c = ToLowerAscii(c);
   }
   return out;
-}
-
-bool IsAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsAsciiSpace(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && IsAsciiSpace(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 std::string SupportedList() {
@@ -186,7 +173,7 @@ Result<std::string> CheckText(std::string_view file, std::string_view bytes, siz
     return FileError(file, "invalid UTF-8 at byte offset " + std::to_string(*bad));
   }
   std::string text = NormalizeNewlines(bytes.substr(start));
-  if (Trim(text).empty()) {
+  if (TrimAsciiSpace(text).empty()) {
     return FileError(file, "empty (only white space)");
   }
   return text;
@@ -194,7 +181,7 @@ Result<std::string> CheckText(std::string_view file, std::string_view bytes, siz
 
 // "zh", "en" or "" for "", else nullopt. "zh-TW", "zh_Hant", "EN-us" are accepted.
 std::optional<std::string> CanonicalLang(std::string_view lang) {
-  const std::string lower = ToLowerAscii(Trim(lang));
+  const std::string lower = ToLowerAscii(TrimAsciiSpace(lang));
   if (lower.empty()) {
     return "";
   }
@@ -235,7 +222,7 @@ std::string FirstLine(std::string_view text) {
     if (end == std::string_view::npos) {
       end = text.size();
     }
-    const std::string_view line = Trim(text.substr(pos, end - pos));
+    const std::string_view line = TrimAsciiSpace(text.substr(pos, end - pos));
     if (!line.empty()) {
       std::u32string cps = utf8::Decode(line);
       if (cps.size() > kMaxTitleCodePoints) {
@@ -250,7 +237,7 @@ std::string FirstLine(std::string_view text) {
 
 void AddTags(const std::vector<std::string>& tags, std::vector<std::string>& out) {
   for (const std::string& tag : tags) {
-    const std::string_view t = Trim(tag);
+    const std::string_view t = TrimAsciiSpace(tag);
     if (!t.empty() && std::find(out.begin(), out.end(), t) == out.end()) {
       out.emplace_back(t);
     }
@@ -303,15 +290,15 @@ std::optional<std::string_view> AtxHeading(std::string_view line) {
   if (!rest.empty() && rest.front() != ' ' && rest.front() != '\t') {
     return std::nullopt;  // "#hashtag"
   }
-  rest = Trim(rest);
+  rest = TrimAsciiSpace(rest);
   while (!rest.empty() && rest.back() == '#') {
     rest.remove_suffix(1);
   }
-  return Trim(rest);
+  return TrimAsciiSpace(rest);
 }
 
 bool IsFence(std::string_view line) {
-  const std::string_view t = Trim(line);
+  const std::string_view t = TrimAsciiSpace(line);
   return t.starts_with("```") || t.starts_with("~~~");
 }
 
@@ -341,7 +328,7 @@ Result<std::vector<KbDocument>> ParseMarkdownOrText(const Input& in, const Inges
   KbDocument doc =
       NewDocument(in, in.id, markdown ? DocFormat::kMarkdown : DocFormat::kText, options);
   doc.title = markdown ? MarkdownTitle(in.text) : FirstLine(in.text);
-  doc.body = std::string(Trim(in.text));
+  doc.body = std::string(TrimAsciiSpace(in.text));
   Finish(doc, options.lang);
   return OneDocument(std::move(doc));
 }
@@ -732,11 +719,11 @@ Result<std::vector<Record>> SplitRecords(std::string_view file, std::string_view
 
 bool IsBlankRecord(const Record& r) {
   return std::all_of(r.fields.begin(), r.fields.end(),
-                     [](const std::string& f) { return Trim(f).empty(); });
+                     [](const std::string& f) { return TrimAsciiSpace(f).empty(); });
 }
 
 bool IsTitleColumn(std::string_view header) {
-  const std::string h = ToLowerAscii(Trim(header));
+  const std::string h = ToLowerAscii(TrimAsciiSpace(header));
   return h == "title" || h == "name" || h == "question" || h == "标题" || h == "名称";
 }
 
@@ -750,7 +737,7 @@ Result<std::vector<KbDocument>> ParseTable(const Input& in, const IngestOptions&
   }
   std::vector<std::string> headers;
   for (size_t c = 0; c < first->fields.size(); ++c) {
-    const std::string_view h = Trim(first->fields[c]);
+    const std::string_view h = TrimAsciiSpace(first->fields[c]);
     headers.push_back(h.empty() ? "column " + std::to_string(c + 1) : std::string(h));
   }
   std::vector<KbDocument> docs;
@@ -762,7 +749,7 @@ Result<std::vector<KbDocument>> ParseTable(const Input& in, const IngestOptions&
     if (IsBlankRecord(*it)) {
       continue;
     }
-    while (fields.size() > headers.size() && Trim(fields.back()).empty()) {
+    while (fields.size() > headers.size() && TrimAsciiSpace(fields.back()).empty()) {
       fields.pop_back();  // trailing separators
     }
     if (fields.size() > headers.size()) {
@@ -774,7 +761,7 @@ Result<std::vector<KbDocument>> ParseTable(const Input& in, const IngestOptions&
     fields.resize(headers.size());
     KbDocument doc = NewDocument(in, in.id + "#" + std::to_string(row), DocFormat::kTable, options);
     for (size_t c = 0; c < headers.size(); ++c) {
-      const std::string_view value = Trim(fields[c]);
+      const std::string_view value = TrimAsciiSpace(fields[c]);
       if (value.empty()) {
         continue;
       }
@@ -784,8 +771,9 @@ Result<std::vector<KbDocument>> ParseTable(const Input& in, const IngestOptions&
       }
     }
     if (doc.title.empty()) {
-      const auto value = std::find_if(fields.begin(), fields.end(),
-                                      [](const std::string& f) { return !Trim(f).empty(); });
+      const auto value = std::find_if(fields.begin(), fields.end(), [](const std::string& f) {
+        return !TrimAsciiSpace(f).empty();
+      });
       doc.title = FirstLine(*value);
     }
     Finish(doc, options.lang);
@@ -825,7 +813,7 @@ Result<std::string> StringField(const json& entry, const char* key, std::string_
   if (!it->is_string()) {
     return InvalidArgumentError(std::string(label) + ": '" + key + "' is not a string");
   }
-  return std::string(Trim(NormalizeNewlines(it->get<std::string>())));
+  return std::string(TrimAsciiSpace(NormalizeNewlines(it->get<std::string>())));
 }
 
 Result<std::vector<std::string>> StringListField(const json& entry, const char* key,
@@ -836,7 +824,7 @@ Result<std::vector<std::string>> StringListField(const json& entry, const char* 
     return out;
   }
   if (it->is_string()) {  // one tag
-    if (const std::string_view s = Trim(it->get_ref<const std::string&>()); !s.empty()) {
+    if (const std::string_view s = TrimAsciiSpace(it->get_ref<const std::string&>()); !s.empty()) {
       out.emplace_back(s);
     }
     return out;
@@ -848,7 +836,7 @@ Result<std::vector<std::string>> StringListField(const json& entry, const char* 
     if (!v.is_string()) {
       return InvalidArgumentError(std::string(label) + ": '" + key + "' is not a list of strings");
     }
-    const std::string_view s = Trim(v.get_ref<const std::string&>());
+    const std::string_view s = TrimAsciiSpace(v.get_ref<const std::string&>());
     if (!s.empty()) {
       out.push_back(NormalizeNewlines(s));
     }
@@ -865,7 +853,7 @@ Result<KbDocument> FaqDocument(const Input& in, const json& entry, std::string l
   std::string id;
   if (const auto it = entry.find("id"); it != entry.end() && !it->is_null()) {
     if (it->is_string()) {
-      id = std::string(Trim(it->get<std::string>()));
+      id = std::string(TrimAsciiSpace(it->get<std::string>()));
     } else if (it->is_number_integer()) {
       id = it->dump();
     } else {
@@ -942,7 +930,8 @@ Result<std::vector<KbDocument>> ParseFaq(const Input& in, const IngestOptions& o
         if (end == std::string::npos) {
           end = in.text.size();
         }
-        const std::string_view line = Trim(std::string_view(in.text).substr(pos, end - pos));
+        const std::string_view line =
+            TrimAsciiSpace(std::string_view(in.text).substr(pos, end - pos));
         pos = end + 1;
         ++line_no;
         if (line.empty()) {

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/strings.h"
+
 namespace kefu::llm {
 namespace {
 
@@ -98,10 +100,6 @@ const Gloss* FindGloss(const Gloss (&table)[N], std::string_view label) {
   return nullptr;
 }
 
-bool IsAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
 char AsciiLower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -114,20 +112,10 @@ std::string AsciiLower(std::string_view s) {
   return out;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && IsAsciiSpace(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && IsAsciiSpace(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // The form labels are compared in: trimmed, ASCII lower case, and each run of ' ', '-' and '_'
 // as one '_' ("Order Status" and "order-status" are "order_status").
 std::string LabelKey(std::string_view s) {
-  s = Trim(s);
+  s = TrimAsciiSpace(s);
   std::string key;
   bool in_separator = false;
   for (char c : s) {
@@ -355,7 +343,7 @@ double ReadConfidence(const OrderedJson& answer, std::vector<std::string>& rejec
     value = it->get<double>();
   } else if (it->is_string()) {
     const std::string& text = it->get_ref<const std::string&>();
-    std::string_view trimmed = Trim(text);
+    std::string_view trimmed = TrimAsciiSpace(text);
     double parsed = 0;
     auto [end, ec] = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), parsed);
     if (ec == std::errc() && end == trimmed.data() + trimmed.size()) {
@@ -415,7 +403,7 @@ void ReadSlots(const OrderedJson& answer, const IntentAssistInput& input,
       result.rejected.push_back("slot " + type + " value is not a string");
       continue;
     }
-    const std::string_view trimmed = Trim(text);
+    const std::string_view trimmed = TrimAsciiSpace(text);
     if (trimmed.empty()) {
       continue;
     }
@@ -469,7 +457,8 @@ Result<IntentAssistResult> ParseIntentAssistAnswer(std::string_view answer,
   }
   std::optional<OrderedJson> parsed = FirstJsonObject(answer);
   if (!parsed) {
-    return InvalidArgumentError("answer holds no JSON object: '" + Clip(Trim(answer)) + "'");
+    return InvalidArgumentError("answer holds no JSON object: '" + Clip(TrimAsciiSpace(answer)) +
+                                "'");
   }
   auto intent = parsed->find("intent");
   if (intent == parsed->end() || !intent->is_string()) {
@@ -529,7 +518,7 @@ Result<IntentAssistResult> AssistIntent(LlmBackend& backend, const IntentAssistI
       break;
     }
   }
-  if (!result && !Trim(response->content).empty()) {
+  if (!result && !TrimAsciiSpace(response->content).empty()) {
     result = try_answer("content", response->content);
   }
   if (!result) {

@@ -2,34 +2,17 @@
 
 #include <fstream>
 
+#include "core/strings.h"
 #include "text/normalize.h"
 
 namespace kefu::sentiment {
 namespace {
 
-std::vector<std::string> SplitTabs(const std::string& line) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    const size_t tab = line.find('\t', start);
-    out.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
-    if (tab == std::string::npos) {
-      return out;
-    }
-    start = tab + 1;
-  }
-}
-
 // negative / neutral / positive, or 0 / 1; "" for anything else.
-std::string CanonicalLabel(std::string label) {
-  while (!label.empty() && (label.back() == ' ' || label.back() == '\r')) {
-    label.pop_back();
-  }
-  while (!label.empty() && label.front() == ' ') {
-    label.erase(0, 1);
-  }
+std::string CanonicalLabel(std::string_view raw) {
+  const std::string_view label = TrimAsciiSpace(raw);
   if (label == "negative" || label == "neutral" || label == "positive") {
-    return label;
+    return std::string(label);
   }
   if (label == "0") {
     return "negative";
@@ -60,7 +43,7 @@ Result<std::vector<SentimentExample>> ReadSentimentTsv(const std::string& path) 
     if (line.empty()) {
       continue;
     }
-    const std::vector<std::string> cols = SplitTabs(line);
+    const std::vector<std::string_view> cols = SplitOn(line, '\t');
     if (line_no == 1 && line == "lang\tpolarity\temotion\ttext") {
       project_format = true;
       continue;

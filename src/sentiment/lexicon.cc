@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/file_util.h"
+#include "core/strings.h"
 #include "core/utf8.h"
 #include "sentiment/sentiment.h"
 #include "text/normalize.h"
@@ -47,30 +48,6 @@ char ClausePunct(char32_t cp) {
     default:
       return 0;
   }
-}
-
-std::vector<std::string_view> SplitTabs(std::string_view line) {
-  std::vector<std::string_view> fields;
-  size_t start = 0;
-  while (true) {
-    size_t tab = line.find('\t', start);
-    fields.push_back(line.substr(start, tab == std::string_view::npos ? tab : tab - start));
-    if (tab == std::string_view::npos) {
-      break;
-    }
-    start = tab + 1;
-  }
-  return fields;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 int EmotionFromName(std::string_view name) {
@@ -124,9 +101,9 @@ bool ParseValue(std::string_view field, double& value) {
 
 // Parses one non-comment line into `term`; returns the problem, or "" when it is fine.
 std::string ParseLine(std::string_view line, Term& term) {
-  std::vector<std::string_view> f = SplitTabs(line);
+  std::vector<std::string_view> f = SplitOn(line, '\t');
   for (std::string_view& field : f) {
-    field = Trim(field);
+    field = TrimAsciiSpace(field);
   }
   if (f.size() < 2) {
     return "want term<TAB>kind[<TAB>value[<TAB>emotion[<TAB>aspect]]]";
@@ -286,7 +263,7 @@ Status Lexicon::AddFile(const std::string& file, std::string_view contents) {
         contents.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? contents.size() : nl + 1;
     ++line_no;
-    std::string_view trimmed = Trim(line);
+    std::string_view trimmed = TrimAsciiSpace(line);
     if (trimmed.empty() || trimmed.front() == '#') {
       continue;
     }
@@ -299,7 +276,7 @@ Status Lexicon::AddFile(const std::string& file, std::string_view contents) {
       return InvalidArgumentError(where + ": " + problem);
     }
     // The same folding as the text we match: traditional, full-width and upper-case terms match.
-    term.text = text::Normalize(Trim(SplitTabs(line)[0])).text;
+    term.text = text::Normalize(TrimAsciiSpace(SplitOn(line, '\t')[0])).text;
     KEFU_RETURN_IF_ERROR(Add(std::move(term), where));
   }
   return OkStatus();
