@@ -304,24 +304,6 @@ KefuSample KefuTurn(httplib::Client& client, const std::string& conversation_id,
   return s;
 }
 
-// Imports the demo shop's policies, FAQ pairs and catalog, as `kefu serve` does on an empty
-// database (apps/kefu/runtime.cc, LoadDemoKnowledgeIfEmpty).
-Status LoadDemoKnowledge(kb::KnowledgeBase& kb, store::Store& store, const std::string& data_dir) {
-  const std::filesystem::path dir(data_dir);
-  kb::IngestOptions options;
-  options.category = "policy";
-  KEFU_ASSIGN_OR_RETURN(kb::ImportReport policies,
-                        kb.ImportPaths({(dir / "demo" / "policies").string()}, options));
-  options.category = "faq";
-  KEFU_ASSIGN_OR_RETURN(kb::ImportReport faqs, kb.ImportPaths({(dir / "kb").string()}, options));
-  KEFU_ASSIGN_OR_RETURN(std::vector<store::Product> products, store.ListProducts());
-  KEFU_ASSIGN_OR_RETURN(kb::ImportReport catalog, kb.ImportCatalog(products));
-  if (policies.added + faqs.added + catalog.added == 0) {
-    return NotFoundError("no demo knowledge under '" + data_dir + "'");
-  }
-  return OkStatus();
-}
-
 // kefu as `kefu serve` wires it with a model and no kefu.toml (the defaults of core/config.h):
 // apps/kefu/runtime.cc (OpenRuntime) and serve.cc (RunServe), which live in the kefu binary, so
 // they are mirrored here. SQLite with the demo shop, the knowledge base, the engine with its model
@@ -360,7 +342,11 @@ Result<std::unique_ptr<Kefu>> StartKefu(const Flags& flags, const std::string& d
   }
   KEFU_ASSIGN_OR_RETURN(k->kb,
                         kb::KnowledgeBase::Open(*k->store, SystemClock(), std::move(kb_options)));
-  KEFU_RETURN_IF_ERROR(LoadDemoKnowledge(*k->kb, *k->store, flags.data_dir));
+  KEFU_ASSIGN_OR_RETURN(size_t docs,
+                        demo::LoadDemoKnowledgeIfEmpty(*k->kb, *k->store, flags.data_dir));
+  if (docs == 0) {
+    return NotFoundError("no demo knowledge under '" + flags.data_dir + "'");
+  }
   KEFU_ASSIGN_OR_RETURN(k->llm, llm::NewLlmFromConfig(config.llm));
 
   engine::EngineOptions eo;

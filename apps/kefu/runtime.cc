@@ -55,7 +55,8 @@ Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty) {
   }
   KEFU_ASSIGN_OR_RETURN(rt.kb, OpenKnowledgeBase(config, *rt.store));
   if (load_demo_if_empty && config.demo.load_when_empty) {
-    KEFU_ASSIGN_OR_RETURN(size_t docs, LoadDemoKnowledgeIfEmpty(*rt.kb, *rt.store, rt.data_dir));
+    KEFU_ASSIGN_OR_RETURN(size_t docs,
+                          demo::LoadDemoKnowledgeIfEmpty(*rt.kb, *rt.store, rt.data_dir));
     if (docs > 0) {
       KEFU_LOG_INFO("imported {} demo documents into the knowledge base", docs);
     }
@@ -109,28 +110,6 @@ Result<std::unique_ptr<kb::KnowledgeBase>> OpenKnowledgeBase(const Config& confi
     KEFU_LOG_WARN("no knowledge-base embedding at {}: lexical search only", model);
   }
   return kb::KnowledgeBase::Open(store, SystemClock(), std::move(options));
-}
-
-Result<size_t> LoadDemoKnowledgeIfEmpty(kb::KnowledgeBase& kb, store::Store& store,
-                                        const std::string& data_dir) {
-  if (kb.document_count() > 0) {
-    return size_t{0};
-  }
-  const std::filesystem::path dir(data_dir);
-  kb::IngestOptions options;
-  options.category = "policy";
-  KEFU_ASSIGN_OR_RETURN(kb::ImportReport policies,
-                        kb.ImportPaths({(dir / "demo" / "policies").string()}, options));
-  options.category = "faq";
-  KEFU_ASSIGN_OR_RETURN(kb::ImportReport faqs, kb.ImportPaths({(dir / "kb").string()}, options));
-  KEFU_ASSIGN_OR_RETURN(std::vector<store::Product> products, store.ListProducts());
-  KEFU_ASSIGN_OR_RETURN(kb::ImportReport catalog, kb.ImportCatalog(products));
-  for (const kb::ImportReport* r : {&policies, &faqs, &catalog}) {
-    for (const std::string& e : r->errors) {
-      KEFU_LOG_WARN("demo knowledge: {}", e);
-    }
-  }
-  return policies.added + faqs.added + catalog.added;
 }
 
 Result<Runtime> OpenRuntime(const CommonFlags& flags, bool load_demo_if_empty) {

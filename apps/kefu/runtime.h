@@ -44,11 +44,6 @@ struct Runtime {
 Result<std::unique_ptr<kb::KnowledgeBase>> OpenKnowledgeBase(const Config& config,
                                                              store::Store& store);
 
-// Imports the demo shop's policies, FAQ pairs (data/kb) and catalog into an empty knowledge base.
-// Returns the number of documents imported (0 when the knowledge base was not empty).
-Result<size_t> LoadDemoKnowledgeIfEmpty(kb::KnowledgeBase& kb, store::Store& store,
-                                        const std::string& data_dir);
-
 // Opens the store (applying migrations), loads the demo shop into an empty database when the
 // config allows it, and builds the engine.
 Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty);

@@ -74,7 +74,7 @@ Status BuildKnowledge(const Config& config, const std::string& data_dir, SharedK
   KEFU_RETURN_IF_ERROR(
       demo::LoadDemoShopIfEmpty(*out.store, (fs::path(data_dir) / "demo").string()).status());
   KEFU_ASSIGN_OR_RETURN(out.kb, OpenKnowledgeBase(config, *out.store));
-  KEFU_RETURN_IF_ERROR(LoadDemoKnowledgeIfEmpty(*out.kb, *out.store, data_dir).status());
+  KEFU_RETURN_IF_ERROR(demo::LoadDemoKnowledgeIfEmpty(*out.kb, *out.store, data_dir).status());
   return OkStatus();
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "kb/knowledge_base.h"
 #include "store/store.h"
 
 namespace kefu::demo {
@@ -22,5 +23,11 @@ Status ResetDemoShop(store::Store& store, const std::string& dir);
 
 // Loads the demo shop only when the store holds no orders. Returns true when it loaded.
 Result<bool> LoadDemoShopIfEmpty(store::Store& store, const std::string& dir);
+
+// Imports the demo shop's policies (data_dir/demo/policies), FAQ pairs (data_dir/kb) and the
+// store's catalog into an empty knowledge base. Returns the number of documents imported (0 when
+// the knowledge base was not empty); a file that does not import is logged and skipped.
+Result<size_t> LoadDemoKnowledgeIfEmpty(kb::KnowledgeBase& kb, store::Store& store,
+                                        const std::string& data_dir);
 
 }  // namespace kefu::demo
