@@ -47,15 +47,20 @@ struct EvalIntentFlags {
 int RunEvalIntent(const EvalIntentFlags& flags);
 
 struct TrainSentimentFlags {
-  std::string data;  // sentiment/classifier.h: the project's format or text<TAB>label
+  std::vector<std::string> data;  // sentiment/classifier.h: the project's format or text<TAB>label
   std::string out;
+  std::string lexicon;  // the lexicon the stacker learns to weigh; empty: data/sentiment
   int epochs = 30;
+  int folds = 5;  // out-of-fold predictions for the stacker; 1: classifier only
 };
 int RunTrainSentiment(const TrainSentimentFlags& flags);
 
 struct EvalSentimentFlags {
   std::string data;
-  std::string model;  // default: the one built with kefu
+  std::string model;               // default: the one built with kefu
+  std::string lexicon;             // empty: data/sentiment
+  std::string reader = "shipped";  // shipped (lexicon + model), model, lexicon
+  std::string report;              // a directory for the F1 chart and JSON
 };
 int RunEvalSentiment(const EvalSentimentFlags& flags);
 

@@ -78,12 +78,19 @@ int main(int argc, char** argv) {
                            "out-of-scope recall the threshold must reach on dev (0.6)");
 
   TrainSentimentFlags train_sentiment_flags;
-  CLI::App* train_sentiment = train->add_subcommand("sentiment", "Train the polarity classifier");
+  CLI::App* train_sentiment = train->add_subcommand(
+      "sentiment", "Train the sentiment model (classifier + lexicon stacker)");
   train_sentiment
       ->add_option("--data", train_sentiment_flags.data,
                    "TSV: text<TAB>label (negative/neutral/positive or 0/1), or the project's "
-                   "lang<TAB>polarity<TAB>emotion<TAB>text")
+                   "lang<TAB>polarity<TAB>emotion<TAB>text; several files may be given")
       ->required();
+  train_sentiment->add_option("--lexicon", train_sentiment_flags.lexicon,
+                              "lexicon directory (default: data/sentiment)");
+  train_sentiment
+      ->add_option("--folds", train_sentiment_flags.folds,
+                   "folds for the stacker's out-of-fold predictions (5; 1: classifier only)")
+      ->check(CLI::Range(1, 20));
   train_sentiment->add_option("--out", train_sentiment_flags.out, "where to write the model")
       ->required();
   train_sentiment->add_option("--epochs", train_sentiment_flags.epochs, "training epochs (30)")
@@ -105,7 +112,7 @@ int main(int argc, char** argv) {
   EvalSentimentFlags eval_sentiment_flags;
   eval_sentiment_flags.model = KEFU_DEFAULT_SENTIMENT_MODEL;
   CLI::App* eval_sentiment =
-      eval->add_subcommand("sentiment", "Accuracy, macro-F1 and confusion of the polarity model");
+      eval->add_subcommand("sentiment", "Accuracy, macro-F1, confusion and anger recall");
   eval_sentiment
       ->add_option(
           "--data", eval_sentiment_flags.data,
@@ -113,6 +120,14 @@ int main(int argc, char** argv) {
       ->required();
   eval_sentiment->add_option("--model", eval_sentiment_flags.model,
                              "model (default: the shipped one)");
+  eval_sentiment->add_option("--lexicon", eval_sentiment_flags.lexicon,
+                             "lexicon directory (default: data/sentiment)");
+  eval_sentiment
+      ->add_option("--reader", eval_sentiment_flags.reader,
+                   "shipped (lexicon + model, what kefu serves), model or lexicon")
+      ->check(CLI::IsMember({"shipped", "model", "lexicon"}));
+  eval_sentiment->add_option("--report", eval_sentiment_flags.report,
+                             "directory for the F1 chart and JSON");
 
   TrainEmbeddingFlags embed_flags;
   embed_flags.out = KEFU_DEFAULT_KB_EMBEDDING;

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "charts.h"
 #include "commands.h"
 #include "core/clock.h"
 #include "core/utf8.h"
@@ -33,37 +34,6 @@ std::vector<nlu::IntentExample> ToExamples(const std::vector<nlu::LabeledText>& 
     out.push_back({text::Normalize(r.text).text, r.label});
   }
   return out;
-}
-
-// A horizontal bar chart of per-label F1 as a self-contained HTML page (inline SVG).
-std::string F1Chart(const nlu::IntentReport& r, const std::string& title) {
-  std::vector<std::pair<std::string, nlu::LabelScore>> rows(r.per_label.begin(), r.per_label.end());
-  std::sort(rows.begin(), rows.end(),
-            [](const auto& a, const auto& b) { return a.second.f1 < b.second.f1; });
-  const int bar_h = 18, label_w = 260, chart_w = 520, top = 40;
-  const int height = top + static_cast<int>(rows.size()) * bar_h + 30;
-  std::string svg = "<svg xmlns='http://www.w3.org/2000/svg' width='" +
-                    std::to_string(label_w + chart_w + 80) + "' height='" + std::to_string(height) +
-                    "' font-family='sans-serif' font-size='12'>";
-  svg += "<text x='10' y='20' font-size='15' font-weight='bold'>" + title + "</text>";
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const int y = top + static_cast<int>(i) * bar_h;
-    const double f1 = rows[i].second.f1;
-    const int w = static_cast<int>(f1 * chart_w);
-    const char* colour = f1 >= 0.95 ? "#2e8b57" : f1 >= 0.85 ? "#e0a800" : "#d9534f";
-    char value[32];
-    std::snprintf(value, sizeof(value), "%.3f (n=%d)", f1, rows[i].second.support);
-    svg += "<text x='" + std::to_string(label_w - 6) + "' y='" + std::to_string(y + 13) +
-           "' text-anchor='end'>" + rows[i].first + "</text>";
-    svg += "<rect x='" + std::to_string(label_w) + "' y='" + std::to_string(y + 2) + "' width='" +
-           std::to_string(w) + "' height='" + std::to_string(bar_h - 4) + "' fill='" + colour +
-           "'/>";
-    svg += "<text x='" + std::to_string(label_w + w + 4) + "' y='" + std::to_string(y + 13) + "'>" +
-           value + "</text>";
-  }
-  svg += "</svg>";
-  return "<!doctype html><meta charset='utf-8'><title>" + title + "</title><body>" + svg +
-         "</body>";
 }
 
 }  // namespace
@@ -205,7 +175,7 @@ int RunEvalIntent(const EvalIntentFlags& flags) {
     std::error_code ec;
     std::filesystem::create_directories(flags.report, ec);
     const std::string chart = (std::filesystem::path(flags.report) / "intent_f1.html").string();
-    std::ofstream(chart) << F1Chart(r, "Per-label F1: " + flags.data);
+    std::ofstream(chart) << F1ChartHtml("Per-label F1: " + flags.data, r.per_label);
     nlohmann::json per_label = nlohmann::json::object();
     for (const auto& [label, s] : r.per_label) {
       per_label[label] = {

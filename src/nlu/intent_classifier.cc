@@ -443,6 +443,17 @@ Status IntentClassifier::Save(const std::string& path) const {
   if (!out) {
     return UnavailableError("cannot write model '" + path + "'");
   }
+  if (Status s = Save(out, path); !s.ok()) {
+    return s;
+  }
+  out.flush();
+  if (!out) {
+    return UnavailableError("write failed for model '" + path + "'");
+  }
+  return OkStatus();
+}
+
+Status IntentClassifier::Save(std::ostream& out, const std::string& name) const {
   auto put_u64 = [&](uint64_t v) { out.write(reinterpret_cast<const char*>(&v), sizeof(v)); };
   auto put_str = [&](const std::string& s) {
     put_u64(s.size());
@@ -472,7 +483,7 @@ Status IntentClassifier::Save(const std::string& path) const {
   out.write(reinterpret_cast<const char*>(weights_.data()),
             static_cast<std::streamsize>(weights_.size() * sizeof(float)));
   if (!out) {
-    return UnavailableError("write failed for model '" + path + "'");
+    return UnavailableError("write failed for model '" + name + "'");
   }
   return OkStatus();
 }
@@ -482,8 +493,13 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(const std::stri
   if (!in) {
     return NotFoundError("intent model '" + path + "' does not exist");
   }
+  return Load(in, path);
+}
+
+Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(std::istream& in,
+                                                                 const std::string& name) {
   auto bad = [&](const char* what) {
-    return InvalidArgumentError("intent model '" + path + "': " + what);
+    return InvalidArgumentError("intent model '" + name + "': " + what);
   };
   char magic[8];
   in.read(magic, sizeof(magic));

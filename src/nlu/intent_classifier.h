@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -62,6 +63,9 @@ class IntentClassifier {
   // kNotFound / kInvalidArgument for a missing or malformed file.
   static Result<std::unique_ptr<IntentClassifier>> Load(const std::string& path);
   Status Save(const std::string& path) const;
+  // The same on a stream, for models embedded in another file; `name` is for error messages.
+  static Result<std::unique_ptr<IntentClassifier>> Load(std::istream& in, const std::string& name);
+  Status Save(std::ostream& out, const std::string& name) const;
 
   // Fits the softmax temperature on `dev` (minimum log-loss) and, when `oos_label` is one of
   // the labels, the confidence threshold under which a prediction becomes out of scope: the

@@ -1,7 +1,8 @@
 // sentiment/: how a shopper feels in one message: a polarity with a score, the dominant emotion
 // with an intensity, aspect hints (logistics, quality, service, price) and an explicit-threat
-// flag (投诉, 12315, 差评, chargeback), from a hand-written zh/en lexicon (data/sentiment). The
-// trained polarity classifier (classifier.h) is separate; combining the two comes later.
+// flag (投诉, 12315, 差评, chargeback). Two readers: the hand-written zh/en lexicon
+// (data/sentiment/lexicon_*.tsv) alone, and the lexicon stacked with a classifier trained on the
+// project's data (classifier.h), which is what the engine uses when the build made a model.
 //
 //   Result<std::unique_ptr<SentimentAnalyzer>> a = NewLexiconAnalyzer();  // data/sentiment
 //   SentimentResult r = (*a)->Analyze(text::Normalize("東西不錯，但是物流太慢了！！"));
@@ -102,5 +103,11 @@ std::string DefaultSentimentLexiconDir();
 // problem for a bad entry (unknown kind, value out of range, unknown emotion or aspect, a term
 // already defined in either file).
 Result<std::unique_ptr<SentimentAnalyzer>> NewLexiconAnalyzer(const std::string& dir = {});
+
+// The lexicon of `lexicon_dir` (empty: DefaultSentimentLexiconDir()) combined with the model at
+// `model_path` (`kefu train sentiment`; classifier.h): the model decides polarity, score and
+// emotion, the lexicon adds aspects, threats and the matched terms. The errors of both loaders.
+Result<std::unique_ptr<SentimentAnalyzer>> NewSentimentAnalyzer(const std::string& lexicon_dir,
+                                                                const std::string& model_path);
 
 }  // namespace kefu::sentiment
