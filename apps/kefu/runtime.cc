@@ -70,6 +70,7 @@ Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty) {
                                                        : config.engine.intent_model;
   eo.knowledge_base = rt.kb.get();
   eo.customer_token_secret = config.auth.customer_token_secret;
+  ApplySentimentConfig(config.sentiment, eo);
   rt.tools = std::make_unique<tools::ToolRegistry>(tools::NewStoreTools(*rt.store, SystemClock()));
   for (const HttpToolSettings& settings : config.http_tools) {
     KEFU_ASSIGN_OR_RETURN(std::unique_ptr<tools::Tool> tool, tools::NewHttpTool(settings));
@@ -88,6 +89,19 @@ Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty) {
   }
   KEFU_ASSIGN_OR_RETURN(rt.engine, engine::Engine::Create(*rt.store, SystemClock(), eo));
   return rt;
+}
+
+void ApplySentimentConfig(const SentimentConfig& config, engine::EngineOptions& options) {
+  options.sentiment_model =
+      config.model.empty() ? std::string(KEFU_DEFAULT_SENTIMENT_MODEL) : config.model;
+  options.mood_decay = config.mood_decay;
+  options.apology_first = config.apology_first;
+  options.escalation.threat_action = config.threat_action;
+  options.escalation.anger_threshold = config.anger_threshold;
+  options.escalation.anger_action = config.anger_action;
+  options.escalation.negative_turns = config.negative_turns;
+  options.escalation.negative_turns_action = config.negative_turns_action;
+  options.escalation.priority = config.priority;
 }
 
 Result<std::unique_ptr<kb::KnowledgeBase>> OpenKnowledgeBase(const Config& config,

@@ -39,6 +39,10 @@ struct Runtime {
   std::unique_ptr<engine::Engine> engine;  // declared last: it uses the store, kb and tools
 };
 
+// The [sentiment] section in engine terms: the model (the one built with kefu when none is
+// configured), the mood's decay, the apology and the escalation rule.
+void ApplySentimentConfig(const SentimentConfig& config, engine::EngineOptions& options);
+
 // Opens the knowledge base over `store` with the configured embedding (the one built with kefu
 // when none is configured; lexical search only when no embedding file exists).
 Result<std::unique_ptr<kb::KnowledgeBase>> OpenKnowledgeBase(const Config& config,

@@ -9,6 +9,8 @@
 #include "core/clock.h"
 #include "core/random.h"
 #include "demo/demo_shop.h"
+#include "engine/engine.h"
+#include "runtime.h"
 #include "scenario/scenario.h"
 
 namespace kefu::app {
@@ -108,6 +110,9 @@ int RunTestDialogs(const CommonFlags& common, const TestDialogsFlags& flags) {
                              ? std::string(KEFU_DEFAULT_INTENT_MODEL)
                              : config->engine.intent_model;
   options.kb = knowledge.kb.get();
+  options.configure = [&config](engine::EngineOptions& eo) {
+    ApplySentimentConfig(config->sentiment, eo);
+  };
 
   int passed = 0;
   int failed = 0;

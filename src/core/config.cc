@@ -111,6 +111,17 @@ const std::vector<Key>& Keys() {
       DoubleKey("kb", "rerank_weight", &Config::kb, &KbConfig::rerank_weight),
       IntKey("kb", "max_upload_bytes", &Config::kb, &KbConfig::max_upload_bytes),
       StrKey("kb", "admin_key", &Config::kb, &KbConfig::admin_key),
+      StrKey("sentiment", "model", &Config::sentiment, &SentimentConfig::model),
+      DoubleKey("sentiment", "mood_decay", &Config::sentiment, &SentimentConfig::mood_decay),
+      BoolKey("sentiment", "apology_first", &Config::sentiment, &SentimentConfig::apology_first),
+      StrKey("sentiment", "threat_action", &Config::sentiment, &SentimentConfig::threat_action),
+      DoubleKey("sentiment", "anger_threshold", &Config::sentiment,
+                &SentimentConfig::anger_threshold),
+      StrKey("sentiment", "anger_action", &Config::sentiment, &SentimentConfig::anger_action),
+      IntKey("sentiment", "negative_turns", &Config::sentiment, &SentimentConfig::negative_turns),
+      StrKey("sentiment", "negative_turns_action", &Config::sentiment,
+             &SentimentConfig::negative_turns_action),
+      IntKey("sentiment", "priority", &Config::sentiment, &SentimentConfig::priority),
       StrKey("log", "level", &Config::log, &LogConfig::level),
       BoolKey("demo", "load_when_empty", &Config::demo, &DemoConfig::load_when_empty),
       StrKey("llm", "base_url", &Config::llm, &LlmConfig::base_url),
@@ -330,6 +341,10 @@ Status Validate(const Config& c) {
       return InvalidArgumentError(std::string(key) + " must be between 0 and 1, got " +
                                   std::to_string(v));
     }
+  }
+  if (!(c.sentiment.mood_decay >= 0 && c.sentiment.mood_decay < 1)) {
+    return InvalidArgumentError("sentiment.mood_decay must be in [0, 1), got " +
+                                std::to_string(c.sentiment.mood_decay));
   }
   KEFU_RETURN_IF_ERROR(ValidateLlm(c.llm));
   if (c.store.db_path.empty()) {

@@ -71,6 +71,20 @@ struct KbConfig {
   std::string admin_key;  // required by /v1/kb/*; empty: those endpoints answer 403
 };
 
+// [sentiment]: how the shopper's feeling is read and acted on (docs/sentiment.md). Actions are
+// handoff, offer or off; the engine checks them when it starts.
+struct SentimentConfig {
+  std::string model;          // empty: the model trained at build time (build/models/sentiment.bin)
+  double mood_decay = 0.5;    // mood = decay * mood + (1 - decay) * the message's score
+  bool apology_first = true;  // an upset shopper's reply opens with an apology
+  std::string threat_action = "handoff";  // 投诉, 12315, 差评, 曝光, chargeback ...
+  double anger_threshold = 0.8;           // anger intensity that escalates
+  std::string anger_action = "handoff";
+  int negative_turns = 3;  // negative messages in a row that escalate; 0: off
+  std::string negative_turns_action = "offer";
+  int priority = 2;  // of sentiment handoffs on the agent queue (asked-for ones are 0)
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, off
 };
@@ -122,6 +136,7 @@ struct Config {
   StoreConfig store;
   EngineConfig engine;
   KbConfig kb;
+  SentimentConfig sentiment;
   LogConfig log;
   DemoConfig demo;
   LlmConfig llm;

@@ -116,6 +116,7 @@ struct Dialog::Impl {
   std::map<std::string, size_t> by_name;
   std::map<std::string, size_t> by_intent;
   std::vector<std::shared_ptr<const EscalationHook>> hooks;
+  bool apology_first = true;
 
   Impl(DialogOptions o, const tools::ToolRegistry& t, const kb::KnowledgeBase* k, const Clock& c,
        ReplyTemplates tmpl, std::vector<FlowSpec> f)
@@ -232,6 +233,7 @@ class Turn {
   int depth_ = 0;           // flow transitions this turn (bounded)
   bool corrected_ = false;  // this message changed a slot that already had a value
   std::optional<kb::KbAnswer> kb_answer_;
+  std::optional<HandoffRequest> escalation_offer_;  // a hook wants a person offered
 };
 
 bool Turn::IsYes() const {
@@ -1156,9 +1158,13 @@ Status Turn::RunFlow(const FlowSpec& flow) {
 }
 
 Result<TurnOutcome> Turn::Run() {
-  // 1. A person, when asked for or when a hook wants one.
+  // 1. A person, when asked for or when a hook wants one (an offer only rides on the reply).
   for (const auto& hook : d_.hooks) {
     if (auto request = hook->Check(u_, text_, s_)) {
+      if (request->offer_only) {
+        escalation_offer_ = std::move(request);
+        break;
+      }
       Handoff(std::move(*request));
       return Finish();
     }
@@ -1179,12 +1185,14 @@ Result<TurnOutcome> Turn::Run() {
   // 2. A yes or a no to what the last reply offered.
   if (!s_.offer.empty()) {
     const std::string offer = std::exchange(s_.offer, "");
+    std::string offer_reason = std::exchange(s_.offer_reason, "");
+    const int offer_priority = std::exchange(s_.offer_priority, 0);
     const bool task_intent = d_.FlowForIntent(u_.intent) != nullptr && u_.confidence >= 0.6;
     // Four digits after a lock are another guess, not a yes to the offer of a person.
     const bool digits_only = u_.Find("digits4").has_value() || u_.Find("order_id").has_value();
     if (!task_intent && !digits_only && IsYes()) {
       if (offer == "human") {
-        Handoff({"requested", 0});
+        Handoff({offer_reason.empty() ? "requested" : std::move(offer_reason), offer_priority});
         return Finish();
       }
       if (const FlowSpec* flow = d_.Flow(offer)) {
@@ -1299,6 +1307,35 @@ Result<TurnOutcome> Turn::Run() {
 }
 
 Result<TurnOutcome> Turn::Finish() {
+  // An escalation hook asked to offer a person: the offer closes the reply, unless the turn
+  // already handed off or offered something else. When the reply offers a person already (a
+  // complaint), that offer takes the escalation's reason and priority.
+  if (escalation_offer_ && !out_.handoff && !s_.handoff_requested &&
+      (s_.offer.empty() || (s_.offer == "human" && s_.offer_reason.empty()))) {
+    if (s_.offer.empty()) {
+      SayKey("escalation_offer");
+    }
+    s_.offer = "human";
+    s_.offer_reason = escalation_offer_->reason;
+    s_.offer_priority = escalation_offer_->priority;
+    s_.escalation_offered_turn = s_.turns;
+    out_.offer_human = true;
+    actions_.push_back("offer_human:" + escalation_offer_->reason);
+    Event("handoff_offered",
+          {{"reason", escalation_offer_->reason}, {"priority", escalation_offer_->priority}});
+  }
+  // An upset shopper hears an apology (anxiety: reassurance) first, unless the reply opens with
+  // one already.
+  if (d_.apology_first && IsUpset(s_) && !replies_.empty()) {
+    const std::string& first = replies_.front();
+    const std::string opening = Lower(first.substr(0, std::min<size_t>(first.size(), 60)));
+    if (!ContainsAny(opening, {"抱歉", "对不起", "不好意思", "sorry", "apolog"})) {
+      const std::string key = s_.feeling.emotion == "anxiety" ? "tone.reassure" : "tone.apology";
+      const std::string lead = d_.templates.Render(key, s_.lang, {});
+      replies_.front() = lead + (s_.lang == "en" ? " " : "") + first;
+      actions_.insert(actions_.begin(), key);
+    }
+  }
   std::string reply;
   for (const std::string& r : replies_) {
     if (!reply.empty()) {
@@ -1391,6 +1428,10 @@ Result<TurnOutcome> Dialog::Step(const nlu::Understanding& u, const text::Normal
 
 void Dialog::AddEscalationHook(std::shared_ptr<const EscalationHook> hook) {
   impl_->hooks.push_back(std::move(hook));
+}
+
+void Dialog::SetApologyFirst(bool on) {
+  impl_->apology_first = on;
 }
 
 Status Dialog::CheckProposedAction(const DialogState& state, std::string_view tool,

@@ -43,6 +43,18 @@ struct Task {
   int reprompts = 0;         // answers to `awaiting` that did not fit, in a row
 };
 
+// How the shopper felt in one message: the engine's sentiment stage (sentiment/) measures it and
+// TrackFeeling folds it into the state; the dialogue reads it for its tone and its escalation
+// hooks, without knowing how it was measured.
+struct MessageFeeling {
+  std::string polarity = "neutral";  // negative, neutral, positive
+  double score = 0;                  // in [-1, 1]; negative is unhappy
+  std::string emotion = "neutral";   // anger, anxiety, disappointment, satisfaction, neutral
+  double intensity = 0;              // the emotion's, in [0, 1]
+  double anger = 0;                  // anger's intensity, in [0, 1], whatever the main emotion
+  bool threat = false;               // 投诉, 12315, 差评, 曝光, chargeback ... (not negated)
+};
+
 // Everything the dialogue remembers about one conversation; stored as JSON with the
 // conversation, so it survives a restart.
 struct DialogState {
@@ -57,16 +69,31 @@ struct DialogState {
   bool verification_locked = false;  // too many wrong answers: no more details, human offered
   std::vector<std::string> summary;  // one line per finished task, oldest first, at most 12
   int misunderstandings = 0;         // turns in a row the bot could not help with
-  int negative_turns = 0;            // negative turns in a row (the sentiment work feeds it)
+  MessageFeeling feeling;            // the latest message's
+  double mood = 0;                   // decaying aggregate of the messages' scores, in [-1, 1]
+  double peak_anger = 0;             // the angriest message so far
+  int negative_turns = 0;            // negative messages in a row
+  int escalation_offered_turn = 0;   // when an escalation hook last offered a person; 0: never
   int turns = 0;
   bool handoff_requested = false;
-  std::string offer;  // what the last reply offered: "human", or a flow a yes starts
+  std::string offer;         // what the last reply offered: "human", or a flow a yes starts
+  std::string offer_reason;  // for "human": the handoff reason a yes files, "" for "requested"
+  int offer_priority = 0;    // ... and its priority
   std::map<std::string, std::string> facts;  // set by flows: return_created, rma, case_number
 
   bool IsVerified(const std::string& order_id) const;
   Task* active();
   const Task* active() const;
 };
+
+// Folds one message's feeling into the state: feeling, mood = decay * mood + (1 - decay) *
+// score, peak_anger, and negative_turns (reset by any message that is not negative).
+void TrackFeeling(const MessageFeeling& feeling, double decay, DialogState& state);
+
+// Whether a reply to this state should open with an apology or, for anxiety, reassurance: the
+// latest message is negative with an emotion at least `min_intensity` strong, or the mood is at
+// most -`min_intensity`.
+bool IsUpset(const DialogState& state, double min_intensity = 0.5);
 
 std::string EncodeState(const DialogState& state);
 // kInvalidArgument when `json` is not a state this version wrote.
@@ -121,8 +148,13 @@ struct ToolCallRecord {
 };
 
 struct HandoffRequest {
-  std::string reason;  // requested, bot_failed, flow, sentiment, verification_locked, tool_failed
-  int priority = 0;    // 0 normal; higher is served first
+  // requested, bot_failed, flow, verification_locked, tool_failed; the sentiment escalations:
+  // threat, anger, negative_turns.
+  std::string reason;
+  int priority = 0;  // 0 normal; higher is served first
+  // From an escalation hook: only offer a person in this turn's reply (the turn still does its
+  // work); a yes hands off with this reason and priority.
+  bool offer_only = false;
 };
 
 // What the dialogue made of one turn.
@@ -136,8 +168,9 @@ struct TurnOutcome {
   std::vector<std::pair<std::string, std::string>> events;  // (type, payload json)
 };
 
-// Asks for a handoff from what else is known about the turn; the sentiment work adds one that
-// escalates on anger. Called after tracking, before the flow runs. Thread-safe.
+// Asks for a handoff (or only offers one) from what else is known about the turn, such as the
+// shopper's feeling (NewSentimentEscalation). Called after tracking, before the flow runs; the
+// first hook that answers wins. Thread-safe.
 class EscalationHook {
  public:
   virtual ~EscalationHook() = default;
@@ -145,6 +178,26 @@ class EscalationHook {
                                               const text::NormalizedText& text,
                                               const DialogState& state) const = 0;
 };
+
+// When the shopper's feeling escalates (config [sentiment]; docs/sentiment.md). An action is
+// "handoff" (queue the conversation with `priority`), "offer" (the reply offers a person; a yes
+// hands off with `priority`) or "off".
+struct EscalationRule {
+  std::string threat_action = "handoff";  // an explicit threat: 投诉, 12315, 差评, 曝光, chargeback
+  double anger_threshold = 0.8;           // a message at least this angry (0 < t <= 1)
+  std::string anger_action = "handoff";
+  int negative_turns = 3;  // this many negative messages in a row; 0: off
+  std::string negative_turns_action = "offer";
+  int priority = 2;  // requested handoffs are 0
+};
+
+// kInvalidArgument naming the field for an unknown action or a value out of range.
+Status ValidateEscalationRule(const EscalationRule& rule);
+
+// The hook that applies `rule` to DialogState::feeling and negative_turns. A threat comes first,
+// then anger, then negative turns. An offer is not repeated within `negative_turns` turns (3 when
+// that rule is off), nor made while the conversation is already queued for a person.
+std::shared_ptr<const EscalationHook> NewSentimentEscalation(EscalationRule rule);
 
 struct DialogOptions {
   std::string data_dir = "data";  // holds flows/*.toml and templates/replies.toml
@@ -193,6 +246,9 @@ class Dialog {
 
   // Adds a hook; call before the first Step.
   void AddEscalationHook(std::shared_ptr<const EscalationHook> hook);
+  // Whether a reply opens with an apology (or reassurance) when the shopper is upset (IsUpset);
+  // on by default. Call before the first Step.
+  void SetApologyFirst(bool on);
 
   // The flows loaded, by name.
   std::vector<std::string> FlowNames() const;

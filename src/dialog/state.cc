@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "dialog/dialog.h"
@@ -50,6 +52,22 @@ const Task* DialogState::active() const {
   return stack.empty() ? nullptr : &stack.back();
 }
 
+void TrackFeeling(const MessageFeeling& feeling, double decay, DialogState& state) {
+  state.feeling = feeling;
+  state.mood = std::clamp(decay * state.mood + (1.0 - decay) * feeling.score, -1.0, 1.0);
+  state.peak_anger = std::max(state.peak_anger, feeling.anger);
+  state.negative_turns = feeling.polarity == "negative" ? state.negative_turns + 1 : 0;
+}
+
+bool IsUpset(const DialogState& state, double min_intensity) {
+  const MessageFeeling& f = state.feeling;
+  if (f.polarity == "positive") {
+    return false;
+  }
+  return (f.polarity == "negative" && (f.intensity >= min_intensity || f.threat)) ||
+         state.mood <= -min_intensity;
+}
+
 std::string EncodeState(const DialogState& s) {
   nlohmann::json stack = nlohmann::json::array();
   for (const Task& t : s.stack) {
@@ -68,10 +86,22 @@ std::string EncodeState(const DialogState& s) {
       {"verification_locked", s.verification_locked},
       {"summary", s.summary},
       {"misunderstandings", s.misunderstandings},
+      {"feeling",
+       {{"polarity", s.feeling.polarity},
+        {"score", s.feeling.score},
+        {"emotion", s.feeling.emotion},
+        {"intensity", s.feeling.intensity},
+        {"anger", s.feeling.anger},
+        {"threat", s.feeling.threat}}},
+      {"mood", s.mood},
+      {"peak_anger", s.peak_anger},
       {"negative_turns", s.negative_turns},
+      {"escalation_offered_turn", s.escalation_offered_turn},
       {"turns", s.turns},
       {"handoff_requested", s.handoff_requested},
       {"offer", s.offer},
+      {"offer_reason", s.offer_reason},
+      {"offer_priority", s.offer_priority},
       {"facts", s.facts},
   };
   return j.dump();
@@ -101,10 +131,23 @@ Result<DialogState> DecodeState(const std::string& json) {
     s.verification_locked = j.value("verification_locked", false);
     s.summary = j.value("summary", std::vector<std::string>{});
     s.misunderstandings = j.value("misunderstandings", 0);
+    if (auto it = j.find("feeling"); it != j.end() && it->is_object()) {
+      s.feeling.polarity = it->value("polarity", s.feeling.polarity);
+      s.feeling.score = it->value("score", 0.0);
+      s.feeling.emotion = it->value("emotion", s.feeling.emotion);
+      s.feeling.intensity = it->value("intensity", 0.0);
+      s.feeling.anger = it->value("anger", 0.0);
+      s.feeling.threat = it->value("threat", false);
+    }
+    s.mood = j.value("mood", 0.0);
+    s.peak_anger = j.value("peak_anger", 0.0);
     s.negative_turns = j.value("negative_turns", 0);
+    s.escalation_offered_turn = j.value("escalation_offered_turn", 0);
     s.turns = j.value("turns", 0);
     s.handoff_requested = j.value("handoff_requested", false);
     s.offer = j.value("offer", "");
+    s.offer_reason = j.value("offer_reason", "");
+    s.offer_priority = j.value("offer_priority", 0);
     s.facts = j.value("facts", std::map<std::string, std::string>{});
     return s;
   } catch (const nlohmann::json::exception& e) {

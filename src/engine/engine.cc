@@ -125,6 +125,18 @@ struct Turn {
   nlohmann::json trace;  // built once by BuildRecord; MakeResult adds store.persist
 };
 
+// The dialogue's view of a message's sentiment.
+dialog::MessageFeeling FeelingOf(const sentiment::SentimentResult& s) {
+  dialog::MessageFeeling f;
+  f.polarity = std::string(sentiment::PolarityName(s.polarity));
+  f.score = s.score;
+  f.emotion = std::string(sentiment::EmotionName(s.emotion));
+  f.intensity = s.intensity;
+  f.anger = s.EmotionIntensity(sentiment::Emotion::kAnger);
+  f.threat = s.threat;
+  return f;
+}
+
 // What the shopper's message felt like: stored with it and in the trace (with the lexicon terms
 // that fired, which stay out of the stored column).
 nlohmann::json SentimentToJson(const sentiment::SentimentResult& s, bool with_terms) {
@@ -136,8 +148,24 @@ nlohmann::json SentimentToJson(const sentiment::SentimentResult& s, bool with_te
                       {"threat", s.threat}};
   if (with_terms) {
     j["matched"] = s.matched;
+    nlohmann::json emotions = nlohmann::json::object();
+    for (size_t e = 0; e < sentiment::kEmotionCount; ++e) {
+      emotions[std::string(sentiment::EmotionName(static_cast<sentiment::Emotion>(e)))] =
+          std::round(s.emotions[e] * 1'000) / 1'000;
+    }
+    j["emotions"] = emotions;
   }
   return j;
+}
+
+// The conversation's mood after the turn: for the trace and the agent's handoff summary.
+nlohmann::json MoodJson(const dialog::DialogState& s) {
+  return {{"mood", std::round(s.mood * 1'000) / 1'000},
+          {"emotion", s.feeling.emotion},
+          {"intensity", std::round(s.feeling.intensity * 1'000) / 1'000},
+          {"peak_anger", std::round(s.peak_anger * 1'000) / 1'000},
+          {"negative_turns", s.negative_turns},
+          {"threat", s.feeling.threat}};
 }
 
 nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
@@ -206,6 +234,7 @@ nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
       {"stages", stages},
   };
   trace["sentiment"] = SentimentToJson(t.sentiment, /*with_terms=*/true);
+  trace["mood"] = MoodJson(t.state);
   if (!t.llm.is_null()) {
     trace["llm"] = t.llm;
   }
@@ -270,6 +299,7 @@ struct Engine::Impl {
         {"dialog.track",
          [this](Turn& t, RequestContext&) {
            if (!t.silent) {
+             dialog::TrackFeeling(FeelingOf(t.sentiment), options.mood_decay, t.state);
              dialog->Track(t.understanding, text::PrimaryLanguage(t.normalized.lang), t.state,
                            t.normalized.text);
            }
@@ -513,6 +543,7 @@ struct Engine::Impl {
         {"verified", !t.state.active_order.empty() && t.state.IsVerified(t.state.active_order)},
         {"summary", t.state.summary},
         {"misunderstandings", t.state.misunderstandings},
+        {"mood", MoodJson(t.state)},
         {"last_turns", last}}
         .dump();
   }
@@ -581,11 +612,19 @@ struct Engine::Impl {
     for (const auto& [type, payload] : t.outcome.events) {
       r.events.push_back({t.conversation_id, type, payload, t.replied_at});
     }
+    // The shopper's feeling and the conversation's mood, for analytics (per day, per emotion,
+    // per aspect) without reading every message.
+    nlohmann::json feeling = SentimentToJson(t.sentiment, /*with_terms=*/false);
+    feeling["mood"] = t.state.mood;
+    feeling["negative_turns"] = t.state.negative_turns;
+    r.events.push_back({t.conversation_id, "sentiment", feeling.dump(), t.replied_at});
+    r.mood = t.state.mood;
     if (t.outcome.handoff) {
       store::HandoffTicket ticket;
       ticket.conversation_id = t.conversation_id;
       ticket.status = "queued";
       ticket.priority = t.outcome.handoff->priority;
+      ticket.mood = t.state.mood;
       ticket.reason = t.outcome.handoff->reason;
       ticket.summary_json = HandoffSummary(t);
       ticket.lang = t.state.lang;
@@ -712,9 +751,18 @@ Result<std::unique_ptr<Engine>> Engine::Create(store::Store& store, const Clock&
   KEFU_ASSIGN_OR_RETURN(
       std::unique_ptr<dialog::Dialog> dialog,
       dialog::Dialog::Create(dialog_options, *registry, options.knowledge_base, clock));
-  // The shopper's mood, from the lexicon in data/sentiment (written by this project).
-  KEFU_ASSIGN_OR_RETURN(std::unique_ptr<sentiment::SentimentAnalyzer> feel,
-                        sentiment::NewLexiconAnalyzer(options.data_dir + "/sentiment"));
+  // The shopper's feeling: the lexicon in data/sentiment stacked with the model trained from the
+  // project's data, or the lexicon alone when no model is named.
+  std::unique_ptr<sentiment::SentimentAnalyzer> feel;
+  if (options.sentiment_model.empty()) {
+    KEFU_ASSIGN_OR_RETURN(feel, sentiment::NewLexiconAnalyzer(options.data_dir + "/sentiment"));
+  } else {
+    KEFU_ASSIGN_OR_RETURN(feel, sentiment::NewSentimentAnalyzer(options.data_dir + "/sentiment",
+                                                                options.sentiment_model));
+  }
+  KEFU_RETURN_IF_ERROR(dialog::ValidateEscalationRule(options.escalation));
+  dialog->AddEscalationHook(dialog::NewSentimentEscalation(options.escalation));
+  dialog->SetApologyFirst(options.apology_first);
   auto impl = std::make_unique<Impl>(store, clock, std::move(options), std::move(understander),
                                      std::move(feel), std::move(own_tools), std::move(dialog));
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));

@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/request_context.h"
 #include "core/result.h"
+#include "dialog/dialog.h"
 #include "engine/live_feed.h"
 #include "engine/responder.h"
 #include "kb/knowledge_base.h"
@@ -37,6 +38,13 @@ struct EngineOptions {
   int max_verification_attempts = 3;
   // A model from `kefu train intent`; empty uses the keyword rules (tests, tools).
   std::string intent_model{};
+  // A model from `kefu train sentiment`, read together with the lexicon in data_dir/sentiment;
+  // empty: the lexicon alone (tests, tools).
+  std::string sentiment_model{};
+  double mood_decay = 0.5;  // DialogState::mood; see dialog::TrackFeeling
+  bool apology_first = true;
+  // When the shopper's feeling hands off or offers a person (every action "off": never).
+  dialog::EscalationRule escalation{};
   // Answers questions no flow handles; null: they get the fallback reply. Not owned; it must
   // outlive the engine.
   const kb::KnowledgeBase* knowledge_base = nullptr;

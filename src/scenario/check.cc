@@ -161,6 +161,16 @@ std::vector<std::string> CheckTurn(const TurnExpect& e, const Observed& o) {
     failures.push_back(
         Want("sentiment", *e.sentiment, o.sentiment.empty() ? "unknown" : o.sentiment));
   }
+  if (e.emotion && *e.emotion != o.emotion) {
+    failures.push_back(Want("emotion", *e.emotion, o.emotion.empty() ? "unknown" : o.emotion));
+  }
+  if (e.handoff_reason && *e.handoff_reason != o.handoff_reason) {
+    failures.push_back(Want("handoff_reason", Quoted(*e.handoff_reason), Quoted(o.handoff_reason)));
+  }
+  if (e.priority && e.priority != o.priority) {
+    failures.push_back(Want("priority", std::to_string(*e.priority),
+                            o.priority ? std::to_string(*o.priority) : "no open ticket"));
+  }
   if (e.action && o.action.rfind(*e.action, 0) != 0) {
     failures.push_back(Want("action", "a prefix " + Quoted(*e.action), Quoted(o.action)));
   }

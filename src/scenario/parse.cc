@@ -536,7 +536,8 @@ StateExpect ParseState(const YAML::Node& n, const std::string& where) {
 TurnExpect ParseExpect(const YAML::Node& n, const std::string& where) {
   CheckMap(n, where,
            {"intent", "reply_contains", "reply_contains_any", "reply_not_contains", "handoff",
-            "sentiment", "state", "action", "silent", "queued"});
+            "sentiment", "emotion", "state", "action", "silent", "queued", "handoff_reason",
+            "priority"});
   TurnExpect e;
   if (n.IsNull()) {
     return e;
@@ -553,6 +554,16 @@ TurnExpect ParseExpect(const YAML::Node& n, const std::string& where) {
   };
   opt_str("intent", e.intent);
   opt_str("sentiment", e.sentiment);
+  opt_str("emotion", e.emotion);
+  opt_str("handoff_reason", e.handoff_reason);
+  if (Has(n, "priority")) {
+    const std::string p = Str(n["priority"], Join(where, "priority"));
+    if (p.empty() || p.size() > 3 ||
+        !std::all_of(p.begin(), p.end(), [](unsigned char c) { return c >= '0' && c <= '9'; })) {
+      Fail(Join(where, "priority"), "must be a number from 0 to 999, not '" + p + "'");
+    }
+    e.priority = std::stoi(p);
+  }
   opt_str("action", e.action);
   opt_bool("handoff", e.handoff);
   opt_bool("silent", e.silent);

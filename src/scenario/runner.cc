@@ -114,6 +114,9 @@ Status Play(const Scenario& scenario, const ScenarioOptions& options, const fs::
   eo.intent_model = options.intent_model;
   eo.knowledge_base = options.kb;
   eo.customer_token_secret = options.customer_token_secret;
+  if (options.configure) {
+    options.configure(eo);
+  }
   KEFU_ASSIGN_OR_RETURN(std::unique_ptr<engine::Engine> engine,
                         engine::Engine::Create(*store, clock, eo));
   std::string token;
@@ -142,6 +145,14 @@ Status Play(const Scenario& scenario, const ScenarioOptions& options, const fs::
     o.queued = r->queued;
     o.handoff = r->handoff || r->queued;
     o.sentiment = SentimentOf(*r, *engine);
+    const nlohmann::json trace = nlohmann::json::parse(r->trace_json, nullptr, false);
+    if (trace.is_object() && trace.contains("sentiment") && trace["sentiment"].is_object()) {
+      o.emotion = trace["sentiment"].value("emotion", "");
+    }
+    if (Result<store::HandoffTicket> ticket = engine->GetHandoff(conv->id); ticket.ok()) {
+      o.handoff_reason = ticket->reason;
+      o.priority = ticket->priority;
+    }
     o.state = nlohmann::json::parse(r->state_json, nullptr, false);
     if (o.state.is_discarded()) {
       o.state = nlohmann::json::object();

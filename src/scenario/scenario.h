@@ -20,12 +20,14 @@
 //     - user: 我想退货，订单号2026112012345678
 //       expect: {intent: return_refund, reply_contains_any: [后四位, 手机]}
 // Expectations: intent, reply_contains (all), reply_contains_any, reply_not_contains, handoff,
-// sentiment, action (prefix), silent, queued, state {verified, active_flow, slots, facts,
-// return_created, order_status}. Reply checks match ASCII letters in either case. Unknown keys
+// sentiment, emotion, action (prefix), silent, queued, handoff_reason and priority (of the open
+// agent-queue ticket), state {verified, active_flow, slots, facts, return_created,
+// order_status}. Reply checks match ASCII letters in either case. Unknown keys
 // anywhere are errors. A file holds one scenario, a sequence of them, or several YAML documents.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -35,6 +37,10 @@
 
 #include "core/result.h"
 #include "store/store.h"
+
+namespace kefu::engine {
+struct EngineOptions;
+}  // namespace kefu::engine
 
 namespace kefu::kb {
 class KnowledgeBase;
@@ -60,9 +66,12 @@ struct TurnExpect {
   std::vector<std::string> reply_not_contains;  // none
   std::optional<bool> handoff;
   std::optional<std::string> sentiment;
-  std::optional<std::string> action;  // extension: a prefix of TurnResult.action
-  std::optional<bool> silent;         // extension
-  std::optional<bool> queued;         // extension
+  std::optional<std::string> action;          // extension: a prefix of TurnResult.action
+  std::optional<bool> silent;                 // extension
+  std::optional<bool> queued;                 // extension
+  std::optional<std::string> emotion;         // extension: the message's dominant emotion
+  std::optional<std::string> handoff_reason;  // extension: the open ticket's reason
+  std::optional<int> priority;                // extension: the open ticket's priority
   StateExpect state;
 };
 
@@ -102,6 +111,9 @@ struct Observed {
   bool silent = false;
   bool queued = false;
   std::string sentiment;                            // empty when unknown
+  std::string emotion;                              // empty when unknown
+  std::string handoff_reason;                       // the open ticket's; "" when none
+  std::optional<int> priority;                      // the open ticket's
   nlohmann::json state = nlohmann::json::object();  // the decoded dialogue state (state_json)
   std::string order_status;  // the active order's status in the store, else the only fixture
                              // order's; "" when neither
@@ -126,6 +138,8 @@ struct ScenarioOptions {
   std::string intent_model;               // empty: the keyword rules
   const kb::KnowledgeBase* kb = nullptr;  // shared, read-only; null: no knowledge base
   std::string customer_token_secret = "scenario-secret";
+  // Adjusts the engine's options last (kefu test-dialogs applies [sentiment] here); may be null.
+  std::function<void(engine::EngineOptions&)> configure;
 };
 
 struct ScenarioTurnLog {

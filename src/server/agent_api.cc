@@ -1,5 +1,6 @@
 // Live feeds (GET .../events) and the human agents' endpoints (/v1/agent/*), for the agents'
 // console and integrations with a shop's own help-desk tool.
+#include <cmath>
 #include <deque>
 
 #include <nlohmann/json.hpp>
@@ -60,6 +61,7 @@ json TicketJson(const store::HandoffTicket& t, int tz) {
   return {{"conversation_id", t.conversation_id},
           {"status", t.status},
           {"priority", t.priority},
+          {"mood", std::round(t.mood * 1'000) / 1'000},
           {"reason", t.reason},
           {"agent", t.agent},
           {"lang", t.lang},

@@ -238,9 +238,11 @@ struct ProductQuery {
 // A conversation waiting for, or held by, a human agent.
 struct HandoffTicket {
   std::string conversation_id;
-  std::string status;               // queued, assigned, closed
-  int priority = 0;                 // higher first; the sentiment work raises it for angry shoppers
-  std::string reason;               // requested, bot_failed, flow, sentiment, verification_locked
+  std::string status;  // queued, assigned, closed
+  int priority = 0;    // higher first (angry shoppers and threats get more)
+  double mood = 0;     // the shopper's mood in [-1, 1]; unhappier first at equal priority
+  std::string reason;  // requested, bot_failed, flow, verification_locked, tool_failed, and the
+                       // sentiment escalations: threat, anger, negative_turns
   std::string summary_json = "{}";  // summary, slots, last turns: what the agent sees first
   std::string agent;                // who holds it; empty while queued
   std::string lang;
@@ -261,6 +263,7 @@ struct TurnRecord {
   int64_t updated_at = 0;
   std::vector<Event> events;
   std::optional<HandoffTicket> handoff;  // queued in the same transaction as the turn
+  std::optional<double> mood;  // the conversation's mood after the turn: moves its open ticket
 };
 
 class Store {
@@ -325,13 +328,14 @@ class Store {
   virtual Result<std::vector<Order>> ListOrdersByCustomer(int64_t customer_id, int limit) = 0;
 
   // Human handoff. EnqueueHandoff puts the conversation in the queue (status queued) or, when
-  // it is already queued or assigned, raises its priority to max(priority + 1, ticket.priority)
-  // and keeps the rest; kNotFound for an unknown conversation. ClaimHandoff:
-  // queued -> assigned to `agent` (conversation status agent); kFailedPrecondition when another
-  // agent holds it or it is not queued. ReleaseHandoff: assigned to `agent` -> queued, keeping
-  // its place in the queue (kFailedPrecondition otherwise). CloseHandoff: queued or assigned ->
-  // closed (conversation back to open: the bot answers again); an assigned ticket only by its
-  // agent. Claim, Release and Close return kNotFound when the conversation has no open ticket.
+  // it is already queued or assigned, raises its priority to max(priority + 1, ticket.priority),
+  // takes the ticket's mood and keeps the rest; kNotFound for an unknown conversation.
+  // ClaimHandoff: queued -> assigned to `agent` (conversation status agent); kFailedPrecondition
+  // when another agent holds it or it is not queued. ReleaseHandoff: assigned to `agent` -> queued,
+  // keeping its place in the queue (kFailedPrecondition otherwise). CloseHandoff: queued or
+  // assigned -> closed (conversation back to open: the bot answers again); an assigned ticket only
+  // by its agent. Claim, Release and Close return kNotFound when the conversation has no open
+  // ticket.
   virtual Status EnqueueHandoff(const HandoffTicket& ticket) = 0;
   virtual Status ClaimHandoff(const std::string& conversation_id, const std::string& agent,
                               int64_t at) = 0;
@@ -341,7 +345,7 @@ class Store {
                               int64_t at) = 0;
   // The open ticket of a conversation (queued or assigned); kNotFound when none.
   virtual Result<HandoffTicket> GetHandoff(const std::string& conversation_id) = 0;
-  // Open tickets: priority descending, then oldest first.
+  // Open tickets: priority descending, then the unhappiest mood, then oldest first.
   virtual Result<std::vector<HandoffTicket>> ListHandoffQueue() = 0;
   // Stores one message outside a bot turn (the agent's replies, the shopper's messages while an
   // agent holds the conversation) and returns its id; updates the conversation's updated_at.

@@ -288,5 +288,166 @@ TEST(ReplyTemplatesTest, MissingKeyIsRejectedAtLoad) {
   EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument);
 }
 
+// ---- the shopper's feeling: mood, escalation, tone
+
+MessageFeeling Feeling(const std::string& polarity, double score, const std::string& emotion,
+                       double intensity, bool threat = false) {
+  MessageFeeling f;
+  f.polarity = polarity;
+  f.score = score;
+  f.emotion = emotion;
+  f.intensity = intensity;
+  f.anger = emotion == "anger" ? intensity : 0.0;
+  f.threat = threat;
+  return f;
+}
+
+class FeelingTest : public DialogTest {
+ protected:
+  void SetUp() override {
+    DialogTest::SetUp();
+    dialog_->AddEscalationHook(NewSentimentEscalation(rule_));
+  }
+  // One turn whose message felt like `f`.
+  TurnOutcome SayFeeling(const std::string& text, const MessageFeeling& f) {
+    TrackFeeling(f, 0.5, state_);
+    return Say(text);
+  }
+  static bool StartsWith(const std::string& s, const std::string& prefix) {
+    return s.rfind(prefix, 0) == 0;
+  }
+
+  EscalationRule rule_;  // the defaults: threats and anger >= 0.8 hand off, 3 negative turns offer
+};
+
+TEST(TrackFeelingTest, TheMoodDecaysAndNegativeTurnsCountInARow) {
+  DialogState s;
+  TrackFeeling(Feeling("negative", -0.8, "disappointment", 0.6), 0.5, s);
+  EXPECT_NEAR(s.mood, -0.4, 1e-9);
+  EXPECT_EQ(s.negative_turns, 1);
+  TrackFeeling(Feeling("negative", -0.8, "anger", 0.7), 0.5, s);
+  EXPECT_NEAR(s.mood, -0.6, 1e-9);
+  EXPECT_EQ(s.negative_turns, 2);
+  EXPECT_NEAR(s.peak_anger, 0.7, 1e-9);
+  TrackFeeling(Feeling("neutral", 0.0, "neutral", 0.0), 0.5, s);
+  EXPECT_NEAR(s.mood, -0.3, 1e-9);  // forgiving, not forgetting
+  EXPECT_EQ(s.negative_turns, 0);
+  EXPECT_NEAR(s.peak_anger, 0.7, 1e-9);
+  // The state keeps all of it across a restart.
+  Result<DialogState> back = DecodeState(EncodeState(s));
+  ASSERT_OK_RESULT(back);
+  EXPECT_NEAR(back->mood, -0.3, 1e-9);
+  EXPECT_NEAR(back->peak_anger, 0.7, 1e-9);
+  EXPECT_EQ(back->feeling.polarity, "neutral");
+}
+
+TEST(EscalationRuleTest, BadActionsAndRangesAreRefusedByName) {
+  EscalationRule r;
+  EXPECT_OK(ValidateEscalationRule(r));
+  r.anger_action = "scream";
+  Status s = ValidateEscalationRule(r);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("anger_action"), std::string::npos) << s.message();
+  r = {};
+  r.anger_threshold = 1.5;
+  EXPECT_EQ(ValidateEscalationRule(r).code(), StatusCode::kInvalidArgument);
+  r = {};
+  r.negative_turns = -1;
+  EXPECT_EQ(ValidateEscalationRule(r).code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(FeelingTest, AThreatHandsOffAtOnceWithPriority) {
+  TurnOutcome out =
+      SayFeeling("再不处理我就去12315投诉", Feeling("negative", -0.9, "anger", 0.9, true));
+  ASSERT_TRUE(out.handoff.has_value());
+  EXPECT_EQ(out.handoff->reason, "threat");
+  EXPECT_EQ(out.handoff->priority, 2);
+  EXPECT_TRUE(state_.handoff_requested);
+  // The reply opens with an apology, then says a person is coming.
+  EXPECT_TRUE(StartsWith(out.reply, "非常抱歉")) << out.reply;
+  EXPECT_NE(out.reply.find("人工客服"), std::string::npos) << out.reply;
+}
+
+TEST_F(FeelingTest, StrongAngerHandsOffAndMildAngerDoesNot) {
+  TurnOutcome mild = SayFeeling("怎么还没发货", Feeling("negative", -0.5, "anger", 0.6));
+  EXPECT_FALSE(mild.handoff.has_value());
+  TurnOutcome strong =
+      SayFeeling("你们到底在干什么！！！", Feeling("negative", -0.95, "anger", 0.92));
+  ASSERT_TRUE(strong.handoff.has_value());
+  EXPECT_EQ(strong.handoff->reason, "anger");
+}
+
+TEST_F(FeelingTest, NegativeTurnsInARowOfferAPersonOnceAndAYesHandsOff) {
+  const MessageFeeling low = Feeling("negative", -0.6, "disappointment", 0.55);
+  EXPECT_FALSE(SayFeeling("东西一般", low).offer_human);
+  EXPECT_FALSE(SayFeeling("质量也不太行", low).offer_human);
+  TurnOutcome third = SayFeeling("有点失望", low);
+  EXPECT_TRUE(third.offer_human);
+  EXPECT_FALSE(third.handoff.has_value());
+  EXPECT_NE(third.reply.find("转接人工客服"), std::string::npos) << third.reply;
+  EXPECT_EQ(state_.offer, "human");
+  // The shopper says yes: the handoff carries the escalation's reason and priority.
+  TurnOutcome yes = SayFeeling("好的", Feeling("neutral", 0.0, "neutral", 0.0));
+  ASSERT_TRUE(yes.handoff.has_value());
+  EXPECT_EQ(yes.handoff->reason, "negative_turns");
+  EXPECT_EQ(yes.handoff->priority, 2);
+}
+
+TEST_F(FeelingTest, ADeclinedEscalationOfferIsNotRepeatedAtOnce) {
+  // (A complaint's own reply may still offer a person; the escalation offer is what is spaced.)
+  const MessageFeeling low = Feeling("negative", -0.6, "disappointment", 0.55);
+  auto escalation_offered = [](const TurnOutcome& out) {
+    return out.action.find("offer_human:negative_turns") != std::string::npos;
+  };
+  SayFeeling("东西一般", low);
+  SayFeeling("质量也不太行", low);
+  EXPECT_TRUE(escalation_offered(SayFeeling("有点失望", low)));
+  EXPECT_FALSE(escalation_offered(SayFeeling("不用了", low)));
+  EXPECT_FALSE(escalation_offered(SayFeeling("还是很失望", low)));
+  EXPECT_TRUE(escalation_offered(SayFeeling("太失望了", low)));  // three turns on, still unhappy
+}
+
+TEST_F(FeelingTest, AnUpsetShopperHearsAnApologyFirstAndAnAnxiousOneReassurance) {
+  TurnOutcome upset = SayFeeling(std::string("订单 ") + kShippedOrder + " 怎么还没到，太让人失望了",
+                                 Feeling("negative", -0.7, "disappointment", 0.7));
+  EXPECT_TRUE(StartsWith(upset.reply, "非常抱歉给您带来不好的体验。")) << upset.reply;
+  EXPECT_NE(upset.reply.find("后四位"), std::string::npos) << upset.reply;  // and the work goes on
+  TurnOutcome anxious = SayFeeling("5678", Feeling("negative", -0.5, "anxiety", 0.6));
+  EXPECT_TRUE(StartsWith(anxious.reply, "理解您着急的心情")) << anxious.reply;
+  // A calm shopper gets no apology; a reply that apologises already gets no second one.
+  state_ = {};
+  TurnOutcome calm = SayFeeling("你好", Feeling("neutral", 0.0, "neutral", 0.0));
+  EXPECT_EQ(calm.reply.find("抱歉"), std::string::npos) << calm.reply;
+  state_ = {};
+  TurnOutcome complaint =
+      SayFeeling("你们服务太差了，非常不满意", Feeling("negative", -0.8, "disappointment", 0.75));
+  EXPECT_EQ(complaint.reply.find("抱歉"), complaint.reply.rfind("抱歉")) << complaint.reply;
+}
+
+TEST_F(FeelingTest, TheApologyCanBeTurnedOffAndSpeaksEnglishToo) {
+  TurnOutcome en = SayFeeling("This is so disappointing, where is my order?",
+                              Feeling("negative", -0.7, "disappointment", 0.7));
+  EXPECT_TRUE(StartsWith(en.reply, "I'm really sorry for the trouble.")) << en.reply;
+  dialog_->SetApologyFirst(false);
+  TurnOutcome plain =
+      SayFeeling("Still disappointing", Feeling("negative", -0.7, "disappointment", 0.7));
+  EXPECT_FALSE(StartsWith(plain.reply, "I'm really sorry for the trouble.")) << plain.reply;
+}
+
+TEST_F(FeelingTest, OffActionsNeverEscalate) {
+  rule_.threat_action = "off";
+  rule_.anger_action = "off";
+  rule_.negative_turns_action = "off";
+  Result<std::unique_ptr<Dialog>> d =
+      Dialog::Create({.data_dir = kefu::testing::SourceDataDir()}, tools_, nullptr, clock_);
+  ASSERT_OK_RESULT(d);
+  dialog_ = std::move(*d);
+  dialog_->AddEscalationHook(NewSentimentEscalation(rule_));
+  for (int i = 0; i < 4; ++i) {
+    TurnOutcome out = SayFeeling("差评！！！", Feeling("negative", -0.95, "anger", 0.95, true));
+    EXPECT_FALSE(out.handoff.has_value());
+  }
+}
+
 }  // namespace
 }  // namespace kefu::dialog

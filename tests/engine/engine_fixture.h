@@ -16,6 +16,8 @@ class EngineFixture : public ::testing::Test {
  protected:
   // The intent model for this fixture; empty uses the keyword rules.
   virtual std::string IntentModel() const { return {}; }
+  // The sentiment model; empty: the lexicon alone.
+  virtual std::string SentimentModel() const { return {}; }
   // Documents for a knowledge base; none: the engine has no knowledge base.
   virtual std::vector<kb::KbDocument> KnowledgeDocuments() const { return {}; }
 
@@ -29,6 +31,7 @@ class EngineFixture : public ::testing::Test {
     Result<std::unique_ptr<Engine>> e = Engine::Create(*store_, clock_,
                                                        {.data_dir = kefu::testing::SourceDataDir(),
                                                         .intent_model = IntentModel(),
+                                                        .sentiment_model = SentimentModel(),
                                                         .knowledge_base = kb_.get()});
     ASSERT_OK_RESULT(e);
     engine_ = std::move(*e);

@@ -12,6 +12,7 @@ namespace {
 class ModelEngineTest : public EngineFixture {
  protected:
   std::string IntentModel() const override { return KEFU_TEST_INTENT_MODEL; }
+  std::string SentimentModel() const override { return KEFU_TEST_SENTIMENT_MODEL; }
 };
 
 TEST_F(ModelEngineTest, ChineseOrderStatusWithVerification) {
@@ -64,6 +65,38 @@ TEST_F(ModelEngineTest, ATaskSurvivesARestart) {
   TurnResult reason = Say("尺码不合适");
   EXPECT_NE(reason.reply.find("请确认退货信息"), std::string::npos) << reason.reply;
   EXPECT_EQ(reason.reply.find("后四位"), std::string::npos) << "verification was forgotten";
+}
+
+TEST_F(ModelEngineTest, AThreatQueuesTheShopperWithPriorityMoodAndAnApology) {
+  TurnResult calm = Say(std::string("我的订单 ") + kefu::testing::kShippedOrder + " 到哪了");
+  EXPECT_FALSE(calm.queued);
+  TurnResult threat = Say("一个星期了还没到，你们再不处理我就去12315投诉！");
+  EXPECT_TRUE(threat.queued);
+  EXPECT_EQ(threat.reply.rfind("非常抱歉", 0), 0u) << threat.reply;
+  Result<store::HandoffTicket> ticket = engine_->GetHandoff(conv_.id);
+  ASSERT_OK_RESULT(ticket);
+  EXPECT_EQ(ticket->reason, "threat");
+  EXPECT_EQ(ticket->priority, 2);
+  EXPECT_LT(ticket->mood, -0.2);
+  const nlohmann::json summary = nlohmann::json::parse(ticket->summary_json);
+  EXPECT_TRUE(summary["mood"]["threat"].get<bool>());
+  EXPECT_EQ(summary["mood"]["emotion"], "anger");
+  // The trace shows the reading and the mood; analytics gets one sentiment event per turn.
+  const nlohmann::json trace = nlohmann::json::parse(threat.trace_json);
+  EXPECT_EQ(trace["sentiment"]["emotion"], "anger");
+  EXPECT_TRUE(trace["sentiment"]["threat"].get<bool>());
+  EXPECT_LT(trace["mood"]["mood"].get<double>(), 0.0);
+  EXPECT_EQ(*store_->CountEvents("sentiment"), 2);
+  // The queue puts this shopper ahead of a calmer one asking for a person at the same time.
+  Result<NewConversation> other = engine_->CreateConversation("test");
+  ASSERT_OK_RESULT(other);
+  RequestContext ctx = RequestContext::Unbounded("t-other");
+  ASSERT_OK_RESULT(engine_->HandleTurn({other->id, "请帮我转人工，谢谢", std::nullopt}, ctx));
+  Result<std::vector<store::HandoffTicket>> queue = engine_->HandoffQueue();
+  ASSERT_OK_RESULT(queue);
+  ASSERT_EQ(queue->size(), 2u);
+  EXPECT_EQ((*queue)[0].conversation_id, conv_.id);
+  EXPECT_EQ((*queue)[1].conversation_id, other->id);
 }
 
 TEST_F(ModelEngineTest, AHandoffIsQueuedWithASummaryAndTheBotThenStaysSilent) {

@@ -97,7 +97,7 @@ TEST_F(SentimentTest, ChineseComplaintIsNegative) {
 TEST_F(SentimentTest, EnglishComplaintIsNegative) {
   SentimentResult r = Analyze("Terrible product, it arrived broken and the seller is rude");
   EXPECT_EQ(r.polarity, Polarity::kNegative) << Describe(r);
-  EXPECT_THAT(r.aspects, ElementsAre("quality", "service"));
+  EXPECT_THAT(r.aspects, ElementsAre("logistics", "service"));  // broken on the way
 }
 
 TEST_F(SentimentTest, ScamAccusationIsAngry) {
@@ -343,7 +343,7 @@ TEST_F(SentimentTest, MatchedTermsAreTraced) {
   EXPECT_THAT(r.matched, ElementsAre("非常", "满意"));
   std::string many;
   for (int i = 0; i < 40; ++i) {
-    many += "好 ";
+    many += "满意，";
   }
   EXPECT_EQ(Analyze(many).matched.size(), kMaxMatched);
 }

@@ -705,6 +705,38 @@ TEST_F(HandoffTest, QueueListsHighestPriorityThenOldest) {
   EXPECT_EQ((*queue)[2].conversation_id, "c1");
 }
 
+TEST_F(HandoffTest, AtEqualPriorityTheUnhappiestShopperComesFirstAndLaterTurnsMoveTheMood) {
+  ASSERT_OK(store_->CreateConversation(NewConv("c2")));
+  ASSERT_OK(store_->CreateConversation(NewConv("c3")));
+  HandoffTicket calm = Ticket("c1", 2, 10);
+  calm.mood = -0.2;
+  HandoffTicket furious = Ticket("c2", 2, 20);  // queued later, but angrier
+  furious.mood = -0.9;
+  HandoffTicket asked = Ticket("c3", 0, 1);
+  asked.mood = -1.0;  // lower priority wins over mood
+  ASSERT_OK(store_->EnqueueHandoff(calm));
+  ASSERT_OK(store_->EnqueueHandoff(furious));
+  ASSERT_OK(store_->EnqueueHandoff(asked));
+  Result<std::vector<HandoffTicket>> queue = store_->ListHandoffQueue();
+  ASSERT_OK_RESULT(queue);
+  ASSERT_EQ(queue->size(), 3u);
+  EXPECT_EQ((*queue)[0].conversation_id, "c2");
+  EXPECT_DOUBLE_EQ((*queue)[0].mood, -0.9);
+  EXPECT_EQ((*queue)[1].conversation_id, "c1");
+  EXPECT_EQ((*queue)[2].conversation_id, "c3");
+  // The calm shopper's next turn, while queued, sours the mood: the ticket moves up.
+  TurnRecord r;
+  r.conversation_id = "c1";
+  r.user = {0, "c1", "user", "还要等多久？！", 30, "chitchat", "", "{}"};
+  r.assistant = {0, "c1", "assistant", "已为您排队", 31, "chitchat", "", "{}"};
+  r.state_json = "{}";
+  r.updated_at = 31;
+  r.mood = -0.95;
+  ASSERT_OK(store_->SaveTurn(r));
+  EXPECT_DOUBLE_EQ(store_->GetHandoff("c1")->mood, -0.95);
+  EXPECT_EQ((*store_->ListHandoffQueue())[0].conversation_id, "c1");
+}
+
 TEST_F(HandoffTest, SaveTurnQueuesItsTicketInTheSameTransaction) {
   TurnRecord r;
   r.conversation_id = "c1";

@@ -18,7 +18,7 @@ constexpr int kShopUtcOffsetMinutes = 8 * 60;
 
 constexpr std::string_view kHandoffColumns =
     "conversation_id, status, priority, reason, summary, agent, lang, queued_at, claimed_at,"
-    " closed_at";
+    " closed_at, mood";
 
 HandoffTicket ReadHandoff(const Stmt& s) {
   HandoffTicket t;
@@ -32,6 +32,7 @@ HandoffTicket ReadHandoff(const Stmt& s) {
   t.queued_at = s.Int(7);
   t.claimed_at = s.OptInt(8);
   t.closed_at = s.OptInt(9);
+  t.mood = s.Double(10);
   return t;
 }
 
@@ -273,9 +274,9 @@ Result<std::vector<SupportCase>> SqliteStore::ListCases(const std::string& conve
 Status SqliteStore::InsertHandoff(Connection& conn, const HandoffTicket& t) {
   {
     Stmt s(conn,
-           "UPDATE handoffs SET priority = max(priority + 1, ?)"
+           "UPDATE handoffs SET priority = max(priority + 1, ?), mood = ?"
            " WHERE conversation_id = ? AND status <> 'closed'");
-    s.Bind(1, int64_t{t.priority}).Bind(2, t.conversation_id);
+    s.Bind(1, int64_t{t.priority}).BindDouble(2, t.mood).Bind(3, t.conversation_id);
     KEFU_RETURN_IF_ERROR(s.Run());
     if (sqlite3_changes(conn.db()) > 0) {
       return OkStatus();  // already queued or assigned: only the priority moves
@@ -284,9 +285,9 @@ Status SqliteStore::InsertHandoff(Connection& conn, const HandoffTicket& t) {
   KEFU_RETURN_IF_ERROR(SetConversationStatus(conn, t.conversation_id, "queued"));
   Stmt s(conn,
          "INSERT INTO handoffs (conversation_id, status, priority, reason, summary, lang,"
-         " queued_at) VALUES (?, 'queued', ?, ?, ?, ?, ?)");
+         " queued_at, mood) VALUES (?, 'queued', ?, ?, ?, ?, ?, ?)");
   s.Bind(1, t.conversation_id).Bind(2, int64_t{t.priority}).Bind(3, t.reason);
-  s.Bind(4, t.summary_json).Bind(5, t.lang).Bind(6, t.queued_at);
+  s.Bind(4, t.summary_json).Bind(5, t.lang).Bind(6, t.queued_at).BindDouble(7, t.mood);
   return s.Run();
 }
 
@@ -374,7 +375,7 @@ Result<std::vector<HandoffTicket>> SqliteStore::ListHandoffQueue() {
   auto conn = pool_->Acquire();
   Stmt s(*conn, "SELECT " + std::string(kHandoffColumns) +
                     " FROM handoffs WHERE status <> 'closed'"
-                    " ORDER BY priority DESC, queued_at, id");
+                    " ORDER BY priority DESC, mood, queued_at, id");
   std::vector<HandoffTicket> out;
   while (s.Step()) {
     out.push_back(ReadHandoff(s));

@@ -64,6 +64,13 @@ Stmt::~Stmt() {
   }
 }
 
+Stmt& Stmt::BindDouble(int idx, double v) {
+  if (stmt_ != nullptr && status_.ok() && sqlite3_bind_double(stmt_, idx, v) != SQLITE_OK) {
+    status_ = conn_.Error("bind");
+  }
+  return *this;
+}
+
 Stmt& Stmt::Bind(int idx, int64_t v) {
   if (stmt_ != nullptr && status_.ok() && sqlite3_bind_int64(stmt_, idx, v) != SQLITE_OK) {
     status_ = conn_.Error("bind");

@@ -49,6 +49,7 @@ class Stmt {
   Stmt& Bind(int idx, int64_t v);
   Stmt& Bind(int idx, std::string_view v);
   Stmt& Bind(int idx, const std::optional<int64_t>& v);
+  Stmt& BindDouble(int idx, double v);
   // True on SQLITE_ROW, false on SQLITE_DONE or error (see status()).
   bool Step();
   // Steps to completion; the status of the run.
@@ -56,6 +57,7 @@ class Stmt {
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::optional<int64_t> OptInt(int col) const;
+  double Double(int col) const { return sqlite3_column_double(stmt_, col); }
   std::string Text(int col) const;
 
  private:

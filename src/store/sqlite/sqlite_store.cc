@@ -424,6 +424,10 @@ Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r) {
     HandoffTicket ticket = *r.handoff;
     ticket.conversation_id = r.conversation_id;
     KEFU_RETURN_IF_ERROR(InsertHandoff(conn, ticket).WithContext("save turn: handoff"));
+  } else if (r.mood.has_value()) {
+    Stmt s(conn, "UPDATE handoffs SET mood = ? WHERE conversation_id = ? AND status <> 'closed'");
+    s.BindDouble(1, *r.mood).Bind(2, r.conversation_id);
+    KEFU_RETURN_IF_ERROR(s.Run().WithContext("save turn: mood"));
   }
   return OkStatus();
 }
