@@ -184,20 +184,18 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Train(
   }
   for (size_t i = 0; i < examples.size(); ++i) {
     for (uint64_t h : feats[i]) {
-      if (counts[h] >= static_cast<uint32_t>(options.min_feature_count) &&
-          model->feature_index_.find(h) == model->feature_index_.end()) {
-        const auto row = static_cast<uint32_t>(model->feature_index_.size());
-        model->feature_index_.emplace(h, row);
+      if (counts[h] >= static_cast<uint32_t>(options.min_feature_count)) {
+        model->feature_index_.Insert(h, static_cast<uint32_t>(model->feature_index_.size()));
       }
     }
   }
   // Inverse document frequency: common features ("the", "我") weigh less than telling ones.
   model->idf_.assign(model->feature_index_.size(), 1.f);
-  for (const auto& [h, row] : model->feature_index_) {
+  model->feature_index_.ForEach([&](uint64_t h, uint32_t row) {
     model->idf_[row] =
         options.use_idf ? float(std::log((1.0 + double(examples.size())) / (1.0 + counts[h])) + 1.0)
                         : 1.f;
-  }
+  });
   std::vector<Sparse> data(examples.size());
   std::vector<uint32_t> y(examples.size());
   std::vector<double> class_count(num_labels, 0);
@@ -289,17 +287,57 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Train(
   return model;
 }
 
+void IntentClassifier::FeatureIndex::Reserve(size_t n) {
+  size_t capacity = 16;
+  while (capacity < 2 * n) {
+    capacity *= 2;
+  }
+  if (capacity > slots_.size()) {
+    Rehash(capacity);
+  }
+}
+
+bool IntentClassifier::FeatureIndex::Insert(uint64_t h, uint32_t row) {
+  if (2 * (size_ + 1) > slots_.size()) {
+    Rehash(slots_.empty() ? 16 : 2 * slots_.size());
+  }
+  for (size_t i = Slot(h);; i = (i + 1) & mask_) {
+    Entry& e = slots_[i];
+    if (e.row_plus_one == 0) {
+      e.key = h;
+      e.row_plus_one = row + 1;
+      ++size_;
+      return true;
+    }
+    if (e.key == h) {
+      return false;
+    }
+  }
+}
+
+void IntentClassifier::FeatureIndex::Rehash(size_t capacity) {
+  std::vector<Entry> old = std::move(slots_);
+  slots_.assign(capacity, Entry{});
+  mask_ = capacity - 1;
+  size_ = 0;
+  for (const Entry& e : old) {
+    if (e.row_plus_one != 0) {
+      Insert(e.key, e.row_plus_one - 1);
+    }
+  }
+}
+
 void IntentClassifier::Vectorize(const std::vector<uint64_t>& features, std::vector<uint32_t>& rows,
                                  std::vector<float>& values) const {
   rows.clear();
   values.clear();
   double norm = 0;
   for (uint64_t h : features) {
-    auto it = feature_index_.find(h);
-    if (it != feature_index_.end()) {
-      rows.push_back(it->second);
-      values.push_back(idf_[it->second]);
-      norm += double(idf_[it->second]) * idf_[it->second];
+    const int64_t row = feature_index_.Find(h);
+    if (row >= 0) {
+      rows.push_back(static_cast<uint32_t>(row));
+      values.push_back(idf_[row]);
+      norm += double(idf_[row]) * idf_[row];
     }
   }
   const float inv = norm > 0 ? float(1.0 / std::sqrt(norm)) : 0.f;
@@ -469,9 +507,7 @@ Status IntentClassifier::Save(std::ostream& out, const std::string& name) const 
   out.write(reinterpret_cast<const char*>(&oos_threshold_), sizeof(oos_threshold_));
   // Rows in row order, so the file does not depend on hash-map iteration order.
   std::vector<uint64_t> by_row(feature_index_.size());
-  for (const auto& [h, r] : feature_index_) {
-    by_row[r] = h;
-  }
+  feature_index_.ForEach([&by_row](uint64_t h, uint32_t r) { by_row[r] = h; });
   put_u64(by_row.size());
   for (uint64_t h : by_row) {
     put_u64(h);
@@ -535,12 +571,15 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(std::istream& i
   if (!in || !get_u64(rows) || rows > (1ULL << 26)) {
     return bad("bad feature count");
   }
+  model->feature_index_.Reserve(rows);
   for (uint64_t r = 0; r < rows; ++r) {
     uint64_t h = 0;
     if (!get_u64(h)) {
       return bad("truncated features");
     }
-    model->feature_index_.emplace(h, static_cast<uint32_t>(r));
+    if (!model->feature_index_.Insert(h, static_cast<uint32_t>(r))) {
+      return bad("repeated feature");
+    }
   }
   model->idf_.resize(rows);
   in.read(reinterpret_cast<char*>(model->idf_.data()),
