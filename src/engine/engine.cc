@@ -421,6 +421,9 @@ struct Engine::Impl {
     in.user_message = t.raw;
     in.summary = t.state.summary;
     in.action = t.outcome.action;
+    if (options.apology_first && dialog::IsUpset(t.state)) {
+      in.tone = t.state.feeling.emotion == "anxiety" ? "anxious" : "upset";
+    }
     in.first_token_deadline = t.first_token_deadline;
     // The last turns, so the model words the reply for this conversation. An agent's words
     // count as the assistant's; system notices are left out.

@@ -11,7 +11,23 @@
 namespace kefu::engine {
 namespace {
 
-std::string Instruction(const RespondInput& in) {
+// What the shopper's mood asks of the reply, as a sentence for the instruction; "" when calm.
+std::string ToneLine(const RespondInput& in) {
+  const bool en = in.lang == "en";
+  if (in.tone == "upset") {
+    return en ? "The shopper is upset: open with one brief, sincere apology and stay calm and "
+                "respectful; do not argue or blame.\n"
+              : "顾客现在很不满：开头先真诚地道歉一句，语气平和、尊重，不要争辩或推卸。\n";
+  }
+  if (in.tone == "anxious") {
+    return en ? "The shopper is worried and in a hurry: reassure them first, then be concrete.\n"
+              : "顾客很着急：先安抚一句，再说具体的处理。\n";
+  }
+  return "";
+}
+
+// What the model is to write in this mode.
+std::string TaskLine(const RespondInput& in) {
   const bool en = in.lang == "en";
   switch (in.mode) {
     case ReplyMode::kKnowledge:
@@ -54,6 +70,10 @@ std::string Instruction(const RespondInput& in) {
          "诺；"
          "草稿里提出的问题要保留。只输出改写后的回复。\n草稿：\n" +
          in.draft;
+}
+
+std::string Instruction(const RespondInput& in) {
+  return ToneLine(in) + TaskLine(in);
 }
 
 std::string_view ModeName(ReplyMode mode) {

@@ -77,6 +77,9 @@ struct RespondInput {
   std::vector<llm::PromptTurn> history;  // this conversation's earlier messages, oldest first
   std::string action;                    // what the dialogue did ("flow:return_refund/ask:reason")
   ReplyMode mode = ReplyMode::kPhrase;
+  // How the shopper feels (dialog::IsUpset): "upset" asks for a sincere apology first and a calm
+  // tone, "anxious" for reassurance first; "" leaves the tone to the persona.
+  std::string tone;
   // The turn's first-token budget ends here (the intent assist may have spent some of it);
   // unset: first_token_timeout_ms from the call.
   std::optional<RequestContext::SteadyClock::time_point> first_token_deadline{};

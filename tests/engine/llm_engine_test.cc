@@ -319,6 +319,22 @@ TEST_F(LlmEngineTest, TheModelSeesTheConversationsLastTurns) {
                        {"user", "你好"}, {"assistant", "您好呀！"}, {"user", "谢谢"}}));
 }
 
+TEST_F(LlmEngineTest, AnUpsetShoppersPromptAsksForAnApologyFirst) {
+  UseModel({{"您好呀！"}, {"非常抱歉让您久等了。"}});
+  auto prompt_text = [this](size_t i) {
+    std::string all;
+    for (const llm::ChatMessage& m : llm_->request(i).messages) {
+      all += m.content + "\n";
+    }
+    return all;
+  };
+  Say("你好");
+  Say("太让人失望了，我的订单 2026112500000001 到底在哪？！");
+  ASSERT_EQ(llm_->calls(), 2u);
+  EXPECT_EQ(prompt_text(0).find("道歉"), std::string::npos);  // a calm greeting: no apology asked
+  EXPECT_NE(prompt_text(1).find("真诚地道歉"), std::string::npos) << prompt_text(1);
+}
+
 TEST_F(LlmEngineTest, AnUnsureClassifierGetsTheModelsValidatedIntent) {
   // The keyword rules know nothing of this message; the model reads it as an exchange.
   UseModel({{R"(```json
