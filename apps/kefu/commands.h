@@ -50,8 +50,8 @@ struct TrainSentimentFlags {
   std::vector<std::string> data;  // sentiment/classifier.h: the project's format or text<TAB>label
   std::string out;
   std::string lexicon;  // the lexicon the stacker learns to weigh; empty: data/sentiment
-  int epochs = 30;
-  int folds = 5;  // out-of-fold predictions for the stacker; 1: classifier only
+  int epochs = 0;       // 0: chosen on a held-out tenth (3, 10 or 30)
+  int folds = 5;        // out-of-fold predictions for the stacker; 1: classifier only
 };
 int RunTrainSentiment(const TrainSentimentFlags& flags);
 

@@ -87,6 +87,9 @@ int RunTrainSentiment(const TrainSentimentFlags& flags) {
       std::fprintf(stderr, "\n");
     }
   };
+  options.epoch_progress = [](int epochs, double accuracy) {
+    std::fprintf(stderr, "  epochs %2d: validation accuracy %.4f\n", epochs, accuracy);
+  };
   options.fold_progress = [](int fold, int folds) {
     std::fprintf(stderr, "\r  stacker: out-of-fold classifier %d/%d", fold, folds);
     if (fold == folds) {
@@ -106,8 +109,8 @@ int RunTrainSentiment(const TrainSentimentFlags& flags) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "train sentiment: " << data.size() << " examples ("
             << ((*model)->has_emotions() ? "emotions" : "polarity") << " labels"
-            << ((*model)->has_stacker() ? ", lexicon stacked" : "") << "), " << secs << " s -> "
-            << flags.out << "\n";
+            << ((*model)->has_stacker() ? ", lexicon stacked" : "") << ", " << (*model)->epochs()
+            << " epochs), " << secs << " s -> " << flags.out << "\n";
   return 0;
 }
 
