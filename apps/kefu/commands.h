@@ -61,6 +61,7 @@ struct EvalSentimentFlags {
   std::string lexicon;             // empty: data/sentiment
   std::string reader = "shipped";  // shipped (lexicon + model), model, lexicon
   std::string report;              // a directory for the F1 chart and JSON
+  std::string predictions;         // a TSV of every message's reading
 };
 int RunEvalSentiment(const EvalSentimentFlags& flags);
 

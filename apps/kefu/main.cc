@@ -130,6 +130,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"shipped", "model", "lexicon"}));
   eval_sentiment->add_option("--report", eval_sentiment_flags.report,
                              "directory for the F1 chart and JSON");
+  eval_sentiment->add_option("--predictions", eval_sentiment_flags.predictions,
+                             "write each message's reading to this TSV");
 
   TrainEmbeddingFlags embed_flags;
   embed_flags.out = KEFU_DEFAULT_KB_EMBEDDING;

@@ -156,6 +156,14 @@ int RunEvalSentiment(const EvalSentimentFlags& flags) {
   std::array<std::array<int64_t, sentiment::kEmotionCount>, sentiment::kEmotionCount> emo{};
   std::vector<double> micros;
   const size_t n = data->size();
+  std::ofstream predictions;
+  if (!flags.predictions.empty()) {
+    predictions.open(flags.predictions, std::ios::binary);
+    if (!predictions) {
+      return Fail(UnavailableError("cannot write " + flags.predictions));
+    }
+    predictions << "gold\tgold_emotion\tpolarity\temotion\tscore\tanger\tthreat\ttext\n";
+  }
   micros.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     const sentiment::SentimentExample& e = (*data)[i];
@@ -173,6 +181,12 @@ int RunEvalSentiment(const EvalSentimentFlags& flags) {
         predicted = r.score > 0 ? "positive" : "negative";
       }
       predicted_emotion = static_cast<int>(r.emotion);
+      if (predictions) {
+        predictions << e.label << '\t' << e.emotion << '\t' << sentiment::PolarityName(r.polarity)
+                    << '\t' << sentiment::EmotionName(r.emotion) << '\t' << r.score << '\t'
+                    << r.EmotionIntensity(sentiment::Emotion::kAnger) << '\t' << (r.threat ? 1 : 0)
+                    << '\t' << e.text << '\n';
+      }
     }
     micros.push_back(
         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)

@@ -63,9 +63,11 @@ struct PolarityPrediction {
 };
 
 struct SentimentTrainOptions {
-  // Seed and progress of the final classifier, and its epochs: 0 chooses them (3, 10 or 30, by
-  // accuracy on a seeded tenth of the examples held out).
-  nlu::TrainOptions classifier{.epochs = 0};
+  SentimentTrainOptions() { classifier.epochs = 0; }
+
+  // Seed and progress of the final classifier, and its epochs: 0 (the default here) chooses them
+  // (3, 10 or 30, by accuracy on a seeded tenth of the examples held out).
+  nlu::TrainOptions classifier;
   int folds = 5;  // for the stacker's out-of-fold predictions; 0 or 1: no stacker
   // Called as each fold's classifier is trained: (fold, folds).
   std::function<void(int, int)> fold_progress;
