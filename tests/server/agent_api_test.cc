@@ -116,6 +116,23 @@ TEST_F(AgentApiTest, QueueListsTheShopperWhoAskedForAHuman) {
   EXPECT_FALSE(queue[0]["queued_at"].get<std::string>().empty());
 }
 
+TEST_F(AgentApiTest, AnAngryShopperIsServedFirstAndTheQueueShowsTheMood) {
+  json calm = Queued();
+  json angry = Open();
+  HttpResponse r = Say(angry, "你们就是骗子！！我要去12315投诉你们");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(json::parse(r.body)["queued"].get<bool>()) << r.body;
+  json queue = json::parse(Agent("GET", "/v1/agent/queue").body)["queue"];
+  ASSERT_EQ(queue.size(), 2u);
+  EXPECT_EQ(queue[0]["conversation_id"], Id(angry));
+  EXPECT_EQ(queue[0]["reason"], "threat");
+  EXPECT_EQ(queue[0]["priority"], 2);
+  EXPECT_LT(queue[0]["mood"].get<double>(), 0.0);
+  EXPECT_EQ(queue[0]["summary"]["mood"]["emotion"], "anger");
+  EXPECT_EQ(queue[1]["conversation_id"], Id(calm));
+  EXPECT_EQ(queue[1]["priority"], 0);
+}
+
 TEST_F(AgentApiTest, ClaimConflictReleaseClose) {
   json conv = Queued();
   HttpResponse claim = Agent("POST", Path(conv, "claim"));
