@@ -22,9 +22,21 @@ configure: deps $(BUILD_DIR)/build.ninja
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# The agent console and the dashboard need keys: fresh random ones per `make run` unless given.
+ifeq ($(origin AGENT_KEY),undefined)
+AGENT_KEY := $(shell od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+endif
+ifeq ($(origin ADMIN_KEY),undefined)
+ADMIN_KEY := $(shell od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+endif
+
 run: build
 	@echo "kefu: starting the demo shop on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
-	$(BUILD_DIR)/kefu serve --port $(PORT) --db $(DB)
+	@echo "  chat:          http://127.0.0.1:$(PORT)/"
+	@echo "  agent console: http://127.0.0.1:$(PORT)/agent  (any name, key $(AGENT_KEY))"
+	@echo "  dashboard:     http://127.0.0.1:$(PORT)/admin  (key $(ADMIN_KEY))"
+	KEFU_SERVER_AGENT_KEY=$(AGENT_KEY) KEFU_KB_ADMIN_KEY=$(ADMIN_KEY) \
+	  $(BUILD_DIR)/kefu serve --port $(PORT) --db $(DB)
 
 test: build
 	scripts/run-tests.sh $(BUILD_DIR)

@@ -148,6 +148,25 @@ namespace {
 
 enum class Next { kContinue, kStop };
 
+// A product from search_products' JSON as a card (docs/web.md).
+json ProductCard(const json& p, const std::string& lang) {
+  const bool en = lang == "en";
+  std::string name = p.value(en ? "name_en" : "name_zh", "");
+  if (name.empty()) {
+    name = p.value(en ? "name_zh" : "name_en", "");
+  }
+  json attributes =
+      p.contains("attributes") && p["attributes"].is_object() ? p["attributes"] : json::object();
+  return {{"type", "product"},
+          {"sku", p.value("sku", "")},
+          {"name", std::move(name)},
+          {"brand", p.value("brand", "")},
+          {"category", p.value("category", "")},
+          {"price", FormatMoney(p.value("price_cents", int64_t{0}))},
+          {"stock", p.value("stock", int64_t{0})},
+          {"attributes", std::move(attributes)}};
+}
+
 // One Step's working set.
 class Turn {
  public:
@@ -218,6 +237,9 @@ class Turn {
   std::string PromptFor(const FlowSpec& flow, const Task& task);
   Vars TaskVars(const FlowSpec& flow, const Task& task) const;
   void AddToolVars(const tools::ToolResult& r);
+  // The yes/no buttons for a question the reply ends with: a confirmation, or an offer of a
+  // person or of another flow.
+  void AddQuickReplies();
 
   const Dialog::Impl& d_;
   const nlu::Understanding& u_;
@@ -574,6 +596,25 @@ Vars Turn::TaskVars(const FlowSpec& flow, const Task& task) const {
   return v;
 }
 
+void Turn::AddQuickReplies() {
+  if (!out_.quick_replies.empty()) {
+    return;
+  }
+  const bool en = s_.lang == "en";
+  const Task* task = s_.active();
+  if (task != nullptr && task->awaiting == "confirm") {
+    out_.quick_replies = {{en ? "Confirm" : "确认", en ? "yes, confirm" : "确认"},
+                          {en ? "Cancel" : "取消", en ? "no, cancel" : "取消"}};
+  } else if (s_.offer == "human" && !out_.handoff) {
+    out_.quick_replies = {
+        {en ? "Talk to a person" : "转人工", en ? "yes, a person please" : "好的，转人工"},
+        {en ? "No thanks" : "不用了", en ? "no thanks" : "不用了"}};
+  } else if (!s_.offer.empty() && s_.offer != "human") {  // another flow, e.g. a return
+    out_.quick_replies = {{en ? "Yes" : "好的", en ? "yes" : "好的"},
+                          {en ? "No thanks" : "不用了", en ? "no thanks" : "不用了"}};
+  }
+}
+
 void Turn::AddToolVars(const tools::ToolResult& r) {
   for (const auto& [k, v] : r.data.items()) {
     if (v.is_string()) {
@@ -589,6 +630,9 @@ void Turn::AddToolVars(const tools::ToolResult& r) {
     vars_["refund_amount"] = FormatMoney(it->get<int64_t>());
   }
   if (auto it = r.data.find("products"); it != r.data.end() && it->is_array()) {
+    for (const json& p : *it) {
+      out_.cards.push_back(ProductCard(p, s_.lang));
+    }
     std::string lines;
     int i = 0;
     for (const json& p : *it) {
@@ -753,6 +797,10 @@ Result<bool> Turn::ResolveOrder(const FlowSpec& flow, Task& task) {
         if (r.ok() && r->code == "ok" && !r->data.value("orders", json::array()).empty()) {
           AddToolVars(*r);
           SayKey("choose_order", vars_);
+          for (const json& o : r->data["orders"]) {
+            const std::string id = o.value("order_id", "");
+            out_.quick_replies.push_back({id + " · " + o.value("total", ""), id});
+          }
         } else {
           SayKey("ask_order_id");
         }
@@ -1347,6 +1395,10 @@ Result<TurnOutcome> Turn::Finish() {
     reply = d_.templates.Render("fallback", s_.lang, {});
   }
   out_.reply = std::move(reply);
+  if (order_) {
+    out_.cards.insert(out_.cards.begin(), d_.templates.OrderCard(*order_, s_.lang));
+  }
+  AddQuickReplies();
   for (const std::string& a : actions_) {
     out_.action += (out_.action.empty() ? "" : " > ") + a;
   }

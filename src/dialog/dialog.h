@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/request_context.h"
 #include "core/result.h"
 #include "kb/knowledge_base.h"
@@ -121,6 +123,10 @@ class ReplyTemplates {
   std::map<std::string, std::string> OrderVars(const store::OrderDetails& order,
                                                const std::string& lang) const;
 
+  // The order as a card for a graphical channel (docs/web.md): status label, items, total and
+  // the tracking timeline, in `lang`.
+  nlohmann::json OrderCard(const store::OrderDetails& order, const std::string& lang) const;
+
   // The raw template, for tests. Empty when missing.
   std::string Get(const std::string& lang, const std::string& key) const;
 
@@ -158,6 +164,12 @@ struct HandoffRequest {
 };
 
 // What the dialogue made of one turn.
+// A button a graphical channel shows under the reply: pressing it sends `text`.
+struct QuickReply {
+  std::string label;
+  std::string text;
+};
+
 struct TurnOutcome {
   std::string action;  // "greet", "answer_from_kb", "flow:return_refund/ask:reason", ...
   std::string reply;
@@ -166,6 +178,11 @@ struct TurnOutcome {
   std::optional<HandoffRequest> handoff;  // the conversation goes to the agent queue
   bool offer_human = false;               // the reply offers a person (without queueing yet)
   std::vector<std::pair<std::string, std::string>> events;  // (type, payload json)
+  // What a graphical channel draws beside the text (docs/web.md): cards for the order this turn
+  // read for its verified owner and for the products a search found, and the answers the reply
+  // invites.
+  std::vector<nlohmann::json> cards;
+  std::vector<QuickReply> quick_replies;
 };
 
 // Asks for a handoff (or only offers one) from what else is known about the turn, such as the

@@ -146,6 +146,44 @@ std::string ReplyTemplates::Get(const std::string& lang, const std::string& key)
   return it == templates_.end() ? std::string() : it->second;
 }
 
+nlohmann::json ReplyTemplates::OrderCard(const store::OrderDetails& d,
+                                         const std::string& lang_in) const {
+  const std::string lang = lang_in == "en" ? "en" : "zh";
+  const bool en = lang == "en";
+  const int tz = options_.timezone_offset_minutes;
+  const store::Order& o = d.order;
+  nlohmann::json items = nlohmann::json::array();
+  for (const store::OrderItem& it : d.items) {
+    items.push_back({{"name", en ? it.name_en : it.name_zh},
+                     {"sku", it.sku},
+                     {"quantity", it.quantity},
+                     {"price", FormatMoney(it.unit_price_cents)}});
+  }
+  nlohmann::json card = {{"type", "order"},
+                         {"order_id", o.order_number},
+                         {"status", o.status},
+                         {"status_label", Get(lang, "status." + o.status)},
+                         {"created_at", FormatIso8601(o.created_at, tz)},
+                         {"total", FormatMoney(o.total_cents)},
+                         {"items", std::move(items)},
+                         {"shipment", nullptr}};
+  if (d.shipment) {
+    nlohmann::json events = nlohmann::json::array();
+    for (const store::TrackingEvent& e : d.shipment->events) {
+      events.push_back({{"time", FormatIso8601(e.time, tz)},
+                        {"status", e.status},
+                        {"location", en ? e.location_en : e.location_zh},
+                        {"description", en ? e.description_en : e.description_zh}});
+    }
+    card["shipment"] = {{"carrier", en && !d.shipment->carrier_en.empty() ? d.shipment->carrier_en
+                                                                          : d.shipment->carrier},
+                        {"tracking_number", d.shipment->tracking_number},
+                        {"status", d.shipment->status},
+                        {"events", std::move(events)}};
+  }
+  return card;
+}
+
 std::map<std::string, std::string> ReplyTemplates::OrderVars(const store::OrderDetails& d,
                                                              const std::string& lang_in) const {
   const std::string lang = lang_in == "en" ? "en" : "zh";

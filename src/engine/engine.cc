@@ -110,9 +110,10 @@ struct Turn {
   sentiment::SentimentResult sentiment;
   dialog::DialogState state;
   dialog::TurnOutcome outcome;
-  bool silent = false;    // an agent holds the conversation: store the message, say nothing
-  nlohmann::json llm;     // what the responder did (reply.phrase)
-  nlohmann::json assist;  // what the model said about the intent (nlu.assist), when asked
+  bool silent = false;     // an agent holds the conversation: store the message, say nothing
+  nlohmann::json llm;      // what the responder did (reply.phrase)
+  std::string state_json;  // the state as BuildRecord stored it (encoded once per turn)
+  nlohmann::json assist;   // what the model said about the intent (nlu.assist), when asked
   // The model's first words are due by then, counted from the turn's start.
   RequestContext::SteadyClock::time_point first_token_deadline;
   bool streamed = false;  // the sink holds the reply
@@ -166,6 +167,33 @@ nlohmann::json MoodJson(const dialog::DialogState& s) {
           {"peak_anger", std::round(s.peak_anger * 1'000) / 1'000},
           {"negative_turns", s.negative_turns},
           {"threat", s.feeling.threat}};
+}
+
+// The reply's buttons, cards and sources for a graphical channel (docs/web.md).
+std::string UiJson(const Turn& t) {
+  nlohmann::json quick = nlohmann::json::array();
+  for (const dialog::QuickReply& q : t.outcome.quick_replies) {
+    quick.push_back({{"label", q.label}, {"text", q.text}});
+  }
+  // A model's reply cites [pN] itself; a template's reply has one source: the kb answer's.
+  nlohmann::json citations = nlohmann::json::array();
+  if (auto it = t.llm.find("citations"); it != t.llm.end() && it->is_array()) {
+    for (const nlohmann::json& c : *it) {
+      citations.push_back({{"n", citations.size() + 1},
+                           {"title", c.value("title", "")},
+                           {"heading", c.value("heading", "")},
+                           {"doc_id", c.value("doc_id", "")}});
+    }
+  } else if (t.outcome.kb_answer && t.outcome.kb_answer->found) {
+    citations.push_back({{"n", 1},
+                         {"title", t.outcome.kb_answer->title},
+                         {"heading", t.outcome.kb_answer->heading_path},
+                         {"doc_id", t.outcome.kb_answer->doc_id}});
+  }
+  return nlohmann::json{{"quick_replies", std::move(quick)},
+                        {"cards", t.outcome.cards},
+                        {"citations", std::move(citations)}}
+      .dump();
 }
 
 nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
@@ -607,7 +635,8 @@ struct Engine::Impl {
                    t.prompt_tokens,
                    t.completion_tokens,
                    t.model};
-    r.state_json = dialog::EncodeState(t.state);
+    t.state_json = dialog::EncodeState(t.state);
+    r.state_json = t.state_json;
     r.lang = t.state.lang;
     r.updated_at = t.replied_at;
     // Every turn is already a row in messages (with intent and trace); events record only what
@@ -650,7 +679,7 @@ struct Engine::Impl {
     r.silent = t.silent;
     r.queued = t.ticket.has_value();
     r.streamed = t.streamed;
-    r.state_json = dialog::EncodeState(t.state);
+    r.state_json = t.state_json.empty() ? dialog::EncodeState(t.state) : std::move(t.state_json);
     // The stored trace plus the persist stage, which ran after it was written.
     const std::vector<StageTiming>& timings = ctx.timings();
     if (!timings.empty() && timings.back().name == "store.persist") {
@@ -659,6 +688,7 @@ struct Engine::Impl {
                                    {"ok", timings.back().ok}});
     }
     r.trace_json = t.silent ? "{}" : t.trace.dump();
+    r.ui_json = t.silent ? "{}" : UiJson(t);
     r.created_at = t.replied_at;
     return r;
   }
@@ -985,6 +1015,93 @@ Result<store::Message> Engine::SendAgentMessage(const std::string& conversation_
 Result<std::string> Engine::StateJson(const std::string& conversation_id) {
   KEFU_ASSIGN_OR_RETURN(store::Conversation c, impl_->store.GetConversation(conversation_id));
   return c.state_json;
+}
+
+Result<std::string> Engine::AgentContextJson(const std::string& conversation_id) {
+  KEFU_ASSIGN_OR_RETURN(store::Conversation c, impl_->store.GetConversation(conversation_id));
+  KEFU_ASSIGN_OR_RETURN(dialog::DialogState state, dialog::DecodeState(c.state_json));
+  nlohmann::json out = {{"customer", nullptr}, {"order", nullptr}};
+  if (state.active_order.empty()) {
+    return out.dump();
+  }
+  Result<store::OrderDetails> order = impl_->store.GetOrderDetails(state.active_order);
+  if (order.status().code() == StatusCode::kNotFound) {
+    return out.dump();  // the shopper named an order that does not exist
+  }
+  KEFU_RETURN_IF_ERROR(order.status());
+  const std::string lang = state.lang == "en" ? "en" : "zh";
+  out["order"] = impl_->dialog->templates().OrderCard(*order, lang);
+  out["order"]["verified"] = state.IsVerified(state.active_order);
+  if (Result<store::Customer> cust = impl_->store.GetCustomer(order->order.customer_id);
+      cust.ok()) {
+    out["customer"] = {{"id", cust->id},
+                       {"name", cust->name},
+                       {"phone", MaskDigits(cust->phone)},
+                       {"city", cust->city},
+                       {"lang", cust->lang}};
+    if (Result<std::vector<store::Order>> orders = impl_->store.ListOrdersByCustomer(cust->id, 100);
+        orders.ok()) {
+      out["customer"]["orders_count"] = orders->size();
+    }
+  } else if (cust.status().code() != StatusCode::kNotFound) {
+    return cust.status();
+  }
+  return out.dump();
+}
+
+Result<std::string> Engine::SuggestionsJson(const std::string& conversation_id) {
+  KEFU_ASSIGN_OR_RETURN(store::Conversation c, impl_->store.GetConversation(conversation_id));
+  KEFU_ASSIGN_OR_RETURN(dialog::DialogState state, dialog::DecodeState(c.state_json));
+  const std::string lang = state.lang == "en" ? "en" : "zh";
+  KEFU_ASSIGN_OR_RETURN(std::vector<store::Message> recent,
+                        impl_->store.ListRecentMessages(conversation_id, 10));
+  std::string question;
+  for (auto it = recent.rbegin(); it != recent.rend(); ++it) {
+    if (it->role == "user") {
+      question = it->text;
+      break;
+    }
+  }
+  nlohmann::json out = nlohmann::json::array();
+  constexpr size_t kKbSuggestions = 3;
+  if (impl_->options.knowledge_base != nullptr && !question.empty()) {
+    kb::SearchOptions search;
+    search.k = kKbSuggestions;
+    for (const kb::Hit& h : impl_->options.knowledge_base->Search(question, search)) {
+      out.push_back({{"source", "kb"},
+                     {"title", h.heading_path.empty() ? h.title : h.title + " > " + h.heading_path},
+                     {"doc_id", h.doc_id},
+                     {"text", h.text}});
+    }
+  }
+  // The templates an agent most often needs, in the shopper's language.
+  const dialog::ReplyTemplates& t = impl_->dialog->templates();
+  std::map<std::string, std::string> vars;
+  if (!state.active_order.empty()) {
+    if (Result<store::OrderDetails> order = impl_->store.GetOrderDetails(state.active_order);
+        order.ok()) {
+      vars = t.OrderVars(*order, lang);
+      const std::string key = "order." + order->order.status;
+      if (!t.Get(lang, key).empty()) {
+        out.push_back(
+            {{"source", "template"}, {"title", key}, {"text", t.Render(key, lang, vars)}});
+      }
+    }
+  }
+  for (const char* key : {"tone.apology", "goodbye"}) {
+    if (!t.Get(lang, key).empty()) {
+      out.push_back({{"source", "template"}, {"title", key}, {"text", t.Render(key, lang, vars)}});
+    }
+  }
+  return out.dump();
+}
+
+int64_t Engine::NowMillis() const {
+  return impl_->clock.NowMillis();
+}
+
+Result<store::Analytics> Engine::Analytics(const store::AnalyticsQuery& query) {
+  return impl_->store.GetAnalytics(query);
 }
 
 Result<std::vector<store::Message>> Engine::History(const std::string& conversation_id,

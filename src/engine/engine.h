@@ -95,6 +95,9 @@ struct TurnResult {
                            // and the bot said nothing (reply is empty)
   bool queued = false;     // this turn put the conversation in the agent queue
   std::string state_json;  // the dialogue state after the turn (dialog::DecodeState reads it)
+  // What a graphical channel draws beside the text, as JSON (docs/web.md): quick_replies, cards
+  // (order, product) and citations. "{}" for a silent turn.
+  std::string ui_json = "{}";
   // The sink got the reply as the model wrote it and holds exactly `reply`; false: the sink got
   // nothing that stands, and the caller sends `reply` itself.
   bool streamed = false;
@@ -145,6 +148,18 @@ class Engine {
                                           const std::string& agent, const std::string& text);
   // The stored dialogue state as JSON (what an agent sees next to the queue entry).
   Result<std::string> StateJson(const std::string& conversation_id);
+  // What an agent sees beside a conversation (docs/web.md): {"customer": {...} | null,
+  // "order": card | null} for the order the conversation is about (the state's active order),
+  // with the customer's phone masked. kNotFound for an unknown conversation.
+  Result<std::string> AgentContextJson(const std::string& conversation_id);
+  // Replies an agent may send next, as a JSON array of {source, title, text}: the knowledge
+  // base's best passages for the shopper's last message and the templates that fit the
+  // conversation. kNotFound for an unknown conversation.
+  Result<std::string> SuggestionsJson(const std::string& conversation_id);
+  // The engine's clock, in epoch milliseconds.
+  int64_t NowMillis() const;
+  // The operator dashboard's figures (store::Store::GetAnalytics).
+  Result<store::Analytics> Analytics(const store::AnalyticsQuery& query);
 
   // Every message stored for a conversation (the shopper's, the bot's, an agent's, system
   // notices) is published here as it is stored, as {"type": "message", "message": {...}};

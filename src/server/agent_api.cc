@@ -98,14 +98,8 @@ Status Api::AuthorizeAgent(const HttpRequest& request) const {
   if (request.authorization.rfind(kBearer, 0) != 0) {
     return UnauthenticatedError("missing Authorization: Bearer <agent key>");
   }
-  if (!ConstantTimeEquals(std::string_view(request.authorization).substr(kBearer.size()),
-                          options_.agent_key)) {
-    return PermissionDeniedError("wrong agent key");
-  }
-  if (!ValidAgentName(request.agent)) {
-    return InvalidArgumentError("X-Kefu-Agent must name the agent: 1-64 of [A-Za-z0-9_.@-]");
-  }
-  return OkStatus();
+  return AuthorizeAgentKey(request.agent,
+                           std::string_view(request.authorization).substr(kBearer.size()));
 }
 
 HttpResponse Api::HandleAgent(const HttpRequest& request, const std::string& path,
@@ -141,6 +135,12 @@ HttpResponse Api::HandleAgent(const HttpRequest& request, const std::string& pat
       return ErrorResponse(405, "method_not_allowed", "use GET on /v1/agent/conversations/{id}");
     }
     return AgentConversation(id);
+  }
+  if (action == "suggestions") {
+    if (request.method != "GET") {
+      return ErrorResponse(405, "method_not_allowed", "use GET on " + path);
+    }
+    return AgentSuggestions(id);
   }
   if (action == "claim" || action == "release" || action == "close" || action == "messages") {
     if (request.method != "POST") {
@@ -203,11 +203,18 @@ HttpResponse Api::AgentConversation(const std::string& id) {
   }
   json messages = json::array();
   for (const store::Message& m : recent) {
-    messages.push_back(MessageJson(m, tz));
+    messages.push_back(MessageJson(m, tz, /*with_trace=*/true));
   }
+  Result<std::string> context = engine_.AgentContextJson(id);
+  if (!context.ok()) {
+    return ErrorResponse(context.status());
+  }
+  const json side = ParsedObject(*context);
   return JsonResponse(200, {{"conversation_id", id},
                             {"ticket", std::move(ticket)},
                             {"state", ParsedObject(*state)},
+                            {"customer", side.value("customer", json(nullptr))},
+                            {"order", side.value("order", json(nullptr))},
                             {"messages", std::move(messages)}});
 }
 
@@ -258,6 +265,40 @@ HttpResponse Api::AgentMessage(const HttpRequest& request, const std::string& id
   }
   return JsonResponse(201,
                       {{"message", MessageJson(*m, engine_.options().timezone_offset_minutes)}});
+}
+
+HttpResponse Api::AgentSuggestions(const std::string& id) {
+  Result<std::string> suggestions = engine_.SuggestionsJson(id);
+  if (!suggestions.ok()) {
+    return ErrorResponse(suggestions.status());
+  }
+  json list = json::parse(*suggestions, nullptr, /*allow_exceptions=*/false);
+  return JsonResponse(200, {{"suggestions", list.is_array() ? list : json::array()}});
+}
+
+Status Api::AuthorizeAgentKey(std::string_view agent, std::string_view key) const {
+  if (options_.agent_key.empty()) {
+    return PermissionDeniedError("agent API disabled: set [server] agent_key");
+  }
+  if (!ConstantTimeEquals(key, options_.agent_key)) {
+    return PermissionDeniedError("wrong agent key");
+  }
+  if (!ValidAgentName(agent)) {
+    return InvalidArgumentError("X-Kefu-Agent must name the agent: 1-64 of [A-Za-z0-9_.@-]");
+  }
+  return OkStatus();
+}
+
+Result<std::shared_ptr<engine::LiveFeed::Subscription>> Api::AgentFeed(
+    const std::string& conversation_id) {
+  if (conversation_id.empty()) {
+    return engine_.live().Subscribe(std::string(kQueueChannel));
+  }
+  if (!ValidId(conversation_id)) {
+    return NotFoundError("conversation not found");
+  }
+  KEFU_RETURN_IF_ERROR(engine_.StateJson(conversation_id).status());
+  return engine_.live().Subscribe(conversation_id);
 }
 
 HttpResponse Api::AgentEvents(const std::map<std::string, std::string>& query) {

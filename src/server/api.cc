@@ -5,16 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/embedded.h"
 #include "core/logging.h"
 #include "core/time_util.h"
 #include "core/utf8.h"
 #include "server/api_internal.h"
 #include "server/status_mapping.h"
-
-namespace kefu {
-std::span<const EmbeddedFile> WebAssets();  // generated from web/chat
-}
 
 namespace kefu::server {
 
@@ -99,13 +94,19 @@ std::string PathId(const std::string& path, std::string_view prefix, std::string
   return rest.substr(0, slash);
 }
 
-json MessageJson(const store::Message& m, int timezone_offset_minutes) {
+json MessageJson(const store::Message& m, int timezone_offset_minutes, bool with_trace) {
   json item = {{"id", m.id},
                {"role", m.role},
                {"text", m.text},
                {"created_at", FormatIso8601(m.created_at, timezone_offset_minutes)}};
   if (m.role == "user") {
     item["intent"] = m.intent;
+  }
+  if (with_trace && m.role == "assistant" && m.trace_json.size() > 2) {
+    json trace = json::parse(m.trace_json, nullptr, /*allow_exceptions=*/false);
+    if (trace.is_object()) {
+      item["trace"] = std::move(trace);
+    }
   }
   return item;
 }
@@ -162,6 +163,8 @@ std::string TurnBody(const engine::TurnResult& t, int tz) {
   body.pop_back();  // the closing brace
   body += ",\"trace\":";
   body += t.trace_json.empty() ? "{}" : t.trace_json;
+  body += ",\"ui\":";
+  body += t.ui_json.empty() ? "{}" : t.ui_json;
   body += '}';
   return body;
 }
@@ -307,8 +310,8 @@ RouteKind Api::Classify(const HttpRequest& request) const {
   if (t.path.rfind(kAgentPrefix, 0) == 0) {
     return RouteKind::kBlocking;
   }
-  if (t.path.rfind(kKbPrefix, 0) == 0) {
-    return RouteKind::kBlocking;  // parsing, importing and searching are not for I/O threads
+  if (t.path.rfind(kKbPrefix, 0) == 0 || t.path.rfind(kAdminPrefix, 0) == 0) {
+    return RouteKind::kBlocking;  // parsing, importing, searching, counting: not on I/O threads
   }
   return RouteKind::kInline;
 }
@@ -321,19 +324,23 @@ HttpResponse Api::Handle(const HttpRequest& request, RequestContext& ctx) {
     }
     return JsonResponse(200, {{"status", "ok"}});
   }
-  if (t.path == "/" || t.path == "/index.html") {
-    if (request.method != "GET") {
-      return ErrorResponse(405, "method_not_allowed", "use GET on /");
-    }
-    for (const EmbeddedFile& f : WebAssets()) {
-      if (f.path == "index.html") {
-        HttpResponse r;
-        r.content_type = "text/html; charset=utf-8";
-        r.body = std::string(f.data);
-        return r;
+  if (request.method == "OPTIONS" && t.path.rfind("/v1/", 0) == 0) {
+    // A browser's CORS preflight before a cross-origin call with Authorization (see api.h).
+    HttpResponse r;
+    r.status = 204;
+    r.headers = {
+        {"Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"},
+        {"Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, X-Kefu-Agent"},
+        {"Access-Control-Max-Age", "600"}};
+    return r;
+  }
+  if (t.path.rfind("/v1/", 0) != 0) {
+    if (std::optional<HttpResponse> page = WebAsset(t.path)) {
+      if (request.method != "GET" && request.method != "HEAD") {
+        return ErrorResponse(405, "method_not_allowed", "use GET on " + t.path);
       }
+      return std::move(*page);
     }
-    return ErrorResponse(404, "not_found", "chat page is not built in");
   }
   if (t.path == kPrefix) {
     if (request.method != "POST") {
@@ -346,6 +353,9 @@ HttpResponse Api::Handle(const HttpRequest& request, RequestContext& ctx) {
   }
   if (t.path.rfind(kAgentPrefix, 0) == 0) {
     return HandleAgent(request, t.path, t.query);
+  }
+  if (t.path.rfind(kAdminPrefix, 0) == 0) {
+    return HandleAdmin(request, t.path, t.query);
   }
   if (const std::string events_id = PathId(t.path, kPrefix, "events"); !events_id.empty()) {
     if (!ValidId(events_id)) {

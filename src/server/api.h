@@ -20,7 +20,8 @@
 //   GET  /v1/conversations/{id}/messages     ?after=ID&limit=N -> {messages: [...]}
 //   GET  /v1/conversations/{id}/events       -> SSE: the conversation's live feed
 //   GET  /v1/agent/queue                     -> {queue: [ticket...]}
-//   GET  /v1/agent/conversations/{id}        -> {ticket|null, state, messages (last 50)}
+//   GET  /v1/agent/conversations/{id}        -> {ticket|null, state, customer|null, order|null,
+//                                            messages (last 50, with each reply's trace)}
 //   POST /v1/agent/conversations/{id}/claim | /release | /close -> 200 {ticket}
 //   POST /v1/agent/conversations/{id}/messages {"text": ...} -> 201 {message}
 //   GET  /v1/agent/events[?conversation=ID]  -> SSE: that conversation's feed, or the queue's
@@ -29,13 +30,22 @@
 //   GET    /v1/kb/documents                  -> {documents: [...]}
 //   DELETE /v1/kb/documents/{id}             (id URL-encoded) -> 204
 //   GET    /v1/kb/search?q=...&k=5&lang=&category=&mode=hybrid|bm25|vector -> {hits: [...]}
-//   GET  /healthz, GET / (the chat page)
+//   GET  /v1/agent/conversations/{id}/suggestions -> {suggestions: [{source, title, text}]}
+//   GET  /v1/agent/ws                        WebSocket: the queue's and a watched conversation's
+//                                            live events (docs/web.md)
+//   GET  /v1/admin/stats?days=14             -> the dashboard's figures (admin key)
+//   GET  /healthz; GET /, /agent, /admin, /assets/* (the web pages built from web/)
 // Conversation endpoints need `Authorization: Bearer <token>`; /v1/agent/* needs
 // `Authorization: Bearer <server.agent_key>` and `X-Kefu-Agent: <name>` (1-64 of
-// [A-Za-z0-9_.@-]); /v1/kb/* needs `Authorization: Bearer <kb.admin_key>`. Either answers 403
-// while its key is not configured. Errors are {"error": {"code": "...", "message": "..."}} with
-// the status from status_mapping.h (the agent actions answer 409, not 400, for
+// [A-Za-z0-9_.@-]); /v1/kb/* and /v1/admin/* need `Authorization: Bearer <kb.admin_key>`. Either
+// answers 403 while its key is not configured. Errors are {"error": {"code": "...", "message":
+// "..."}} with the status from status_mapping.h (the agent actions answer 409, not 400, for
 // kFailedPrecondition: another agent holds the conversation).
+//
+// Any origin may call the API (every answer has Access-Control-Allow-Origin: *, and OPTIONS
+// answers a browser's preflight): it authenticates with bearer tokens, never cookies, so a page on
+// another site gains nothing a script with the token could not do anyway. This is what lets a
+// shop embed the chat widget on its own domain.
 //
 // Event streams (SSE) send `event: ready` once subscribed, then one `event: <type>` per feed
 // event (message, handoff, queue; `data:` is the engine's JSON), `: ping` comments while idle, and
@@ -50,6 +60,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/request_context.h"
@@ -102,6 +113,7 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // beyond the ones every answer has
   // Set for a successful streaming turn: the transport writes these as SSE events.
   std::vector<std::string> sse_events;
   // Set for a live event stream: after `sse_events` the transport keeps the response open and
@@ -139,6 +151,14 @@ class Api {
   Api& operator=(const Api&) = delete;
 
   RouteKind Classify(const HttpRequest& request) const;
+
+  // The agents' WebSocket (/v1/agent/ws, carried by http_server.cc): the check of the key its
+  // first frame sends, and the feeds it follows: the queue (empty id) or one conversation
+  // (kNotFound when unknown; reads the store, so call it off the hot I/O path when you can).
+  static constexpr std::string_view kAgentSocketPath = "/v1/agent/ws";
+  Status AuthorizeAgentKey(std::string_view agent, std::string_view key) const;
+  Result<std::shared_ptr<engine::LiveFeed::Subscription>> AgentFeed(
+      const std::string& conversation_id);
   // Answers the request. For kBlocking routes, call off the I/O threads.
   HttpResponse Handle(const HttpRequest& request, RequestContext& ctx);
 
@@ -174,6 +194,7 @@ class Api {
                            const std::string& action);
   HttpResponse AgentMessage(const HttpRequest& request, const std::string& id);
   HttpResponse AgentEvents(const std::map<std::string, std::string>& query);
+  HttpResponse AgentSuggestions(const std::string& id);
   HttpResponse LiveStream(const std::string& channel);
 
   // Knowledge-base administration (kb_api.cc).
@@ -184,6 +205,10 @@ class Api {
   HttpResponse KbList();
   HttpResponse KbDelete(const std::string& encoded_id);
   HttpResponse KbSearch(const std::map<std::string, std::string>& query);
+
+  // The operator's dashboard (admin_api.cc).
+  HttpResponse HandleAdmin(const HttpRequest& request, const std::string& path,
+                           const std::map<std::string, std::string>& query);
 
   engine::Engine& engine_;
   ApiOptions options_;

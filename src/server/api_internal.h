@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,7 @@ namespace kefu::server {
 
 inline constexpr std::string_view kKbPrefix = "/v1/kb/";
 inline constexpr std::string_view kAgentPrefix = "/v1/agent/";
+inline constexpr std::string_view kAdminPrefix = "/v1/admin/";
 inline constexpr std::string_view kConversationsPrefix = "/v1/conversations";
 
 struct Target {
@@ -34,7 +36,11 @@ bool ValidId(std::string_view id);
 // "{prefix}/{id}/{leaf}" -> id; empty when the path has another shape. The id is not validated.
 std::string PathId(const std::string& path, std::string_view prefix, std::string_view leaf);
 
-// A stored message as the history endpoints return it.
-nlohmann::json MessageJson(const store::Message& m, int timezone_offset_minutes);
+// A stored message as the history endpoints return it; agents also get each reply's trace.
+nlohmann::json MessageJson(const store::Message& m, int timezone_offset_minutes,
+                           bool with_trace = false);
+
+// The built web page or asset at `path` (/, /agent, /admin, /assets/...), if there is one.
+std::optional<HttpResponse> WebAsset(const std::string& path);
 
 }  // namespace kefu::server

@@ -17,6 +17,8 @@
 #include <boost/asio/experimental/as_tuple.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
 #include <sys/socket.h>
 
 #include "core/logging.h"
@@ -28,6 +30,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using asio::awaitable;
 using asio::use_awaitable;
@@ -63,6 +66,34 @@ void Wake(const asio::any_io_executor& ex, std::weak_ptr<LiveStream> weak) {
       live->timer.cancel();
     }
   });
+}
+
+// One agent's WebSocket (/v1/agent/ws; docs/web.md). Touched only on its connection's strand,
+// by the session's writer loop and its reader.
+struct AgentSocket {
+  explicit AgentSocket(beast::tcp_stream&& s) : ws(std::move(s)) {}
+  websocket::stream<beast::tcp_stream> ws;
+  std::shared_ptr<engine::LiveFeed::Subscription> queue;
+  std::shared_ptr<engine::LiveFeed::Subscription> watched;  // null until a "watch" frame
+  std::string watched_id;
+  std::vector<std::string> replies;  // answers to the client's frames, sent by the writer
+  bool reader_done = false;          // the client left or sent a close
+};
+
+constexpr size_t kMaxAgentFrame = 4 * 1024;
+constexpr auto kAgentAuthTimeout = std::chrono::seconds(10);
+
+// A conversation's feed event with the conversation's id added, so one socket can carry several.
+std::string WithConversation(const std::string& event_json, const std::string& id) {
+  if (event_json.size() < 2 || event_json.front() != '{') {
+    return event_json;
+  }
+  return "{\"conversation_id\":" + nlohmann::json(id).dump() + "," + event_json.substr(1);
+}
+
+std::string StringField(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 // A finished job's answer, delivered to the waiting coroutine on its own executor.
@@ -239,6 +270,11 @@ struct HttpServer::Impl {
       res.set(http::field::server, "kefu");
       res.set(http::field::content_type, r.content_type);
       res.set("X-Trace-Id", trace_id);
+      res.set(http::field::access_control_allow_origin, "*");  // see api.h: bearer tokens only
+      res.set(http::field::access_control_expose_headers, "X-Trace-Id");
+      for (const auto& [name, value] : r.headers) {
+        res.set(name, value);
+      }
       res.keep_alive(keep_alive);
       res.body() = r.body;
       res.prepare_payload();
@@ -376,6 +412,7 @@ struct HttpServer::Impl {
     res.set(http::field::content_type, "text/event-stream; charset=utf-8");
     res.set(http::field::cache_control, "no-cache");
     res.set("X-Trace-Id", trace_id);
+    res.set(http::field::access_control_allow_origin, "*");
     res.keep_alive(keep_alive);
     res.chunked(true);
     http::response_serializer<http::empty_body> sr{res};
@@ -434,6 +471,156 @@ struct HttpServer::Impl {
     streams.erase(stream_id);
   }
 
+  // The agents' WebSocket: the first frame authenticates ({"type":"auth","agent","key"}; a bad
+  // one closes with 4401), then the queue's events flow, plus those of the conversation the
+  // client watches. Holds no thread while idle, like StreamLive.
+  awaitable<void> AgentSocketSession(beast::tcp_stream stream,
+                                     http::request<http::string_body> req) {
+    auto sock = std::make_shared<AgentSocket>(std::move(stream));
+    websocket::stream<beast::tcp_stream>& ws = sock->ws;
+    ws.read_message_max(kMaxAgentFrame);
+    beast::get_lowest_layer(ws).expires_after(kAgentAuthTimeout);
+    auto [ec] = co_await ws.async_accept(req, kTuple);
+    if (ec) {
+      co_return;
+    }
+    beast::flat_buffer buffer;
+    std::tie(ec, std::ignore) = co_await ws.async_read(buffer, kTuple);
+    if (ec) {
+      co_return;
+    }
+    const nlohmann::json auth = nlohmann::json::parse(beast::buffers_to_string(buffer.data()),
+                                                      nullptr, /*allow_exceptions=*/false);
+    Status allowed =
+        auth.is_object() && StringField(auth, "type") == "auth"
+            ? api.AuthorizeAgentKey(StringField(auth, "agent"), StringField(auth, "key"))
+            : UnauthenticatedError(
+                  "the first frame must be {\"type\":\"auth\", "
+                  "\"agent\": name, \"key\": key}");
+    Result<std::shared_ptr<engine::LiveFeed::Subscription>> queue =
+        allowed.ok() ? api.AgentFeed("")
+                     : Result<std::shared_ptr<engine::LiveFeed::Subscription>>(allowed);
+    if (!queue.ok()) {
+      std::string why = queue.status().message().substr(0, 120);  // a close reason's limit
+      co_await ws.async_close(
+          websocket::close_reason(static_cast<websocket::close_code>(4401), why), kTuple);
+      co_return;
+    }
+    if (live_streams.fetch_add(1) >= options.max_streams) {
+      live_streams.fetch_sub(1);
+      co_await ws.async_close(websocket::close_reason(websocket::close_code::try_again_later),
+                              kTuple);
+      co_return;
+    }
+    beast::get_lowest_layer(ws).expires_never();
+    ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws.text(true);
+    sock->queue = std::move(*queue);
+    const asio::any_io_executor ex = co_await asio::this_coro::executor;
+    auto live = std::make_shared<LiveStream>(ex);
+    const std::weak_ptr<LiveStream> weak = live;
+    sock->queue->SetWakeup([ex, weak] { Wake(ex, weak); });
+    uint64_t stream_id = 0;
+    {
+      std::scoped_lock lock(streams_mutex);
+      stream_id = next_stream_id++;
+      streams.emplace(stream_id, StreamEntry{ex, weak});
+    }
+    sock->replies.push_back(R"({"type":"ready"})");
+    asio::co_spawn(ex, AgentSocketReader(sock, live), asio::detached);
+    while (!ec && !sock->reader_done && !draining.load()) {
+      live->woken = false;
+      std::vector<std::string> out = std::move(sock->replies);
+      sock->replies.clear();
+      for (std::string& e : sock->queue->Drain()) {
+        out.push_back(std::move(e));
+      }
+      bool overflow = sock->queue->overflowed();
+      if (sock->watched) {
+        for (const std::string& e : sock->watched->Drain()) {
+          out.push_back(WithConversation(e, sock->watched_id));
+        }
+        overflow = overflow || sock->watched->overflowed();
+      }
+      if (overflow) {
+        out.push_back(R"({"type":"overflow"})");  // the client re-reads, then reconnects
+      }
+      for (const std::string& e : out) {
+        std::tie(ec, std::ignore) = co_await ws.async_write(asio::buffer(e), kTuple);
+        if (ec) {
+          break;
+        }
+      }
+      if (ec || overflow) {
+        break;
+      }
+      if (live->woken) {
+        continue;
+      }
+      // Idle: the WebSocket's own pings find departed clients.
+      live->timer.expires_after(std::chrono::hours(1));
+      co_await live->timer.async_wait(kTuple);
+    }
+    if (!ec && !sock->reader_done) {
+      co_await ws.async_close(websocket::close_code::going_away, kTuple);
+    }
+    sock->queue->SetWakeup(nullptr);
+    if (sock->watched) {
+      sock->watched->SetWakeup(nullptr);
+    }
+    live_streams.fetch_sub(1);
+    std::scoped_lock lock(streams_mutex);
+    streams.erase(stream_id);
+  }
+
+  // Reads the client's frames: {"type":"watch","conversation_id"} and {"type":"unwatch"}.
+  awaitable<void> AgentSocketReader(std::shared_ptr<AgentSocket> sock,
+                                    std::shared_ptr<LiveStream> live) {
+    const asio::any_io_executor ex = co_await asio::this_coro::executor;
+    const std::weak_ptr<LiveStream> weak = live;
+    for (;;) {
+      beast::flat_buffer buffer;
+      auto [ec, n] = co_await sock->ws.async_read(buffer, kTuple);
+      if (ec) {
+        break;
+      }
+      const nlohmann::json msg = nlohmann::json::parse(beast::buffers_to_string(buffer.data()),
+                                                       nullptr, /*allow_exceptions=*/false);
+      const std::string type = msg.is_object() ? StringField(msg, "type") : "";
+      if (type == "watch" || type == "unwatch") {
+        if (sock->watched) {
+          sock->watched->SetWakeup(nullptr);
+          sock->watched.reset();
+          sock->watched_id.clear();
+        }
+      }
+      if (type == "watch") {
+        const std::string id = StringField(msg, "conversation_id");
+        // One indexed read of the store, on the I/O thread: rare (an agent opens a conversation).
+        Result<std::shared_ptr<engine::LiveFeed::Subscription>> feed = api.AgentFeed(id);
+        if (feed.ok()) {
+          sock->watched = std::move(*feed);
+          sock->watched_id = id;
+          sock->watched->SetWakeup([ex, weak] { Wake(ex, weak); });
+          sock->replies.push_back(
+              nlohmann::json{{"type", "watching"}, {"conversation_id", id}}.dump());
+        } else {
+          sock->replies.push_back(ErrorResponse(feed.status()).body);
+        }
+      } else if (type != "unwatch") {
+        sock->replies.push_back(
+            ErrorResponse(400, "invalid_argument",
+                          "send {\"type\": \"watch\", \"conversation_id\": id} or "
+                          "{\"type\": \"unwatch\"}")
+                .body);
+      }
+      live->woken = true;
+      live->timer.cancel();
+    }
+    sock->reader_done = true;
+    live->timer.cancel();
+  }
+
   awaitable<void> Session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
@@ -471,6 +658,13 @@ struct HttpServer::Impl {
         beast::error_code wec;
         co_await WriteResponse(stream, r, 11, false, trace_id, wec);
         break;
+      }
+      if (websocket::is_upgrade(parser.get())) {
+        const std::string_view target(parser.get().target().data(), parser.get().target().size());
+        if (target.substr(0, target.find('?')) == Api::kAgentSocketPath && !draining.load()) {
+          co_await AgentSocketSession(std::move(stream), parser.release());
+          co_return;
+        }
       }
       active_requests.fetch_add(1);
       const http::request<http::string_body>& req = parser.get();

@@ -266,6 +266,40 @@ struct TurnRecord {
   std::optional<double> mood;  // the conversation's mood after the turn: moves its open ticket
 };
 
+// What the operator's dashboard asks for: the days [from, until) in epoch milliseconds, bucketed
+// into local days at tz_offset_minutes.
+struct AnalyticsQuery {
+  int64_t from = 0;
+  int64_t until = 0;
+  int tz_offset_minutes = 0;
+  int top_unanswered = 20;
+  int max_latency_samples = 20'000;  // the newest turns' latencies; bounds the work per call
+};
+
+// One local day. A conversation counts on the day it started, once the shopper has written in
+// it; `automated` are those that never reached a human.
+struct DayStats {
+  int64_t day = 0;  // days since 1970-01-01 in local time
+  int64_t conversations = 0;
+  int64_t automated = 0;
+  int64_t turns = 0;           // shopper messages
+  int64_t handoffs = 0;        // tickets queued that day
+  std::optional<double> mood;  // the shoppers' mean sentiment score that day, in [-1, 1]
+};
+
+struct CountedText {
+  std::string text;
+  int64_t count = 0;
+  int64_t last_at = 0;
+};
+
+struct Analytics {
+  std::vector<DayStats> days;                            // only days with activity, oldest first
+  std::vector<std::pair<std::string, int64_t>> intents;  // most frequent first
+  std::vector<CountedText> unanswered;  // shopper messages kefu could not answer, most asked first
+  std::vector<int64_t> turn_micros;     // per turn: receipt to reply ready (before the last write)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -358,6 +392,9 @@ class Store {
   virtual Status DeleteKbDocument(const std::string& id) = 0;
   virtual Result<std::vector<KbDocumentRecord>> ListKbDocuments(bool with_content) = 0;
   virtual Result<int64_t> CountEvents(const std::string& type) = 0;
+
+  // The dashboard's figures for a range of days.
+  virtual Result<Analytics> GetAnalytics(const AnalyticsQuery& query) = 0;
 };
 
 struct SqliteOptions {

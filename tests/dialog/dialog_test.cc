@@ -159,6 +159,33 @@ TEST_F(DialogTest, OrderDetailsOnlyAfterTheRightDigits) {
   EXPECT_EQ(state_.last_task->flow, "order_status");
 }
 
+// A graphical channel gets the order as a card only once the shopper is verified, and buttons
+// for the yes/no questions the replies end with.
+TEST_F(DialogTest, CardsAndQuickRepliesFollowVerificationAndQuestions) {
+  TurnOutcome ask = Say(std::string("我的订单 ") + kShippedOrder + " 到哪了");
+  EXPECT_TRUE(ask.cards.empty());
+  EXPECT_TRUE(ask.quick_replies.empty());
+  TurnOutcome ok = Say("5678");
+  ASSERT_EQ(ok.cards.size(), 1u);
+  const nlohmann::json& card = ok.cards[0];
+  EXPECT_EQ(card["type"], "order");
+  EXPECT_EQ(card["order_id"], kShippedOrder);
+  EXPECT_EQ(card["status"], "shipped");
+  EXPECT_FALSE(card["status_label"].get<std::string>().empty());
+  EXPECT_FALSE(card["items"].empty());
+  EXPECT_EQ(card["shipment"]["carrier"], "顺丰速运");
+  ASSERT_FALSE(card["shipment"]["events"].empty());
+  EXPECT_FALSE(card.contains("phone"));  // the card carries no contact details
+
+  Say(std::string("帮我取消订单 ") + kPaidOrder);
+  TurnOutcome confirm = Say("4321");
+  ASSERT_EQ(confirm.quick_replies.size(), 2u);
+  EXPECT_EQ(confirm.quick_replies[0].label, "确认");
+  TurnOutcome done = Say(confirm.quick_replies[0].text);  // pressing the button confirms
+  EXPECT_NE(done.reply.find("已取消"), std::string::npos) << done.reply;
+  EXPECT_TRUE(done.quick_replies.empty());
+}
+
 TEST_F(DialogTest, ThreeWrongAnswersLockEveryOrder) {
   Say(std::string("订单 ") + kShippedOrder + " 到哪了");
   Say("0000");

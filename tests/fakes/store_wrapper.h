@@ -39,6 +39,9 @@ class StoreWrapper : public store::Store {
   Result<int64_t> CountEvents(const std::string& type) override {
     return target_.CountEvents(type);
   }
+  Result<store::Analytics> GetAnalytics(const store::AnalyticsQuery& query) override {
+    return target_.GetAnalytics(query);
+  }
   Status PutKbDocuments(std::span<const store::KbDocumentRecord> records) override {
     return target_.PutKbDocuments(records);
   }

@@ -8,6 +8,9 @@
 #include <mutex>
 #include <thread>
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -127,8 +130,28 @@ TEST_F(ServerTest, HealthzAndChatPage) {
   auto page = client_->Get("/");
   ASSERT_TRUE(page);
   EXPECT_EQ(page->status, 200);
-  EXPECT_NE(page->body.find("text/event-stream"), std::string::npos);
+  EXPECT_NE(page->body.find("/assets/widget.js"), std::string::npos);
   EXPECT_NE(page->get_header_value("Content-Type").find("text/html"), std::string::npos);
+  auto widget = client_->Get("/assets/widget.js");
+  ASSERT_TRUE(widget);
+  EXPECT_EQ(widget->status, 200);
+  EXPECT_NE(widget->body.find("text/event-stream"), std::string::npos);  // it streams replies
+  // A shop's page on another origin may embed the widget: the browser's preflight is answered,
+  // and answers allow any origin (the API uses bearer tokens, never cookies).
+  auto preflight = client_->Options("/v1/conversations/c_x/messages",
+                                    {{"Origin", "https://shop.example"},
+                                     {"Access-Control-Request-Method", "POST"},
+                                     {"Access-Control-Request-Headers", "authorization"}});
+  ASSERT_TRUE(preflight);
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_EQ(preflight->get_header_value("Access-Control-Allow-Origin"), "*");
+  EXPECT_NE(preflight->get_header_value("Access-Control-Allow-Headers").find("Authorization"),
+            std::string::npos);
+  auto created = client_->Post("/v1/conversations", {{"Origin", "https://shop.example"}}, "{}",
+                               "application/json");
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->status, 201);
+  EXPECT_EQ(created->get_header_value("Access-Control-Allow-Origin"), "*");
 }
 
 TEST_F(ServerTest, ChineseOrderStatusDialogueWithVerification) {
@@ -549,6 +572,62 @@ TEST_F(HandoffServerTest, ShopperAndAgentTalkLiveThenTheBotTakesOver) {
   EXPECT_TRUE(shopper.WaitFor([](const SseReader::Event& e) {
     return e.type == "message" && e.data["message"]["role"] == "assistant";
   }));
+}
+
+// The agents' WebSocket over the network: a wrong key is closed with 4401; with the right one
+// the queue's events arrive, and a watched conversation's with its id.
+TEST_F(HandoffServerTest, AgentWebSocketCarriesTheQueueAndAWatchedConversation) {
+  Start({}, {});
+  namespace beast = boost::beast;
+  namespace websocket = beast::websocket;
+  boost::asio::io_context ioc;
+  auto connect = [&] {
+    auto ws = std::make_unique<websocket::stream<boost::asio::ip::tcp::socket>>(ioc);
+    ws->next_layer().connect(
+        {boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())});
+    ws->handshake("127.0.0.1", "/v1/agent/ws");
+    return ws;
+  };
+  auto read = [](websocket::stream<boost::asio::ip::tcp::socket>& ws) {
+    beast::flat_buffer b;
+    ws.read(b);
+    return json::parse(beast::buffers_to_string(b.data()));
+  };
+  {
+    auto ws = connect();
+    ws->write(boost::asio::buffer(std::string(R"({"type":"auth","agent":"alice","key":"nope"})")));
+    beast::flat_buffer b;
+    beast::error_code ec;
+    ws->read(b, ec);
+    EXPECT_EQ(ec, websocket::error::closed);
+    EXPECT_EQ(ws->reason().code, 4401);
+  }
+  auto ws = connect();
+  ws->write(
+      boost::asio::buffer(json{{"type", "auth"}, {"agent", "alice"}, {"key", kAgentKey}}.dump()));
+  EXPECT_EQ(read(*ws)["type"], "ready");
+  json conv = Open();
+  ASSERT_EQ(Post(conv, json{{"text", "我要转人工"}}.dump())->status, 200);
+  json queued = read(*ws);
+  EXPECT_EQ(queued["type"], "queue");
+  EXPECT_EQ(queued["conversation_id"], Id(conv));
+  ws->write(boost::asio::buffer(json{{"type", "watch"}, {"conversation_id", Id(conv)}}.dump()));
+  EXPECT_EQ(read(*ws)["type"], "watching");
+  ws->write(boost::asio::buffer(std::string(R"({"type":"watch","conversation_id":"c_nope"})")));
+  EXPECT_EQ(read(*ws)["error"]["code"], "not_found");  // and the previous watch is dropped
+  ws->write(boost::asio::buffer(json{{"type", "watch"}, {"conversation_id", Id(conv)}}.dump()));
+  EXPECT_EQ(read(*ws)["type"], "watching");
+  ASSERT_EQ(AgentPost(conv, "claim")->status, 200);
+  bool joined = false;
+  bool requeued = false;
+  for (int i = 0; i < 4 && !(joined && requeued); ++i) {
+    json e = read(*ws);
+    joined = joined || (e["type"] == "handoff" && e["conversation_id"] == Id(conv));
+    requeued = requeued || e["type"] == "queue";
+  }
+  EXPECT_TRUE(joined);
+  EXPECT_TRUE(requeued);
+  ws->close(websocket::close_code::normal);
 }
 
 TEST_F(HandoffServerTest, ShutdownClosesOpenStreamsPromptly) {

@@ -294,6 +294,78 @@ TEST_F(AgentApiTest, CreateConversationTakesChannelAndRejectsABadCustomerToken) 
   EXPECT_EQ(Call({"POST", "/v1/conversations", "", "", "", "{"}).status, 400);
 }
 
+// What the console shows beside a conversation: each reply's trace, the order it is about with
+// its customer (phone masked), and replies to insert.
+TEST_F(AgentApiTest, ConversationViewHasTracesTheOrderItsCustomerAndSuggestions) {
+  json conv = Open();
+  ASSERT_EQ(Say(conv, std::string("我的订单 ") + kefu::testing::kShippedOrder + " 到哪了").status,
+            200);
+  ASSERT_EQ(Say(conv, "5678").status, 200);
+  ASSERT_EQ(Say(conv, "转人工").status, 200);
+  HttpResponse r = Agent("GET", "/v1/agent/conversations/" + Id(conv));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json view = json::parse(r.body);
+  ASSERT_TRUE(view["order"].is_object()) << r.body;
+  EXPECT_EQ(view["order"]["order_id"], kefu::testing::kShippedOrder);
+  EXPECT_TRUE(view["order"]["verified"].get<bool>());
+  ASSERT_TRUE(view["customer"].is_object()) << r.body;
+  EXPECT_FALSE(view["customer"]["name"].get<std::string>().empty());
+  EXPECT_EQ(view["customer"]["phone"], "1381***5678");  // masked as agents see it
+  int traced = 0;
+  for (const json& m : view["messages"]) {
+    if (m["role"] == "assistant") {
+      ASSERT_TRUE(m.contains("trace")) << m.dump();
+      EXPECT_TRUE(m["trace"].contains("intent"));
+      ++traced;
+    } else {
+      EXPECT_FALSE(m.contains("trace"));
+    }
+  }
+  EXPECT_EQ(traced, 3);
+
+  HttpResponse sug = Agent("GET", Path(conv, "suggestions"));
+  ASSERT_EQ(sug.status, 200) << sug.body;
+  const json list = json::parse(sug.body)["suggestions"];
+  ASSERT_FALSE(list.empty());
+  bool order_template = false;
+  for (const json& x : list) {
+    EXPECT_FALSE(x["text"].get<std::string>().empty());
+    order_template = order_template || x["title"] == "order.shipped";
+  }
+  EXPECT_TRUE(order_template) << sug.body;
+  EXPECT_EQ(Agent("POST", Path(conv, "suggestions")).status, 405);
+  EXPECT_EQ(Agent("GET", "/v1/agent/conversations/c_nope/suggestions").status, 404);
+}
+
+TEST_F(AgentApiTest, ANewConversationHasNoOrderOrCustomer) {
+  json conv = Queued();
+  json view = json::parse(Agent("GET", "/v1/agent/conversations/" + Id(conv)).body);
+  EXPECT_TRUE(view["order"].is_null());
+  EXPECT_TRUE(view["customer"].is_null());
+}
+
+// The WebSocket's key check and feeds (the socket itself is tested over the network).
+TEST_F(AgentApiTest, TheSocketsKeyCheckAndFeeds) {
+  EXPECT_OK(api_->AuthorizeAgentKey("alice", "agent-s3cret"));
+  EXPECT_EQ(api_->AuthorizeAgentKey("alice", "wrong").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(api_->AuthorizeAgentKey("no spaces", "agent-s3cret").code(),
+            StatusCode::kInvalidArgument);
+  ASSERT_OK_RESULT(api_->AgentFeed(""));
+  EXPECT_EQ(api_->AgentFeed("c_nope").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(api_->AgentFeed("../x").status().code(), StatusCode::kNotFound);
+  json conv = Queued();
+  Result<std::shared_ptr<engine::LiveFeed::Subscription>> feed = api_->AgentFeed(Id(conv));
+  ASSERT_OK_RESULT(feed);
+  ASSERT_EQ(Agent("POST", Path(conv, "claim")).status, 200);
+  bool joined = false;
+  for (const std::string& e : (*feed)->Drain()) {
+    joined = joined || json::parse(e)["type"] == "handoff";
+  }
+  EXPECT_TRUE(joined);
+  Api disabled(*engine_, ApiOptions{});
+  EXPECT_EQ(disabled.AuthorizeAgentKey("alice", "").code(), StatusCode::kPermissionDenied);
+}
+
 TEST(FormatSseEventTest, UsesTheTypeField) {
   EXPECT_EQ(FormatSseEvent(R"({"type":"handoff","status":"assigned"})"),
             "event: handoff\ndata: {\"type\":\"handoff\",\"status\":\"assigned\"}\n\n");

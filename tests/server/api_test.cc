@@ -56,6 +56,28 @@ TEST_F(ApiTest, ConversationThenMessage) {
   EXPECT_EQ(body["intent"], "greeting");
   EXPECT_FALSE(body["reply"]["text"].get<std::string>().empty());
   EXPECT_TRUE(body["trace"]["stages"].is_array());
+  EXPECT_TRUE(body["ui"]["quick_replies"].is_array());
+  EXPECT_TRUE(body["ui"]["cards"].empty());
+  EXPECT_TRUE(body["ui"]["citations"].empty());
+}
+
+// A verified order-status reply carries the order card a chat window draws.
+TEST_F(ApiTest, AVerifiedOrderReplyCarriesItsCard) {
+  json conv =
+      json::parse(Call({"POST", "/v1/conversations", "", "", "application/json", "{}"}).body);
+  const std::string path =
+      "/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages";
+  const std::string auth = "Bearer " + conv["token"].get<std::string>();
+  const std::string ask =
+      json{{"text", std::string("我的订单 ") + kefu::testing::kShippedOrder + " 到哪了"}}.dump();
+  json first = json::parse(Call({"POST", path, auth, "", "application/json", ask}).body);
+  EXPECT_TRUE(first["ui"]["cards"].empty());  // not verified yet
+  json second =
+      json::parse(Call({"POST", path, auth, "", "application/json", R"({"text":"5678"})"}).body);
+  ASSERT_EQ(second["ui"]["cards"].size(), 1u) << second.dump();
+  EXPECT_EQ(second["ui"]["cards"][0]["type"], "order");
+  EXPECT_EQ(second["ui"]["cards"][0]["shipment"]["tracking_number"],
+            kefu::testing::kShippedTracking);
 }
 
 TEST_F(ApiTest, StreamingReplyIsStartDeltasDone) {

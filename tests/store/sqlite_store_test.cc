@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -788,6 +789,75 @@ TEST(SqliteStoreOpenTest, UnopenablePathIsUnavailable) {
   Result<std::unique_ptr<Store>> s = NewSqliteStore({.path = "/nonexistent-dir/x/kefu.db"});
   EXPECT_EQ(s.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(NewSqliteStore({.path = ":memory:"}).status().code(), StatusCode::kInvalidArgument);
+}
+
+// Two local days (UTC+8) of activity: conversations by the day they started, turns, handoffs,
+// mood, intents, unanswered questions and per-turn latency.
+TEST_F(SqliteStoreTest, AnalyticsCountsDaysIntentsUnansweredAndLatency) {
+  constexpr int64_t kDay = 86'400'000;
+  constexpr int64_t kTz = 8 * 3'600'000;
+  const int64_t day0 = 20'000 * kDay - kTz;  // local midnight of day 20000
+  auto conv = [&](const std::string& id, int64_t at) {
+    Conversation c = NewConv(id);
+    c.created_at = at;
+    c.updated_at = at;
+    ASSERT_OK(store_->CreateConversation(c));
+  };
+  auto turn = [&](const std::string& id, int64_t version, int64_t at, const std::string& text,
+                  const std::string& intent, double score, const std::string& trace) {
+    TurnRecord r;
+    r.conversation_id = id;
+    r.expected_version = version;
+    r.user = {0, id, "user", text, at, intent, "{\"score\":" + std::to_string(score) + "}", "{}"};
+    r.assistant = {0, id, "assistant", "reply", at + 1, intent, "", trace};
+    r.state_json = "{}";
+    ASSERT_OK(store_->SaveTurn(r));
+  };
+  const std::string fast =
+      R"({"action":"flow:order_status/done","stages":[{"us":300},{"us":200}]})";
+  const std::string fell = R"({"action":"fallback","stages":[{"us":4000}]})";
+  conv("a", day0 + 1'000);
+  turn("a", 0, day0 + 2'000, "我的订单到哪了", "order_status", -0.5, fast);
+  turn("a", 1, day0 + 3'000, "火星快递", "out_of_scope", 0.0, fell);
+  conv("b", day0 + 5'000);
+  turn("b", 0, day0 + 6'000, "转人工", "human_agent", -1.0, fast);
+  HandoffTicket t;
+  t.conversation_id = "b";
+  t.queued_at = day0 + 6'001;
+  ASSERT_OK(store_->EnqueueHandoff(t));
+  conv("c", day0 + kDay + 10);  // the next day
+  turn("c", 0, day0 + kDay + 20, "火星快递 ", "out_of_scope", 0.5, fell);
+  conv("quiet", day0 + 100);      // no shopper message: not counted
+  conv("late", day0 + 2 * kDay);  // after the range
+
+  AnalyticsQuery q;
+  q.from = day0;
+  q.until = day0 + 2 * kDay;
+  q.tz_offset_minutes = 480;
+  Result<Analytics> a = store_->GetAnalytics(q);
+  ASSERT_OK_RESULT(a);
+  ASSERT_EQ(a->days.size(), 2u);
+  EXPECT_EQ(a->days[0].day, 20'000);
+  EXPECT_EQ(a->days[0].conversations, 2);
+  EXPECT_EQ(a->days[0].automated, 1);
+  EXPECT_EQ(a->days[0].turns, 3);
+  EXPECT_EQ(a->days[0].handoffs, 1);
+  ASSERT_TRUE(a->days[0].mood.has_value());
+  EXPECT_NEAR(*a->days[0].mood, -0.5, 1e-9);
+  EXPECT_EQ(a->days[1].day, 20'001);
+  EXPECT_EQ(a->days[1].conversations, 1);
+  EXPECT_EQ(a->days[1].automated, 1);
+  ASSERT_EQ(a->intents.size(), 3u);
+  EXPECT_EQ(a->intents[0], (std::pair<std::string, int64_t>{"out_of_scope", 2}));
+  // The same question asked twice (once with a trailing space) is one row.
+  ASSERT_EQ(a->unanswered.size(), 1u);
+  EXPECT_EQ(a->unanswered[0].count, 2);
+  EXPECT_EQ(a->unanswered[0].last_at, day0 + kDay + 21);
+  std::vector<int64_t> us = a->turn_micros;
+  std::sort(us.begin(), us.end());
+  EXPECT_EQ(us, (std::vector<int64_t>{500, 500, 4000, 4000}));
+  q.until = q.from;
+  EXPECT_EQ(store_->GetAnalytics(q).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -570,6 +571,118 @@ Result<int64_t> SqliteStore::CountEvents(const std::string& type) {
     return s.status().ok() ? InternalError("count returned no row") : s.status();
   }
   return s.Int(0);
+}
+
+Result<Analytics> SqliteStore::GetAnalytics(const AnalyticsQuery& q) {
+  if (q.until <= q.from) {
+    return InvalidArgumentError("analytics range is empty");
+  }
+  auto conn = pool_->Acquire();
+  ReadTransaction read(*conn);  // one snapshot for every figure
+  KEFU_RETURN_IF_ERROR(read.status());
+  const int64_t tz_seconds = int64_t{q.tz_offset_minutes} * 60;
+  std::map<int64_t, DayStats> days;
+  auto day = [&](int64_t d) -> DayStats& {
+    DayStats& s = days[d];
+    s.day = d;
+    return s;
+  };
+  // The local day of a millisecond timestamp column, as SQL; ?1 is the zone's offset in
+  // seconds. Integer division is floor division here: timestamps are positive.
+  auto day_sql = [](std::string_view column) {
+    return "((" + std::string(column) + " / 1000 + ?1) / 86400)";
+  };
+
+  {
+    Stmt s(*conn, "SELECT " + day_sql("c.created_at") +
+                      " AS d, count(*),"
+                      " sum(NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.conversation_id = c.id))"
+                      " FROM conversations c WHERE c.created_at >= ?2 AND c.created_at < ?3"
+                      " AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
+                      " AND m.role = 'user') GROUP BY d");
+    s.Bind(1, tz_seconds).Bind(2, q.from).Bind(3, q.until);
+    while (s.Step()) {
+      DayStats& d = day(s.Int(0));
+      d.conversations = s.Int(1);
+      d.automated = s.Int(2);
+    }
+    KEFU_RETURN_IF_ERROR(s.status().WithContext("analytics: conversations"));
+  }
+  {
+    Stmt s(*conn, "SELECT " + day_sql("created_at") +
+                      " AS d, count(*), avg(CASE WHEN json_valid(sentiment)"
+                      " THEN json_extract(sentiment, '$.score') END)"
+                      " FROM messages WHERE created_at >= ?2 AND created_at < ?3"
+                      " AND role = 'user' GROUP BY d");
+    s.Bind(1, tz_seconds).Bind(2, q.from).Bind(3, q.until);
+    while (s.Step()) {
+      DayStats& d = day(s.Int(0));
+      d.turns = s.Int(1);
+      if (s.OptInt(2).has_value()) {
+        d.mood = s.Double(2);
+      }
+    }
+    KEFU_RETURN_IF_ERROR(s.status().WithContext("analytics: turns"));
+  }
+  {
+    Stmt s(*conn, "SELECT " + day_sql("queued_at") +
+                      " AS d, count(*) FROM handoffs"
+                      " WHERE queued_at >= ?2 AND queued_at < ?3 GROUP BY d");
+    s.Bind(1, tz_seconds).Bind(2, q.from).Bind(3, q.until);
+    while (s.Step()) {
+      day(s.Int(0)).handoffs = s.Int(1);
+    }
+    KEFU_RETURN_IF_ERROR(s.status().WithContext("analytics: handoffs"));
+  }
+  Analytics out;
+  for (auto& [d, stats] : days) {
+    out.days.push_back(stats);
+  }
+  {
+    Stmt s(*conn,
+           "SELECT intent, count(*) AS n FROM messages WHERE created_at >= ?1 AND created_at < ?2"
+           " AND role = 'user' AND intent <> '' GROUP BY intent ORDER BY n DESC, intent");
+    s.Bind(1, q.from).Bind(2, q.until);
+    while (s.Step()) {
+      out.intents.emplace_back(s.Text(0), s.Int(1));
+    }
+    KEFU_RETURN_IF_ERROR(s.status().WithContext("analytics: intents"));
+  }
+  {
+    // A turn went unanswered when the shopper was out of scope, the dialogue fell back, or the
+    // knowledge base had nothing confident. The turn's two messages are written together, the
+    // shopper's first, so the question is the message just before the reply.
+    Stmt s(*conn,
+           "SELECT u.text, count(*) AS n, max(a.created_at) FROM messages a"
+           " JOIN messages u ON u.id = a.id - 1 AND u.conversation_id = a.conversation_id"
+           " AND u.role = 'user'"
+           " WHERE a.created_at >= ?1 AND a.created_at < ?2 AND a.role = 'assistant'"
+           " AND (a.intent = 'out_of_scope'"
+           " OR (json_valid(a.trace) AND json_extract(a.trace, '$.action') LIKE '%fallback%')"
+           " OR EXISTS (SELECT 1 FROM events e WHERE e.type = 'kb_unanswered'"
+           " AND e.created_at = a.created_at AND e.conversation_id = a.conversation_id))"
+           " GROUP BY lower(trim(u.text)) ORDER BY n DESC, max(a.created_at) DESC LIMIT ?3");
+    s.Bind(1, q.from).Bind(2, q.until).Bind(3, int64_t{q.top_unanswered});
+    while (s.Step()) {
+      out.unanswered.push_back({s.Text(0), s.Int(1), s.Int(2)});
+    }
+    KEFU_RETURN_IF_ERROR(s.status().WithContext("analytics: unanswered"));
+  }
+  {
+    Stmt s(*conn,
+           "SELECT (SELECT sum(json_extract(st.value, '$.us'))"
+           " FROM json_each(a.trace, '$.stages') st) FROM messages a"
+           " WHERE a.created_at >= ?1 AND a.created_at < ?2 AND a.role = 'assistant'"
+           " AND json_valid(a.trace) ORDER BY a.created_at DESC LIMIT ?3");
+    s.Bind(1, q.from).Bind(2, q.until).Bind(3, int64_t{q.max_latency_samples});
+    while (s.Step()) {
+      if (std::optional<int64_t> us = s.OptInt(0)) {
+        out.turn_micros.push_back(*us);
+      }
+    }
+    KEFU_RETURN_IF_ERROR(s.status().WithContext("analytics: latency"));
+  }
+  return out;
 }
 
 Status SqliteStore::PutKbDocuments(std::span<const KbDocumentRecord> records) {

@@ -47,6 +47,7 @@ class SqliteStore final : public Store {
                                                   int limit) override;
   Status AppendEvent(const Event& event) override;
   Result<int64_t> CountEvents(const std::string& type) override;
+  Result<Analytics> GetAnalytics(const AnalyticsQuery& query) override;
   Status PutKbDocuments(std::span<const KbDocumentRecord> records) override;
   Status DeleteKbDocument(const std::string& id) override;
   Result<std::vector<KbDocumentRecord>> ListKbDocuments(bool with_content) override;
