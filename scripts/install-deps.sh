@@ -13,6 +13,8 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   libicu-dev libopencc-dev opencc libfriso-dev friso-dict libfasttext-dev fasttext libhnswlib-dev
   libyaml-cpp-dev
+  # voice: pocketsphinx (en-US acoustic model) for recognition, espeak-ng for synthesis
+  libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us libespeak-ng-dev espeak-ng
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev wrk curl
   # browser tests: Debian's Chromium driven by playwright-core (npm), CJK fonts for screenshots

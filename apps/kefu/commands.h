@@ -136,6 +136,37 @@ int RunBenchDialog(const CommonFlags& common, const BenchDialogFlags& flags);
 // total time and tokens/s. 1 when no LLM is configured or the request fails.
 int RunLlmCheck(const CommonFlags& common);
 
+// Voice (speech_cmd.cc).
+struct TrainLmFlags {
+  std::string out;
+  int order = 3;
+};
+// The domain language model from the project's own English text (speech::DomainSentences).
+int RunTrainLm(const CommonFlags& common, const TrainLmFlags& flags);
+struct TranscribeFlags {
+  std::string file;
+  std::string lm = "domain";  // domain, general, or a model file
+  std::string grammar;        // "", digits, yes_no
+  bool json = false;
+};
+int RunTranscribe(const CommonFlags& common, const TranscribeFlags& flags);
+struct SpeakFlags {
+  std::string text;
+  std::string out;
+  std::string lang = "en";
+  std::string voice;         // an espeak-ng voice in place of the language's default
+  int words_per_minute = 0;  // 0: the default
+};
+int RunSpeak(const SpeakFlags& flags);
+struct EvalAsrFlags {
+  std::string data;  // x.wav + x.txt pairs; a digits/ folder is decoded with the digits grammar
+  std::string lm = "domain";
+  std::string lang = "en";        // zh: character error rate
+  std::string transcription_url;  // evaluate an OpenAI-compatible server instead
+  std::string errors;             // a TSV of every file that had errors
+};
+int RunEvalAsr(const CommonFlags& common, const EvalAsrFlags& flags);
+
 // A one-line progress bar on stderr, finished with a newline when done == total.
 void PrintProgress(const char* what, size_t done, size_t total);
 

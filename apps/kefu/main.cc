@@ -230,6 +230,48 @@ int main(int argc, char** argv) {
       "check", "Send one streamed request; print time to first token and tokens/s");
   AddCommonFlags(*llm_check, common);
 
+  TrainLmFlags lm_flags;
+  lm_flags.out = KEFU_DEFAULT_DOMAIN_LM;
+  CLI::App* train_lm = train->add_subcommand(
+      "lm", "Build the English speech language model (ARPA) from the project's own text");
+  AddCommonFlags(*train_lm, common);
+  train_lm->add_option("--out", lm_flags.out, "where to write the ARPA model");
+  train_lm->add_option("--order", lm_flags.order, "n-gram order (default 3)")
+      ->check(CLI::Range(1, 5));
+
+  TranscribeFlags transcribe_flags;
+  CLI::App* transcribe = app.add_subcommand("transcribe", "Recognise English speech in a WAV file");
+  AddCommonFlags(*transcribe, common);
+  transcribe->add_option("file", transcribe_flags.file, "WAV file (any rate, channels)")
+      ->required();
+  transcribe->add_option("--lm", transcribe_flags.lm,
+                         "domain (default: built with kefu), general (Debian's), or a model file");
+  transcribe->add_option("--grammar", transcribe_flags.grammar, "digits or yes_no");
+  transcribe->add_flag("--json", transcribe_flags.json, "print text, confidence and RTF as JSON");
+
+  SpeakFlags speak_flags;
+  CLI::App* speak = app.add_subcommand("speak", "Synthesise speech into a WAV file (espeak-ng)");
+  speak->add_option("text", speak_flags.text, "what to say")->required();
+  speak->add_option("--out", speak_flags.out, "the WAV file to write")->required();
+  speak->add_option("--lang", speak_flags.lang, "zh or en (default en)")
+      ->check(CLI::IsMember({"zh", "en"}));
+  speak->add_option("--voice", speak_flags.voice, "an espeak-ng voice, e.g. en-gb");
+  speak->add_option("--wpm", speak_flags.words_per_minute, "words per minute")
+      ->check(CLI::Range(80, 450));
+
+  EvalAsrFlags asr_flags;
+  CLI::App* eval_asr =
+      eval->add_subcommand("asr", "Word error rate and real-time factor over x.wav + x.txt pairs");
+  AddCommonFlags(*eval_asr, common);
+  eval_asr->add_option("--data", asr_flags.data, "directory of x.wav + x.txt (digits/ inside)")
+      ->required();
+  eval_asr->add_option("--lm", asr_flags.lm, "domain, general, or a model file");
+  eval_asr->add_option("--lang", asr_flags.lang, "en (WER) or zh (CER)")
+      ->check(CLI::IsMember({"zh", "en"}));
+  eval_asr->add_option("--transcription-url", asr_flags.transcription_url,
+                       "evaluate an OpenAI-compatible transcription server instead");
+  eval_asr->add_option("--errors", asr_flags.errors, "write a TSV of the files with errors");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -295,6 +337,18 @@ int main(int argc, char** argv) {
   }
   if (llm_check->parsed()) {
     return RunLlmCheck(common);
+  }
+  if (train_lm->parsed()) {
+    return RunTrainLm(common, lm_flags);
+  }
+  if (transcribe->parsed()) {
+    return RunTranscribe(common, transcribe_flags);
+  }
+  if (speak->parsed()) {
+    return RunSpeak(speak_flags);
+  }
+  if (eval_asr->parsed()) {
+    return RunEvalAsr(common, asr_flags);
   }
   return 2;
 }

@@ -71,6 +71,7 @@ Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty) {
   eo.knowledge_base = rt.kb.get();
   eo.customer_token_secret = config.auth.customer_token_secret;
   ApplySentimentConfig(config.sentiment, eo);
+  eo.min_asr_confidence = config.speech.min_confidence;
   rt.tools = std::make_unique<tools::ToolRegistry>(tools::NewStoreTools(*rt.store, SystemClock()));
   for (const HttpToolSettings& settings : config.http_tools) {
     KEFU_ASSIGN_OR_RETURN(std::unique_ptr<tools::Tool> tool, tools::NewHttpTool(settings));

@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "kb/knowledge_base.h"
 #include "llm/llm.h"
+#include "speech/speech.h"
 #include "store/store.h"
 #include "tools/tools.h"
 
@@ -51,6 +52,16 @@ Result<std::unique_ptr<kb::KnowledgeBase>> OpenKnowledgeBase(const Config& confi
 // Opens the store (applying migrations), loads the demo shop into an empty database when the
 // config allows it, and builds the engine.
 Result<Runtime> OpenRuntime(const Config& config, bool load_demo_if_empty);
+
+// The speech engines of [speech]: English recognition on this machine, the transcription
+// server when one is configured, synthesis. An engine that cannot start is left null (logged).
+struct VoiceRuntime {
+  std::unique_ptr<speech::AsrEngine> asr_en;
+  std::unique_ptr<speech::AsrEngine> asr_remote;
+  std::unique_ptr<speech::TtsEngine> tts;
+  speech::AudioLimits limits;
+};
+Result<VoiceRuntime> OpenVoice(const Config& config);
 
 // ResolveConfig(flags), then OpenRuntime.
 Result<Runtime> OpenRuntime(const CommonFlags& flags, bool load_demo_if_empty);

@@ -35,12 +35,19 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
                  : config->engine.turn_deadline_ms;
   server::Api api(*rt->engine,
                   {.max_body_bytes = sc.max_body_bytes,
+                   .max_audio_bytes = config->speech.max_audio_bytes,
                    .turn_deadline_ms = turn_deadline_ms,
                    .history_page_limit = config->engine.history_page_limit,
                    .max_upload_bytes = config->kb.max_upload_bytes,
                    .admin_key = config->kb.admin_key,
                    .agent_key = sc.agent_key},
                   rt->kb.get());
+  // Voice turns: the engines live as long as the server.
+  Result<VoiceRuntime> voice = OpenVoice(*config);
+  if (!voice.ok()) {
+    return Fail(voice.status());
+  }
+  api.SetVoice({voice->asr_en.get(), voice->asr_remote.get(), voice->tts.get(), voice->limits});
   server::HttpServer http(api, {.host = sc.host,
                                 .port = sc.port,
                                 .io_threads = sc.io_threads,

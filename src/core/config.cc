@@ -122,6 +122,20 @@ const std::vector<Key>& Keys() {
       StrKey("sentiment", "negative_turns_action", &Config::sentiment,
              &SentimentConfig::negative_turns_action),
       IntKey("sentiment", "priority", &Config::sentiment, &SentimentConfig::priority),
+      BoolKey("speech", "enabled", &Config::speech, &SpeechConfig::enabled),
+      StrKey("speech", "lm", &Config::speech, &SpeechConfig::lm),
+      StrKey("speech", "model_dir", &Config::speech, &SpeechConfig::model_dir),
+      IntKey("speech", "decoders", &Config::speech, &SpeechConfig::decoders),
+      StrKey("speech", "transcription_url", &Config::speech, &SpeechConfig::transcription_url),
+      StrKey("speech", "transcription_model", &Config::speech, &SpeechConfig::transcription_model),
+      StrKey("speech", "transcription_api_key", &Config::speech,
+             &SpeechConfig::transcription_api_key),
+      IntKey("speech", "transcription_timeout_ms", &Config::speech,
+             &SpeechConfig::transcription_timeout_ms),
+      DoubleKey("speech", "min_confidence", &Config::speech, &SpeechConfig::min_confidence),
+      IntKey("speech", "max_audio_seconds", &Config::speech, &SpeechConfig::max_audio_seconds),
+      IntKey("speech", "max_audio_bytes", &Config::speech, &SpeechConfig::max_audio_bytes),
+      IntKey("speech", "words_per_minute", &Config::speech, &SpeechConfig::words_per_minute),
       StrKey("log", "level", &Config::log, &LogConfig::level),
       BoolKey("demo", "load_when_empty", &Config::demo, &DemoConfig::load_when_empty),
       StrKey("llm", "base_url", &Config::llm, &LlmConfig::base_url),
@@ -345,6 +359,18 @@ Status Validate(const Config& c) {
   if (!(c.sentiment.mood_decay >= 0 && c.sentiment.mood_decay < 1)) {
     return InvalidArgumentError("sentiment.mood_decay must be in [0, 1), got " +
                                 std::to_string(c.sentiment.mood_decay));
+  }
+  for (auto [v, key] :
+       {std::pair{c.speech.decoders, "speech.decoders"},
+        std::pair{c.speech.transcription_timeout_ms, "speech.transcription_timeout_ms"},
+        std::pair{c.speech.max_audio_seconds, "speech.max_audio_seconds"},
+        std::pair{c.speech.max_audio_bytes, "speech.max_audio_bytes"},
+        std::pair{c.speech.words_per_minute, "speech.words_per_minute"}}) {
+    KEFU_RETURN_IF_ERROR(positive(v, key));
+  }
+  if (!(c.speech.min_confidence >= 0 && c.speech.min_confidence <= 1)) {
+    return InvalidArgumentError("speech.min_confidence must be between 0 and 1, got " +
+                                std::to_string(c.speech.min_confidence));
   }
   KEFU_RETURN_IF_ERROR(ValidateLlm(c.llm));
   if (c.store.db_path.empty()) {

@@ -85,6 +85,25 @@ struct SentimentConfig {
   int priority = 2;  // of sentiment handoffs on the agent queue (asked-for ones are 0)
 };
 
+// [speech]: voice turns (docs/voice.md). English is recognised on this machine (pocketsphinx
+// with the domain language model built at build time); Mandarin and other languages need an
+// OpenAI-compatible /v1/audio/transcriptions server.
+struct SpeechConfig {
+  bool enabled = true;
+  std::string lm;  // "" or "domain": build/models/domain_en.arpa; "general": Debian's en-us model;
+                   // else a path to an ARPA model
+  std::string model_dir = "/usr/share/pocketsphinx/model/en-us";
+  int decoders = 2;
+  std::string transcription_url;  // "http://127.0.0.1:8081/v1"; empty: no remote recogniser
+  std::string transcription_model = "whisper-1";
+  std::string transcription_api_key;
+  int transcription_timeout_ms = 30'000;
+  double min_confidence = 0.3;  // a voice turn less sure than this asks the shopper to repeat
+  int max_audio_seconds = 60;
+  int max_audio_bytes = 12 * 1024 * 1024;
+  int words_per_minute = 175;  // of the spoken replies
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error, off
 };
@@ -137,6 +156,7 @@ struct Config {
   EngineConfig engine;
   KbConfig kb;
   SentimentConfig sentiment;
+  SpeechConfig speech;
   LogConfig log;
   DemoConfig demo;
   LlmConfig llm;

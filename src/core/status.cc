@@ -23,6 +23,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "permission_denied";
     case StatusCode::kResourceExhausted:
       return "resource_exhausted";
+    case StatusCode::kOutOfRange:
+      return "out_of_range";
     case StatusCode::kDeadlineExceeded:
       return "deadline_exceeded";
     case StatusCode::kUnavailable:

@@ -21,6 +21,7 @@ enum class StatusCode {
   kUnauthenticated,
   kPermissionDenied,
   kResourceExhausted,
+  kOutOfRange,  // input past an explicit limit (audio too long): the caller must send less
   kDeadlineExceeded,
   kUnavailable,
   kCancelled,
@@ -81,6 +82,9 @@ inline Status UnavailableError(std::string m) {
 }
 inline Status CancelledError(std::string m) {
   return {StatusCode::kCancelled, std::move(m)};
+}
+inline Status OutOfRangeError(std::string m) {
+  return {StatusCode::kOutOfRange, std::move(m)};
 }
 inline Status UnimplementedError(std::string m) {
   return {StatusCode::kUnimplemented, std::move(m)};

@@ -51,6 +51,7 @@ const std::vector<std::string>& RequiredTemplateKeys() {
                                                 "goodbye",
                                                 "thanks",
                                                 "fallback",
+                                                "voice.repeat",
                                                 "kb.answer",
                                                 "kb.unknown",
                                                 "ask_order_id",

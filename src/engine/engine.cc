@@ -113,7 +113,8 @@ struct Turn {
   bool silent = false;     // an agent holds the conversation: store the message, say nothing
   nlohmann::json llm;      // what the responder did (reply.phrase)
   std::string state_json;  // the state as BuildRecord stored it (encoded once per turn)
-  nlohmann::json assist;   // what the model said about the intent (nlu.assist), when asked
+  std::optional<VoiceInput> voice;  // a voice turn's recognition
+  nlohmann::json assist;            // what the model said about the intent (nlu.assist), when asked
   // The model's first words are due by then, counted from the turn's start.
   RequestContext::SteadyClock::time_point first_token_deadline;
   bool streamed = false;  // the sink holds the reply
@@ -263,6 +264,13 @@ nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
   };
   trace["sentiment"] = SentimentToJson(t.sentiment, /*with_terms=*/true);
   trace["mood"] = MoodJson(t.state);
+  if (t.voice) {
+    trace["asr"] = {{"engine", t.voice->engine},
+                    {"grammar", t.voice->grammar},
+                    {"confidence", std::round(t.voice->confidence * 1000) / 1000},
+                    {"audio_ms", std::lround(t.voice->audio_seconds * 1000)},
+                    {"decode_ms", std::lround(t.voice->decode_seconds * 1000)}};
+  }
   if (!t.llm.is_null()) {
     trace["llm"] = t.llm;
   }
@@ -336,6 +344,15 @@ struct Engine::Impl {
         {"dialog.step",
          [this](Turn& t, RequestContext& ctx) -> Status {
            if (t.silent) {
+             return OkStatus();
+           }
+           if (t.voice && t.voice->confidence < options.min_asr_confidence) {
+             // Acting on a misheard order number or "yes" is worse than asking again.
+             t.outcome = {};
+             t.outcome.action = "voice_repeat";
+             const std::string& lang = t.voice->lang.empty() ? t.state.lang : t.voice->lang;
+             t.outcome.reply = dialog->templates().Render("voice.repeat", lang, {});
+             t.reply = t.outcome.reply;
              return OkStatus();
            }
            KEFU_ASSIGN_OR_RETURN(t.outcome,
@@ -834,7 +851,9 @@ Status Engine::Authorize(const std::string& conversation_id, const std::string& 
 }
 
 Result<TurnResult> Engine::HandleTurn(const TurnInput& input, RequestContext& ctx) {
-  KEFU_RETURN_IF_ERROR(impl_->ValidateText(input.text));
+  if (!input.voice || !input.text.empty()) {  // a voice turn may have recognised nothing
+    KEFU_RETURN_IF_ERROR(impl_->ValidateText(input.text));
+  }
   const ConversationLocks::Held held = impl_->locks.Lock(input.conversation_id);
   const int64_t received_at = impl_->clock.NowMillis();
   const auto first_token_deadline = impl_->FirstTokenDeadline();
@@ -845,6 +864,7 @@ Result<TurnResult> Engine::HandleTurn(const TurnInput& input, RequestContext& ct
     turn.sink = input.sink;
     turn.first_token_deadline = first_token_deadline;
     turn.raw = input.text;
+    turn.voice = input.voice;
     turn.received_at = received_at;
     Status s = RunStages<Turn>(impl_->stages, turn, ctx);
     if (s.ok()) {
@@ -906,6 +926,7 @@ std::vector<Result<TurnResult>> Engine::HandleTurns(std::span<const TurnInput> i
       turn.sink = inputs[i].sink;
       turn.first_token_deadline = impl_->FirstTokenDeadline();
       turn.raw = inputs[i].text;
+      turn.voice = inputs[i].voice;
       turn.received_at = received_at;
       Status s = RunStages<Turn>(impl_->stages, turn, *contexts[i]);
       if (s.ok()) {
@@ -1094,6 +1115,19 @@ Result<std::string> Engine::SuggestionsJson(const std::string& conversation_id) 
     }
   }
   return out.dump();
+}
+
+Result<std::string> Engine::ExpectedAnswer(const std::string& conversation_id) {
+  KEFU_ASSIGN_OR_RETURN(store::Conversation c, impl_->store.GetConversation(conversation_id));
+  KEFU_ASSIGN_OR_RETURN(dialog::DialogState state, dialog::DecodeState(c.state_json));
+  const dialog::Task* task = state.active();
+  if (task == nullptr) {
+    return std::string();
+  }
+  if (task->awaiting == "verification" || task->awaiting == "order_id") {
+    return std::string("digits");  // the last four digits, or an order number read out
+  }
+  return task->awaiting == "confirm" ? std::string("yes_no") : std::string();
 }
 
 int64_t Engine::NowMillis() const {

@@ -41,7 +41,8 @@ struct EngineOptions {
   // A model from `kefu train sentiment`, read together with the lexicon in data_dir/sentiment;
   // empty: the lexicon alone (tests, tools).
   std::string sentiment_model{};
-  double mood_decay = 0.5;  // DialogState::mood; see dialog::TrackFeeling
+  double mood_decay = 0.5;          // DialogState::mood; see dialog::TrackFeeling
+  double min_asr_confidence = 0.3;  // a voice turn less sure than this asks the shopper to repeat
   bool apology_first = true;
   // When the shopper's feeling hands off or offers a person (every action "off": never).
   dialog::EscalationRule escalation{};
@@ -70,15 +71,28 @@ struct NewConversation {
   std::string token;  // shown once; only its hash is stored
 };
 
+// What speech recognition made of a voice turn's audio; the turn's text is its transcript.
+struct VoiceInput {
+  std::string engine;   // "pocketsphinx", "openai:whisper-1"
+  std::string grammar;  // "" (free speech), "digits", "yes_no"
+  std::string lang;     // what the shopper speaks ("zh", "en"): a request to repeat is in it
+  double confidence = 0;
+  double audio_seconds = 0;
+  double decode_seconds = 0;
+};
+
 struct TurnInput {
   std::string conversation_id;
-  std::string text;
+  std::string text;  // may be empty for a voice turn in which nothing was recognised
   // The shopper's conversation token, checked against the stored hash in the same read as the
   // state. nullopt only for trusted in-process callers (the CLI), never for network input.
   std::optional<std::string> token;
   // Receives the reply while the model writes it (each sentence after the grounding guard); null:
   // the reply only comes back in TurnResult. Not owned; used on the turn's thread only.
   ReplySink* sink = nullptr;
+  // Set for a voice turn: below EngineOptions::min_asr_confidence the reply asks the shopper to
+  // say it again instead of acting on a guess.
+  std::optional<VoiceInput> voice{};
 };
 
 struct TurnResult {
@@ -156,6 +170,11 @@ class Engine {
   // base's best passages for the shopper's last message and the templates that fit the
   // conversation. kNotFound for an unknown conversation.
   Result<std::string> SuggestionsJson(const std::string& conversation_id);
+  // The short answer the conversation waits for, for a recogniser's grammar: "digits" (the
+  // verification step's last four digits, an order number), "yes_no" (a confirmation), or ""
+  // (free speech).
+  // kNotFound for an unknown conversation.
+  Result<std::string> ExpectedAnswer(const std::string& conversation_id);
   // The engine's clock, in epoch milliseconds.
   int64_t NowMillis() const;
   // The operator dashboard's figures (store::Store::GetAnalytics).

@@ -13,6 +13,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "core/url.h"
 #include "kb/embedder.h"
 
 namespace kefu::kb {
@@ -255,23 +256,15 @@ Result<std::unique_ptr<Embedder>> NewOpenAiEmbedder(const OpenAiEmbedderOptions&
   if (options.max_batch < 1 || options.dim < 0 || options.timeout.count() <= 0) {
     return bad("max_batch and timeout must be positive and dim not negative");
   }
-  const std::string& base = options.base_url;
-  const size_t scheme_end = base.find("://");
-  const std::string scheme = scheme_end == std::string::npos ? "" : base.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") {
-    return bad("base_url '" + base + "' must start with http:// or https://");
+  Result<BaseUrl> url = ParseBaseUrl(options.base_url);
+  if (!url.ok()) {
+    return bad(std::string(url.status().message()));
   }
-  const size_t path_start = base.find('/', scheme_end + 3);
-  const std::string host_port = base.substr(0, path_start);
-  std::string path = path_start == std::string::npos ? "" : base.substr(path_start);
-  while (!path.empty() && path.back() == '/') {
-    path.pop_back();
+  if (!httplib::Client(url->scheme_host_port).is_valid()) {
+    return bad("base_url '" + options.base_url + "' has no usable host");
   }
-  if (host_port.size() == scheme_end + 3 || !httplib::Client(host_port).is_valid()) {
-    return bad("base_url '" + base + "' has no usable host");
-  }
-  return std::unique_ptr<Embedder>(
-      std::make_unique<OpenAiEmbedder>(options, host_port, path + "/embeddings"));
+  return std::unique_ptr<Embedder>(std::make_unique<OpenAiEmbedder>(
+      options, url->scheme_host_port, url->path_prefix + "/embeddings"));
 }
 
 }  // namespace kefu::kb

@@ -19,6 +19,7 @@
 #include <httplib.h>
 
 #include "core/logging.h"
+#include "core/url.h"
 #include "llm/llm.h"
 #include "llm/resilience.h"
 
@@ -37,35 +38,6 @@ constexpr milliseconds kSocketTimeoutSlack{1'000};
 
 int64_t MillisSince(Clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
-}
-
-struct BaseUrl {
-  std::string scheme_host_port;  // "http://127.0.0.1:8081"
-  std::string path_prefix;       // "/v1"
-};
-
-Result<BaseUrl> ParseBaseUrl(const std::string& url) {
-  size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) {
-    return InvalidArgumentError("base_url must start with http:// or https://, got '" + url + "'");
-  }
-  std::string scheme = url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") {
-    return InvalidArgumentError("base_url must start with http:// or https://, got '" + url + "'");
-  }
-  size_t path_start = url.find('/', scheme_end + 3);
-  BaseUrl out;
-  out.scheme_host_port = url.substr(0, path_start);
-  if (out.scheme_host_port.size() <= scheme_end + 3) {
-    return InvalidArgumentError("base_url has no host: '" + url + "'");
-  }
-  if (path_start != std::string::npos) {
-    out.path_prefix = url.substr(path_start);
-  }
-  while (!out.path_prefix.empty() && out.path_prefix.back() == '/') {
-    out.path_prefix.pop_back();
-  }
-  return out;
 }
 
 // Roughly what tokenizers of Chinese-first models produce: one token per CJK character, one per

@@ -139,34 +139,9 @@ HttpResponse JsonResponse(int status, const json& body) {
 
 namespace {
 
-// The turn as the API returns it. The trace is already JSON: it is spliced in as text rather
-// than parsed and dumped again.
 std::string StartEvent(const std::string& conversation_id, const std::string& trace_id) {
   return "event: start\ndata: " +
          json{{"conversation_id", conversation_id}, {"trace_id", trace_id}}.dump() + "\n\n";
-}
-
-std::string TurnBody(const engine::TurnResult& t, int tz) {
-  json j = {
-      {"conversation_id", t.conversation_id},
-      {"reply",
-       {{"role", "assistant"}, {"text", t.reply}, {"created_at", FormatIso8601(t.created_at, tz)}}},
-      {"lang", t.lang},
-      {"intent", t.intent},
-      {"confidence", t.confidence},
-      {"action", t.action},
-      {"handoff", t.handoff},
-      {"silent", t.silent},
-      {"queued", t.queued},
-  };
-  std::string body = j.dump();
-  body.pop_back();  // the closing brace
-  body += ",\"trace\":";
-  body += t.trace_json.empty() ? "{}" : t.trace_json;
-  body += ",\"ui\":";
-  body += t.ui_json.empty() ? "{}" : t.ui_json;
-  body += '}';
-  return body;
 }
 
 // Streams a turn's reply into the request's event channel as the engine writes it.
@@ -212,6 +187,31 @@ std::unique_ptr<ChannelSink> SinkFor(const HttpRequest& request, const std::stri
 }
 
 }  // namespace
+
+// The turn as the API returns it. The trace and the ui are already JSON: they are spliced in as
+// text rather than parsed and dumped again.
+std::string TurnBody(const engine::TurnResult& t, int tz) {
+  json j = {
+      {"conversation_id", t.conversation_id},
+      {"reply",
+       {{"role", "assistant"}, {"text", t.reply}, {"created_at", FormatIso8601(t.created_at, tz)}}},
+      {"lang", t.lang},
+      {"intent", t.intent},
+      {"confidence", t.confidence},
+      {"action", t.action},
+      {"handoff", t.handoff},
+      {"silent", t.silent},
+      {"queued", t.queued},
+  };
+  std::string body = j.dump();
+  body.pop_back();  // the closing brace
+  body += ",\"trace\":";
+  body += t.trace_json.empty() ? "{}" : t.trace_json;
+  body += ",\"ui\":";
+  body += t.ui_json.empty() ? "{}" : t.ui_json;
+  body += '}';
+  return body;
+}
 
 void EventChannel::Push(std::string sse_event) {
   std::function<void()> wakeup;
@@ -304,6 +304,9 @@ RouteKind Api::Classify(const HttpRequest& request) const {
   if (!MessagesPathId(t.path).empty() && (request.method == "POST" || request.method == "GET")) {
     return RouteKind::kBlocking;
   }
+  if (!PathId(t.path, kPrefix, "audio").empty()) {
+    return RouteKind::kBlocking;  // decoding, recognition, the turn, synthesis
+  }
   if (!PathId(t.path, kPrefix, "events").empty() && request.method == "GET") {
     return RouteKind::kBlocking;  // authorizes against the store, then subscribes
   }
@@ -356,6 +359,15 @@ HttpResponse Api::Handle(const HttpRequest& request, RequestContext& ctx) {
   }
   if (t.path.rfind(kAdminPrefix, 0) == 0) {
     return HandleAdmin(request, t.path, t.query);
+  }
+  if (const std::string audio_id = PathId(t.path, kPrefix, "audio"); !audio_id.empty()) {
+    if (!ValidId(audio_id)) {
+      return ErrorResponse(NotFoundError("conversation not found"));
+    }
+    if (request.method != "POST") {
+      return ErrorResponse(405, "method_not_allowed", "use POST on audio");
+    }
+    return PostAudio(request, audio_id, t.query, ctx);
   }
   if (const std::string events_id = PathId(t.path, kPrefix, "events"); !events_id.empty()) {
     if (!ValidId(events_id)) {

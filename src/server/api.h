@@ -19,6 +19,9 @@
 //                                            turn failed after it began streaming
 //   GET  /v1/conversations/{id}/messages     ?after=ID&limit=N -> {messages: [...]}
 //   GET  /v1/conversations/{id}/events       -> SSE: the conversation's live feed
+//   POST /v1/conversations/{id}/audio?lang=en|zh  a WAV body -> the reply JSON plus
+//                                            "transcript" {text, confidence, engine, grammar}
+//                                            and "audio" {format: "wav", rate, base64}
 //   GET  /v1/agent/queue                     -> {queue: [ticket...]}
 //   GET  /v1/agent/conversations/{id}        -> {ticket|null, state, customer|null, order|null,
 //                                            messages (last 50, with each reply's trace)}
@@ -67,6 +70,7 @@
 #include "core/result.h"
 #include "core/status.h"
 #include "engine/engine.h"
+#include "speech/speech.h"
 
 namespace kefu::server {
 
@@ -132,8 +136,18 @@ enum class RouteKind {
               // the stream on the connection's I/O executor without holding a thread
 };
 
+// Speech for voice turns (voice_api.cc). Not owned; any may be null: without a synthesiser and
+// a recogniser the audio endpoint answers 404.
+struct VoiceServices {
+  speech::AsrEngine* asr_en = nullptr;      // pocketsphinx with the domain language model
+  speech::AsrEngine* asr_remote = nullptr;  // an OpenAI-compatible transcription server
+  speech::TtsEngine* tts = nullptr;
+  speech::AudioLimits limits{};
+};
+
 struct ApiOptions {
   int max_body_bytes = 16 * 1024;
+  int max_audio_bytes = 12 * 1024 * 1024;  // body limit of POST .../audio (a minute at 44.1 kHz)
   int turn_deadline_ms = 5'000;
   int history_page_limit = 200;
   int max_upload_bytes = 20 * 1024 * 1024;  // body limit of POST /v1/kb/documents
@@ -168,6 +182,7 @@ class Api {
                                         std::span<RequestContext* const> contexts);
 
   const ApiOptions& options() const { return options_; }
+  void SetVoice(VoiceServices voice) { voice_ = voice; }
 
   // The body limit for a request to `target` (uploads to the knowledge base may be larger).
   size_t BodyLimit(std::string_view method, std::string_view target) const;
@@ -206,6 +221,10 @@ class Api {
   HttpResponse KbDelete(const std::string& encoded_id);
   HttpResponse KbSearch(const std::map<std::string, std::string>& query);
 
+  // Voice turns (voice_api.cc).
+  HttpResponse PostAudio(const HttpRequest& request, const std::string& id,
+                         const std::map<std::string, std::string>& query, RequestContext& ctx);
+
   // The operator's dashboard (admin_api.cc).
   HttpResponse HandleAdmin(const HttpRequest& request, const std::string& path,
                            const std::map<std::string, std::string>& query);
@@ -213,6 +232,7 @@ class Api {
   engine::Engine& engine_;
   ApiOptions options_;
   kb::KnowledgeBase* kb_;
+  VoiceServices voice_;
 };
 
 // {"error": {"code": "not_found", "message": "..."}} with the mapped HTTP status.

@@ -40,6 +40,9 @@ std::string PathId(const std::string& path, std::string_view prefix, std::string
 nlohmann::json MessageJson(const store::Message& m, int timezone_offset_minutes,
                            bool with_trace = false);
 
+// A turn's answer as JSON: reply, intent, trace, ui (docs/web.md).
+std::string TurnBody(const engine::TurnResult& t, int timezone_offset_minutes);
+
 // The built web page or asset at `path` (/, /agent, /admin, /assets/...), if there is one.
 std::optional<HttpResponse> WebAsset(const std::string& path);
 

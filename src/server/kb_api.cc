@@ -70,8 +70,12 @@ Result<std::string> OptionalString(const json& body, const char* key) {
 }  // namespace
 
 size_t Api::BodyLimit(std::string_view method, std::string_view target) const {
-  if (method == "POST" && target.substr(0, target.find('?')) == kDocuments) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (method == "POST" && path == kDocuments) {
     return static_cast<size_t>(std::max(options_.max_upload_bytes, options_.max_body_bytes));
+  }
+  if (method == "POST" && path.ends_with("/audio") && path.starts_with(kConversationsPrefix)) {
+    return static_cast<size_t>(std::max(options_.max_audio_bytes, options_.max_body_bytes));
   }
   return static_cast<size_t>(options_.max_body_bytes);
 }

@@ -20,6 +20,8 @@ int HttpStatusFor(StatusCode code) {
       return 403;
     case StatusCode::kResourceExhausted:
       return 429;
+    case StatusCode::kOutOfRange:
+      return 400;  // the Google API mapping; the audio endpoint answers 413 itself
     case StatusCode::kDeadlineExceeded:
       return 504;
     case StatusCode::kUnavailable:

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Generates the English speech-recognition test corpus: every sentence of
+# data/speech/eval_en.txt and every digit string of data/speech/digits_en.txt spoken by espeak-ng
+# in two voices at two speeds, as DIR/<id>-<voice>-<speed>.wav with the reference text next to
+# it in .txt. Digit strings go to DIR/digits/. `kefu eval asr DIR` scores it (the digits with
+# the digits grammar).
+#
+# Usage: scripts/gen-asr-corpus.sh [DIR]        (default build/asr-corpus)
+#        VOICES="en-us en-us+m3" SPEEDS="150 185" scripts/gen-asr-corpus.sh DIR
+#
+# The voices: pocketsphinx's model is US English, so both are US voices: espeak-ng's plain
+# en-us and the same phonemes through the m3 variant (another male timbre, lower pitch). British
+# voices (en-gb, en-gb-x-rp) change the vowels themselves ("last", "order"), which the US
+# model and the US dictionary do not cover, and female variants sit at a pitch the model fits
+# worse; both cost many more errors than the language model can repair, and measure the
+# acoustic mismatch of synthetic speech rather than kefu. 150 and 185 words a minute: a
+# careful and a brisk speaker (espeak-ng's default is 175).
+#
+# espeak-ng writes 22,050 Hz WAVs; they stay that way (there is no sox here), and kefu's
+# DecodeWav resamples them to 16 kHz. The output depends only on the input files and the
+# espeak-ng version, so running it twice gives the same files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-build/asr-corpus}
+VOICES=${VOICES:-"en-us en-us+m3"}
+SPEEDS=${SPEEDS:-"150 185"}
+SENTENCES=data/speech/eval_en.txt
+DIGITS=data/speech/digits_en.txt
+
+command -v espeak-ng > /dev/null || { echo "gen-asr-corpus: espeak-ng is not installed" >&2; exit 1; }
+mkdir -p "$OUT/digits"
+# Old files would be scored too: start from an empty corpus.
+find "$OUT" -maxdepth 2 \( -name '*.wav' -o -name '*.txt' \) -delete
+
+# speak FILE PREFIX DIR: one WAV + reference per line, voice and speed.
+speak() {
+  local file=$1 prefix=$2 dir=$3 n=0 count
+  count=$(grep -c . "$file")
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ -z ${line// } ]] && continue
+    n=$((n + 1))
+    local id
+    id=$(printf '%s%03d' "$prefix" "$n")
+    for voice in $VOICES; do
+      for speed in $SPEEDS; do
+        local name="$dir/$id-${voice//+/_}-$speed"
+        espeak-ng -v "$voice" -s "$speed" -w "$name.wav" -- "$line"
+        printf '%s\n' "$line" > "$name.txt"
+      done
+    done
+    if (( n % 20 == 0 || n == count )); then
+      echo "  $file: $n/$count"
+    fi
+  done < "$file"
+}
+
+echo "gen-asr-corpus: $OUT (voices: $VOICES; speeds: $SPEEDS wpm)"
+speak "$SENTENCES" s "$OUT"
+speak "$DIGITS" d "$OUT/digits"
+echo "gen-asr-corpus: $(find "$OUT" -maxdepth 1 -name '*.wav' | wc -l) sentence files," \
+  "$(find "$OUT/digits" -name '*.wav' | wc -l) digit files"
