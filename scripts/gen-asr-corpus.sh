@@ -29,8 +29,11 @@ DIGITS=data/speech/digits_en.txt
 
 command -v espeak-ng > /dev/null || { echo "gen-asr-corpus: espeak-ng is not installed" >&2; exit 1; }
 mkdir -p "$OUT/digits"
-# Old files would be scored too: start from an empty corpus.
-find "$OUT" -maxdepth 2 \( -name '*.wav' -o -name '*.txt' \) -delete
+# Old corpus files would be scored too: remove them (only this script's own names, so that
+# pointing it at a directory holding other files costs nothing).
+find "$OUT" -maxdepth 1 -regextype posix-extended -regex '.*/s[0-9]{3}-[^/]*\.(wav|txt)' -delete
+find "$OUT/digits" -maxdepth 1 -regextype posix-extended -regex '.*/d[0-9]{3}-[^/]*\.(wav|txt)' \
+  -delete
 
 # speak FILE PREFIX DIR: one WAV + reference per line, voice and speed.
 speak() {
