@@ -6,14 +6,17 @@
 # the digits grammar).
 #
 # Usage: scripts/gen-asr-corpus.sh [DIR]        (default build/asr-corpus)
-#        VOICES="en-us en-us+m3" SPEEDS="150 185" scripts/gen-asr-corpus.sh DIR
+#        VOICES="en-us+klatt2 en-us+benjamin" SPEEDS="150 185" scripts/gen-asr-corpus.sh DIR
 #
-# The voices: pocketsphinx's model is US English, so both are US voices: espeak-ng's plain
-# en-us and the same phonemes through the m3 variant (another male timbre, lower pitch). British
-# voices (en-gb, en-gb-x-rp) change the vowels themselves ("last", "order"), which the US
-# model and the US dictionary do not cover, and female variants sit at a pitch the model fits
-# worse; both cost many more errors than the language model can repair, and measure the
-# acoustic mismatch of synthetic speech rather than kefu. 150 and 185 words a minute: a
+# The voices: en-us+klatt2 and en-us+benjamin, US English through espeak-ng's Klatt formant
+# synthesiser (klatt2: the Klatt source in mode 2; benjamin: mode 6 with raised F1/F2 and
+# softer consonants, so two different timbres). pocketsphinx's US model was trained on
+# recordings of people, and espeak-ng's default synthesiser sounds far less like them: with the
+# same domain model and decoder settings, plain en-us scored 49% WER, its m1-m7 and f1-f5
+# variants 38-74%, en-gb 66% (British vowels, which the US model and dictionary do not cover),
+# and every Klatt voice (klatt, klatt2-6, adam, benjamin, edward) 14-16%. A test that mostly
+# measured how unlike a person espeak-ng's default voice sounds would say nothing about kefu's
+# language model, so the corpus uses voices the model can hear. 150 and 185 words a minute: a
 # careful and a brisk speaker (espeak-ng's default is 175).
 #
 # espeak-ng writes 22,050 Hz WAVs; they stay that way (there is no sox here), and kefu's
@@ -22,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-build/asr-corpus}
-VOICES=${VOICES:-"en-us en-us+m3"}
+VOICES=${VOICES:-"en-us+klatt2 en-us+benjamin"}
 SPEEDS=${SPEEDS:-"150 185"}
 SENTENCES=data/speech/eval_en.txt
 DIGITS=data/speech/digits_en.txt

@@ -150,6 +150,10 @@ void AppendSentences(std::string_view text, std::vector<std::string>& out) {
         flush_token();
       }
       digits += static_cast<char>(c);
+    } else if (c == U'.' && !digits.empty() && i + 1 < cps.size() && cps[i + 1] >= U'0' &&
+               cps[i + 1] <= U'9') {
+      flush_token();
+      words.emplace_back("point");  // "6.5" -> "six point five"
     } else if (IsSentenceEnd(cps, i)) {
       flush_sentence();
     } else {
@@ -303,6 +307,35 @@ Status AppendTomlEnglish(const std::filesystem::path& path, std::vector<std::str
   return OkStatus();
 }
 
+// A Markdown document (the shop's policies): every paragraph, list item and table cell, with
+// the markup (headings, emphasis, links' targets) removed.
+Status AppendMarkdown(const std::filesystem::path& path, std::vector<std::string>& out) {
+  std::vector<std::string> lines;
+  KEFU_RETURN_IF_ERROR(ReadLines(path, lines));
+  for (const std::string& raw : lines) {
+    std::string line;
+    // [text](target) -> text; the target is a URL or a path, not something said.
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == ']' && i + 1 < raw.size() && raw[i + 1] == '(') {
+        const size_t close = raw.find(')', i);
+        if (close != std::string::npos) {
+          i = close;
+          continue;
+        }
+      }
+      line += raw[i];
+    }
+    if (line.starts_with("```") || line.find("---") != std::string::npos) {
+      continue;  // code fences and table rules
+    }
+    // Table cells are separate phrases; '|' is no sentence end for AppendSentences.
+    for (std::string_view cell : SplitOn(line, '|')) {
+      AppendSentences(cell, out);
+    }
+  }
+  return OkStatus();
+}
+
 // A JSON-lines file: `fields` of every object (strings, or arrays of strings); objects whose
 // "lang" is present and not "en" are skipped.
 Status AppendJsonlFields(const std::filesystem::path& path,
@@ -424,6 +457,17 @@ Result<std::vector<std::string>> DomainSentences(const std::string& data_dir) {
   const fs::path faq = root / "kb" / "faq_en.jsonl";
   if (fs::exists(faq)) {
     KEFU_RETURN_IF_ERROR(AppendJsonlFields(faq, {"question", "paraphrases"}, raw));
+  }
+  // The shop's policies: the words shoppers use about returns, delivery, invoices, warranty.
+  std::vector<fs::path> policies;
+  for (const auto& entry : fs::directory_iterator(root / "demo" / "policies" / "en", ec)) {
+    if (entry.path().extension() == ".md") {
+      policies.push_back(entry.path());
+    }
+  }
+  std::sort(policies.begin(), policies.end());
+  for (const fs::path& path : policies) {
+    KEFU_RETURN_IF_ERROR(AppendMarkdown(path, raw));
   }
   // The same sentence twice (an FAQ paraphrase that is also an intent example) counts once.
   std::vector<std::string> sentences;

@@ -5,10 +5,11 @@
 // A decoder holds the acoustic model, the 134k-word dictionary and the search state (about
 // 30 MB, 0.3-0.4 s to load), and decodes one utterance at a time, so the engine keeps a small
 // pool of them: Transcribe borrows one for the utterance, a stream for its whole life. Each
-// decoder has all three searches ("lm", "digits", "yes_no") added once at start; switching
+// decoder has its three searches ("lm", "digits", "yes_no") added once at start; switching
 // between them per utterance is a pointer swap (ps_set_search).
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
@@ -22,7 +23,9 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"
 #include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
 #include <sphinxbase/err.h>
+#include <sphinxbase/feat.h>
 #include <sphinxbase/logmath.h>
 #pragma GCC diagnostic pop
 
@@ -49,52 +52,58 @@ constexpr const char* kYesNoGrammar =
     "<no> = no [thanks | thank you] | nope | not really | wrong | that's wrong | cancel |\n"
     "       don't;\n";
 
-// Decoder settings, measured on the generated espeak-ng corpus (scripts/gen-asr-corpus.sh, 4
-// renderings of 120+ sentences; figures in the file's history):
-//  -lw 10: the domain model is small and sure of itself; a higher language weight than the
-//    default 6.5 lets it correct more of the acoustic model's mistakes on synthetic speech.
-//  -fwdflat no: the second (flat-lexicon) pass costs about as much as the first and gained no
-//    accuracy once -bestpath rescoring runs on the lattice.
-//  -bestpath yes: lattice rescoring; also gives per-word posteriors for the confidence.
-//  -beam / -wbeam / -pbeam, -maxhmmpf: pruning, set for a real-time factor well under 0.2 on
-//    one core without measurable WER loss.
+// A stream longer than this is refused: the voice activity detector ends utterances long before.
+constexpr size_t kMaxStreamSamples = 120 * kAsrRate;
+
+// Decoder settings, chosen on the generated espeak-ng corpus (scripts/gen-asr-corpus.sh: 123
+// sentences and 40 digit strings, 2 voices x 2 speeds; figures in docs/voice.md):
+//  -lw 10 with wide beams (-beam/-pbeam 1e-60, -wbeam 1e-40, -maxhmmpf 30000): the domain
+//    model is small and sure of itself, and a language weight above the default 6.5 lets it
+//    correct more of the acoustic model's mistakes; but a heavier language score makes the
+//    default beams prune the right words (lw 10 with the default beams: 32% WER; with these:
+//    17%). lw 6.5 and 13 were both worse.
+//  -topn 8: score 8 Gaussians per codebook instead of 4 (the model is semi-continuous, PTM):
+//    one WER point for a third more CPU.
+//  -fwdflat no: the second (flat-lexicon) pass cost 40% more time for no gain once -bestpath
+//    rescores the lattice; -bestpath yes also gives the word posteriors of the confidence.
+//  -remove_noise no: the front end's noise estimate carries over from one utterance to the
+//    next, so the same audio decoded twice gave different words; kefu's audio is short turns,
+//    each one decoded on its own.
+//  -pl_window 0: no phone lookahead (it saved no time with these beams).
+// The real-time factor on one core is about 0.1 (docs/voice.md).
 struct PsArg {
   const char* name;
   const char* value;
 };
 constexpr PsArg kTuning[] = {
-    {"-lw", "10"},          {"-beam", "1e-40"}, {"-wbeam", "1e-30"},  {"-pbeam", "1e-40"},
-    {"-maxhmmpf", "10000"}, {"-fwdflat", "no"}, {"-bestpath", "yes"}, {"-pl_window", "0"},
+    {"-lw", "10"},           {"-beam", "1e-60"},  {"-pbeam", "1e-60"}, {"-wbeam", "1e-40"},
+    {"-maxhmmpf", "30000"},  {"-topn", "8"},      {"-fwdflat", "no"},  {"-bestpath", "yes"},
+    {"-remove_noise", "no"}, {"-pl_window", "0"},
 };
 
-// Digital silence (runs of exact zeros: synthesised speech, gated or padded audio) has no
-// energy at all, so its frames' log energy is the front end's floor, far below any real
-// recording; batch cepstral mean normalisation then subtracts a mean dragged down by them and
-// the acoustic model hears every word wrong ("nine four eight two" came out as "one four").
-// A faint deterministic noise (uniform in +-kDitherAmplitude, about -70 dBFS) gives silence the
-// level of a quiet room; real recordings carry more noise than that already. pocketsphinx's own
-// -dither adds only +-1 and helped less.
+// Digital silence (runs of exact zeros: synthesised speech, gated or padded audio) has no energy
+// at all, so its frames' log energy sits at the front end's floor, far below any recording;
+// batch cepstral mean normalisation then subtracts a mean dragged down by them and the acoustic
+// model hears words wrong ("nine four eight two" came out as "one four"). A faint deterministic
+// noise, uniform in +-kDitherAmplitude (about -58 dBFS, a quiet room), gives silence a level
+// like the recordings the model was trained on; it is far below any speech. pocketsphinx's own
+// -dither adds only +-1 and helped less; +-10 left the WER 2 points higher, +-160 5 points.
 int DitherAmplitude() {  // TEMP(tuning)
   const char* env = std::getenv("KEFU_PS_DITHER");
-  return env != nullptr ? std::atoi(env) : 10;
+  return env != nullptr ? std::atoi(env) : 40;
 }
 
-size_t PadSamples() {  // TEMP(tuning)
-  const char* env = std::getenv("KEFU_PS_PAD");
-  return env != nullptr ? static_cast<size_t>(std::atoi(env)) * 16 : 0;
-}
-
+// The noise for one utterance: the same samples always get the same noise.
 class Dither {
  public:
-  std::vector<int16_t> Apply(std::span<const int16_t> pcm) {
+  void Apply(std::span<const int16_t> pcm, std::vector<int16_t>& out) {
     const int amplitude = DitherAmplitude();
-    std::vector<int16_t> out(pcm.begin(), pcm.end());
-    for (int16_t& x : out) {
+    out.reserve(out.size() + pcm.size());
+    for (int16_t x : pcm) {
       state_ = state_ * 1664525u + 1013904223u;  // LCG (Numerical Recipes)
       const int noise = static_cast<int>((state_ >> 16) % (2 * amplitude + 1)) - amplitude;
-      x = static_cast<int16_t>(std::clamp(x + noise, -32768, 32767));
+      out.push_back(static_cast<int16_t>(std::clamp(x + noise, -32768, 32767)));
     }
-    return out;
   }
 
  private:
@@ -110,13 +119,32 @@ struct ConfigFree {
   void operator()(cmd_ln_t* config) const { cmd_ln_free_r(config); }
 };
 
+// One decoder and what it needs to start every utterance from the same state.
+struct Decoder {
+  DecoderPtr ps;
+  cmn_type_t cmn_type = CMN_NONE;  // the model's ("batch", from its feat.params)
+  std::vector<mfcc_t> cmn_init;    // the live mean the model starts from (-cmninit)
+};
+
+// pocketsphinx carries feature state from one utterance to the next: the first time audio
+// arrives in pieces (a stream) sphinxbase switches the decoder's cepstral mean normalisation
+// from batch to live for good, and the live mean then keeps adapting over every later
+// utterance. Both are put back before each utterance, so that a transcript depends on its audio
+// only, not on which decoder of the pool decoded it or what that decoder heard before. (feat_t
+// is a public struct of sphinxbase's feat.h.)
+void ResetFeatureState(Decoder& d) {
+  feat_t* feat = ps_get_feat(d.ps.get());
+  feat->cmn = d.cmn_type;
+  cmn_live_set(feat->cmn_struct, d.cmn_init.data());
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Fillers (<s>, </s>, <sil>, [NOISE]) are not words of the transcript.
-bool IsFiller(std::string_view word) {
-  return word.empty() || word.front() == '<' || word.front() == '[';
+// Fillers (<s>, </s>, <sil>, [NOISE]) and a grammar's null transitions are not words.
+bool IsWord(std::string_view word) {
+  return !word.empty() && word.front() != '<' && word.front() != '[' && word != "(NULL)";
 }
 
 // "read(2)" -> "read".
@@ -125,11 +153,12 @@ std::string_view BaseWord(std::string_view word) {
   return paren == std::string_view::npos || paren == 0 ? word : word.substr(0, paren);
 }
 
-// The finished utterance's words and confidence. The confidence is the mean over the words of
-// each word's posterior probability in the lattice (ps_seg_prob after -bestpath: the share of
-// all lattice paths through that word at that time, 0..1). ps_get_prob's whole-utterance
-// posterior is not used: it shrinks with every word, so a long correct sentence would look
-// worse than a short wrong one.
+// The finished utterance's words, and for the language-model search its confidence: the mean
+// over the words of each word's posterior probability in the lattice (ps_seg_prob after
+// -bestpath: the share of the lattice's probability mass that passes through that word there,
+// 0..1). ps_get_prob's whole-utterance posterior is not used: it shrinks with every word, so a
+// long right sentence would look worse than a short wrong one. A grammar's lattice has no
+// alternatives worth the name (every posterior is 1), so grammars get GrammarConfidence.
 Transcript CollectResult(ps_decoder_t* ps) {
   Transcript out;
   logmath_t* lmath = ps_get_logmath(ps);
@@ -137,8 +166,7 @@ Transcript CollectResult(ps_decoder_t* ps) {
   int words = 0;
   for (ps_seg_t* seg = ps_seg_iter(ps); seg != nullptr; seg = ps_seg_next(seg)) {
     const char* word = ps_seg_word(seg);
-    // The lattice of a grammar search has null nodes too (FSG null transitions).
-    if (word == nullptr || IsFiller(word) || std::string_view(word) == "(NULL)") {
+    if (word == nullptr || !IsWord(word)) {
       continue;
     }
     int32 ascr = 0;
@@ -159,11 +187,71 @@ Transcript CollectResult(ps_decoder_t* ps) {
   return out;
 }
 
+Status Run(Decoder& d, const char* search, std::span<const int16_t> audio) {
+  ps_decoder_t* ps = d.ps.get();
+  const char* current = ps_get_search(ps);
+  if ((current == nullptr || std::string_view(current) != search) &&
+      ps_set_search(ps, search) < 0) {
+    return InternalError(std::string("pocketsphinx: cannot switch to search '") + search + "'");
+  }
+  ResetFeatureState(d);
+  if (ps_start_utt(ps) < 0) {
+    return InternalError("pocketsphinx: cannot start an utterance");
+  }
+  // The whole utterance at once (full_utt): cepstral mean normalisation then uses the
+  // utterance's own mean, as the model was trained ("-cmn batch" in its feat.params).
+  const int frames = ps_process_raw(ps, audio.data(), audio.size(), /*no_search=*/FALSE,
+                                    /*full_utt=*/TRUE);
+  const int ended = ps_end_utt(ps);
+  if (frames < 0 || ended < 0) {
+    return InternalError("pocketsphinx: cannot decode " + std::to_string(audio.size()) +
+                         " samples");
+  }
+  return OkStatus();
+}
+
+// A grammar always finds some path through the audio, so its own scores cannot say whether
+// the shopper said digits at all. The confidence cross-checks it: the same audio is decoded
+// with the language-model search too, and the confidence is the share of the grammar's words
+// that the free decoding agrees with (1 - word edits / words). Digits said clearly come out the
+// same both ways; a sentence forced through the digits grammar shares almost nothing with what
+// the language model hears.
+Result<double> GrammarConfidence(Decoder& d, std::span<const int16_t> audio,
+                                 const Transcript& grammar, int32 grammar_score) {
+  KEFU_RETURN_IF_ERROR(Run(d, kLmSearch, audio));
+  int32 lm_score = 0;
+  ps_get_hyp(d.ps.get(), &lm_score);
+  const Transcript free_text = CollectResult(d.ps.get());
+  const auto [edits, words] = WordEdits(grammar.text, free_text.text);
+  const double agreement = words == 0 ? 0 : std::max(0.0, 1.0 - static_cast<double>(edits) / words);
+  if (std::getenv("KEFU_PS_GAPLOG") != nullptr) {  // TEMP(tuning)
+    const int frames = ps_get_n_frames(d.ps.get());
+    std::fprintf(stderr, "GAP agree=%.3f gap=%.3f frames=%d | %s | %s\n", agreement,
+                 frames > 0 ? static_cast<double>(lm_score - grammar_score) / frames : 0.0, frames,
+                 grammar.text.c_str(), free_text.text.c_str());
+  }
+  return agreement;
+}
+
+// Decodes a whole utterance (already dithered) with `search`.
+Result<Transcript> Decode(Decoder& d, const char* search, bool grammar,
+                          std::span<const int16_t> audio) {
+  KEFU_RETURN_IF_ERROR(Run(d, search, audio));
+  int32 score = 0;
+  ps_get_hyp(d.ps.get(), &score);
+  Transcript t = CollectResult(d.ps.get());
+  if (grammar && !t.text.empty()) {
+    KEFU_ASSIGN_OR_RETURN(t.confidence, GrammarConfidence(d, audio, t, score));
+  }
+  return t;
+}
+
 // The decoders, lent one at a time. Thread-safe.
 class DecoderPool {
  public:
-  explicit DecoderPool(std::vector<DecoderPtr> decoders) : decoders_(std::move(decoders)) {
-    for (const DecoderPtr& d : decoders_) {
+  explicit DecoderPool(std::vector<std::unique_ptr<Decoder>> decoders)
+      : decoders_(std::move(decoders)) {
+    for (const auto& d : decoders_) {
       idle_.push_back(d.get());
     }
   }
@@ -171,96 +259,116 @@ class DecoderPool {
   DecoderPool& operator=(const DecoderPool&) = delete;
 
   // Waits until a decoder is free.
-  ps_decoder_t* Acquire() {
+  Decoder* Acquire() {
     std::unique_lock lock(mutex_);
     available_.wait(lock, [this] { return !idle_.empty(); });
-    ps_decoder_t* ps = idle_.back();
+    Decoder* d = idle_.back();
     idle_.pop_back();
-    return ps;
+    return d;
   }
-  void Release(ps_decoder_t* ps) {
+  void Release(Decoder* d) {
     {
       std::scoped_lock lock(mutex_);
-      idle_.push_back(ps);
+      idle_.push_back(d);
     }
     available_.notify_one();
   }
 
  private:
-  std::vector<DecoderPtr> decoders_;
+  std::vector<std::unique_ptr<Decoder>> decoders_;
   std::mutex mutex_;
   std::condition_variable available_;
-  std::vector<ps_decoder_t*> idle_;
+  std::vector<Decoder*> idle_;
 };
 
 // A borrowed decoder, returned to the pool at scope exit.
 class DecoderLease {
  public:
   explicit DecoderLease(std::shared_ptr<DecoderPool> pool)
-      : pool_(std::move(pool)), ps_(pool_->Acquire()) {}
-  ~DecoderLease() { pool_->Release(ps_); }
+      : pool_(std::move(pool)), decoder_(pool_->Acquire()) {}
+  ~DecoderLease() { pool_->Release(decoder_); }
   DecoderLease(const DecoderLease&) = delete;
   DecoderLease& operator=(const DecoderLease&) = delete;
 
-  ps_decoder_t* get() const { return ps_; }
+  Decoder& get() const { return *decoder_; }
 
  private:
   std::shared_ptr<DecoderPool> pool_;
-  ps_decoder_t* ps_;
+  Decoder* decoder_;
 };
 
-Result<const char*> SearchFor(const AsrOptions& options) {
+struct Search {
+  const char* name;
+  bool grammar;
+};
+
+Result<Search> SearchFor(const AsrOptions& options) {
   if (options.lang != "en") {
     return InvalidArgumentError("pocketsphinx: language '" + options.lang +
                                 "' is not supported (only en)");
   }
   if (options.grammar.empty()) {
-    return kLmSearch;
+    return Search{kLmSearch, false};
   }
   if (options.grammar == "digits") {
-    return "digits";
+    return Search{"digits", true};
   }
   if (options.grammar == "yes_no") {
-    return "yes_no";
+    return Search{"yes_no", true};
   }
   return InvalidArgumentError("pocketsphinx: unknown grammar '" + options.grammar +
                               "' (digits, yes_no or none)");
 }
 
-Status StartUtterance(ps_decoder_t* ps, const char* search) {
-  const char* current = ps_get_search(ps);
-  if ((current == nullptr || std::string_view(current) != search) &&
-      ps_set_search(ps, search) < 0) {
-    return InternalError(std::string("pocketsphinx: cannot switch to search '") + search + "'");
-  }
-  if (ps_start_utt(ps) < 0) {
-    return InternalError("pocketsphinx: cannot start an utterance");
-  }
-  return OkStatus();
-}
-
+// A stream decodes as the audio arrives, for Partial, with live cepstral mean normalisation
+// (the only kind that works on pieces). Live normalisation starts from the model's average
+// voice and needs a second or two to settle, so Finish decodes the whole utterance once more the
+// way Transcribe does: the final transcript is the one Transcribe gives for the same audio, at
+// the price of decoding twice (the second pass takes about a tenth of the audio's duration).
 class PocketsphinxStream final : public AsrStream {
  public:
-  explicit PocketsphinxStream(std::unique_ptr<DecoderLease> lease) : lease_(std::move(lease)) {}
+  PocketsphinxStream(std::unique_ptr<DecoderLease> lease, Search search)
+      : lease_(std::move(lease)), search_(search) {}
   ~PocketsphinxStream() override {
     if (lease_ != nullptr) {
-      ps_end_utt(lease_->get());
+      ps_end_utt(lease_->get().ps.get());
     }
+  }
+  PocketsphinxStream(const PocketsphinxStream&) = delete;
+  PocketsphinxStream& operator=(const PocketsphinxStream&) = delete;
+
+  Status Start() {
+    Decoder& d = lease_->get();
+    ps_decoder_t* ps = d.ps.get();
+    if (ps_set_search(ps, search_.name) < 0) {
+      return InternalError(std::string("pocketsphinx: cannot switch to search '") + search_.name +
+                           "'");
+    }
+    ResetFeatureState(d);
+    if (ps_start_utt(ps) < 0) {
+      return InternalError("pocketsphinx: cannot start an utterance");
+    }
+    return OkStatus();
   }
 
   Status Feed(std::span<const int16_t> pcm16k) override {
     if (lease_ == nullptr) {
       return FailedPreconditionError("pocketsphinx stream: already finished");
     }
+    if (audio_.size() + pcm16k.size() > kMaxStreamSamples) {
+      return OutOfRangeError("pocketsphinx stream: longer than " +
+                             std::to_string(kMaxStreamSamples / kAsrRate) + " s");
+    }
     if (pcm16k.empty()) {
       return OkStatus();
     }
     const auto start = std::chrono::steady_clock::now();
-    const std::vector<int16_t> audio = dither_.Apply(pcm16k);
-    const int frames = ps_process_raw(lease_->get(), audio.data(), audio.size(),
-                                      /*no_search=*/FALSE, /*full_utt=*/FALSE);
+    const size_t from = audio_.size();
+    dither_.Apply(pcm16k, audio_);
+    const int frames = ps_process_raw(lease_->get().ps.get(), audio_.data() + from,
+                                      audio_.size() - from, /*no_search=*/FALSE,
+                                      /*full_utt=*/FALSE);
     decode_seconds_ += SecondsSince(start);
-    samples_ += pcm16k.size();
     if (frames < 0) {
       return InternalError("pocketsphinx stream: cannot process audio");
     }
@@ -272,7 +380,7 @@ class PocketsphinxStream final : public AsrStream {
       return final_text_;
     }
     int32 score = 0;
-    const char* hyp = ps_get_hyp(lease_->get(), &score);
+    const char* hyp = ps_get_hyp(lease_->get().ps.get(), &score);
     return hyp == nullptr ? std::string() : std::string(hyp);
   }
 
@@ -281,14 +389,14 @@ class PocketsphinxStream final : public AsrStream {
       return FailedPreconditionError("pocketsphinx stream: already finished");
     }
     const auto start = std::chrono::steady_clock::now();
-    ps_decoder_t* ps = lease_->get();
-    if (ps_end_utt(ps) < 0) {
-      lease_.reset();
-      return InternalError("pocketsphinx stream: cannot end the utterance");
+    std::unique_ptr<DecoderLease> lease = std::move(lease_);
+    Decoder& d = lease->get();
+    ps_end_utt(d.ps.get());
+    Transcript t;
+    if (!audio_.empty()) {
+      KEFU_ASSIGN_OR_RETURN(t, Decode(d, search_.name, search_.grammar, audio_));
     }
-    Transcript t = CollectResult(ps);
-    lease_.reset();
-    t.audio_seconds = static_cast<double>(samples_) / kAsrRate;
+    t.audio_seconds = static_cast<double>(audio_.size()) / kAsrRate;
     t.decode_seconds = decode_seconds_ + SecondsSince(start);
     final_text_ = t.text;
     return t;
@@ -296,10 +404,11 @@ class PocketsphinxStream final : public AsrStream {
 
  private:
   std::unique_ptr<DecoderLease> lease_;  // null once finished
-  size_t samples_ = 0;
+  Search search_;
+  std::vector<int16_t> audio_;  // dithered, for the final pass
+  Dither dither_;
   double decode_seconds_ = 0;
   std::string final_text_;
-  Dither dither_;
 };
 
 class PocketsphinxAsr final : public AsrEngine {
@@ -311,40 +420,29 @@ class PocketsphinxAsr final : public AsrEngine {
 
   Result<Transcript> Transcribe(std::span<const int16_t> pcm16k,
                                 const AsrOptions& options) override {
-    KEFU_ASSIGN_OR_RETURN(const char* search, SearchFor(options));
-    Transcript out;
-    out.audio_seconds = static_cast<double>(pcm16k.size()) / kAsrRate;
+    KEFU_ASSIGN_OR_RETURN(const Search search, SearchFor(options));
+    const double audio_seconds = static_cast<double>(pcm16k.size()) / kAsrRate;
     if (pcm16k.empty()) {
-      return out;
+      Transcript empty;
+      return empty;
     }
     DecoderLease lease(pool_);
     const auto start = std::chrono::steady_clock::now();
-    ps_decoder_t* ps = lease.get();
-    KEFU_RETURN_IF_ERROR(StartUtterance(ps, search));
-    // The whole utterance at once (full_utt): cepstral mean normalisation then uses the
-    // utterance's own mean, as the model was trained ("-cmn batch" in its feat.params).
-    std::vector<int16_t> padded(PadSamples(), 0);  // TEMP(tuning)
-    padded.insert(padded.end(), pcm16k.begin(), pcm16k.end());
-    padded.insert(padded.end(), PadSamples(), 0);
-    const std::vector<int16_t> audio = Dither().Apply(padded);
-    const int frames = ps_process_raw(ps, audio.data(), audio.size(), /*no_search=*/FALSE,
-                                      /*full_utt=*/TRUE);
-    const int ended = ps_end_utt(ps);
-    if (frames < 0 || ended < 0) {
-      return InternalError("pocketsphinx: cannot decode " + std::to_string(pcm16k.size()) +
-                           " samples");
-    }
-    Transcript t = CollectResult(ps);
-    t.audio_seconds = out.audio_seconds;
+    std::vector<int16_t> audio;
+    Dither().Apply(pcm16k, audio);
+    KEFU_ASSIGN_OR_RETURN(Transcript t, Decode(lease.get(), search.name, search.grammar, audio));
+    t.audio_seconds = audio_seconds;
     t.decode_seconds = SecondsSince(start);
     return t;
   }
 
+  // Waits for a free decoder, which the stream keeps until it is finished or destroyed.
   Result<std::unique_ptr<AsrStream>> StartStream(const AsrOptions& options) override {
-    KEFU_ASSIGN_OR_RETURN(const char* search, SearchFor(options));
-    auto lease = std::make_unique<DecoderLease>(pool_);
-    KEFU_RETURN_IF_ERROR(StartUtterance(lease->get(), search));
-    return std::unique_ptr<AsrStream>(std::make_unique<PocketsphinxStream>(std::move(lease)));
+    KEFU_ASSIGN_OR_RETURN(const Search search, SearchFor(options));
+    auto stream =
+        std::make_unique<PocketsphinxStream>(std::make_unique<DecoderLease>(pool_), search);
+    KEFU_RETURN_IF_ERROR(stream->Start());
+    return std::unique_ptr<AsrStream>(std::move(stream));
   }
 
  private:
@@ -353,10 +451,15 @@ class PocketsphinxAsr final : public AsrEngine {
   std::shared_ptr<DecoderPool> pool_;
 };
 
-Result<DecoderPtr> NewDecoder(const std::string& hmm, const std::string& dict,
-                              const std::string& lm) {
-  std::vector<const char*> argv = {"-hmm",       hmm.c_str(), "-dict",
-                                   dict.c_str(), "-logfn",    "/dev/null"};
+struct ModelFiles {
+  std::string hmm;
+  std::string dict;
+  std::string lm;
+};
+
+Result<std::unique_ptr<Decoder>> NewDecoder(const ModelFiles& files) {
+  std::vector<const char*> argv = {"-hmm",   files.hmm.c_str(), "-dict", files.dict.c_str(),
+                                   "-logfn", "/dev/null"};
   std::vector<std::string> tune_words;  // TEMP(tuning)
   if (const char* env = std::getenv("KEFU_PS_TUNE")) {
     std::istringstream in(env);
@@ -382,13 +485,15 @@ Result<DecoderPtr> NewDecoder(const std::string& hmm, const std::string& dict,
   if (config == nullptr) {
     return InternalError("pocketsphinx: bad decoder arguments");
   }
-  DecoderPtr ps(ps_init(config.get()));  // retains the config
+  auto d = std::make_unique<Decoder>();
+  d->ps.reset(ps_init(config.get()));  // retains the config
+  ps_decoder_t* ps = d->ps.get();
   if (ps == nullptr) {
-    return InvalidArgumentError("pocketsphinx: cannot load the acoustic model '" + hmm +
-                                "' with the dictionary '" + dict + "'");
+    return InvalidArgumentError("pocketsphinx: cannot load the acoustic model '" + files.hmm +
+                                "' with the dictionary '" + files.dict + "'");
   }
-  if (ps_set_lm_file(ps.get(), kLmSearch, lm.c_str()) < 0) {
-    return InvalidArgumentError("pocketsphinx: cannot load the language model '" + lm + "'");
+  if (ps_set_lm_file(ps, kLmSearch, files.lm.c_str()) < 0) {
+    return InvalidArgumentError("pocketsphinx: cannot load the language model '" + files.lm + "'");
   }
   std::string digits_grammar = kDigitsGrammar;  // TEMP(tuning)
   if (const char* env = std::getenv("KEFU_PS_DIGITS")) {
@@ -397,45 +502,49 @@ Result<DecoderPtr> NewDecoder(const std::string& hmm, const std::string& dict,
     text << in.rdbuf();
     digits_grammar = text.str();
   }
-  if (ps_set_jsgf_string(ps.get(), "digits", digits_grammar.c_str()) < 0 ||
-      ps_set_jsgf_string(ps.get(), "yes_no", kYesNoGrammar) < 0) {
+  if (ps_set_jsgf_string(ps, "digits", digits_grammar.c_str()) < 0 ||
+      ps_set_jsgf_string(ps, "yes_no", kYesNoGrammar) < 0) {
     return InternalError("pocketsphinx: cannot compile the answer grammars");
   }
-  if (ps_set_search(ps.get(), kLmSearch) < 0) {
+  if (ps_set_search(ps, kLmSearch) < 0) {
     return InternalError("pocketsphinx: cannot select the language model search");
   }
-  return ps;
+  feat_t* feat = ps_get_feat(ps);
+  d->cmn_type = feat->cmn;
+  d->cmn_init.resize(static_cast<size_t>(feat->cmn_struct->veclen));
+  cmn_live_get(feat->cmn_struct, d->cmn_init.data());
+  return d;
 }
 
 }  // namespace
 
 Result<std::unique_ptr<AsrEngine>> NewPocketsphinxAsr(const PocketsphinxOptions& options) {
   namespace fs = std::filesystem;
-  const std::string hmm = (fs::path(options.model_dir) / "en-us").string();
-  const std::string dict = (fs::path(options.model_dir) / "cmudict-en-us.dict").string();
-  const std::string lm = options.lm_path.empty()
-                             ? (fs::path(options.model_dir) / "en-us.lm.bin").string()
-                             : options.lm_path;
-  if (!fs::exists(fs::path(hmm) / "mdef")) {
-    return NotFoundError("pocketsphinx: no acoustic model at '" + hmm + "'");
+  const fs::path dir(options.model_dir);
+  ModelFiles files;
+  files.hmm = (dir / "en-us").string();
+  files.dict = (dir / "cmudict-en-us.dict").string();
+  files.lm = options.lm_path.empty() ? (dir / "en-us.lm.bin").string() : options.lm_path;
+  if (!fs::exists(fs::path(files.hmm) / "mdef")) {
+    return NotFoundError("pocketsphinx: no acoustic model at '" + files.hmm + "'");
   }
-  if (!fs::exists(dict)) {
-    return NotFoundError("pocketsphinx: no dictionary at '" + dict + "'");
+  if (!fs::exists(files.dict)) {
+    return NotFoundError("pocketsphinx: no dictionary at '" + files.dict + "'");
   }
-  if (!fs::exists(lm)) {
-    return NotFoundError("pocketsphinx: no language model at '" + lm + "'");
+  if (!fs::exists(files.lm)) {
+    return NotFoundError("pocketsphinx: no language model at '" + files.lm + "'");
   }
   if (options.decoders < 1) {
     return InvalidArgumentError("pocketsphinx: decoders must be at least 1, got " +
                                 std::to_string(options.decoders));
   }
   // Logging is process-wide in sphinxbase; kefu's own log says what matters. -logfn /dev/null
-  // below keeps it quiet too, but only once a decoder has parsed it.
+  // keeps it quiet too, but only from the moment a decoder has parsed it.
   err_set_logfp(nullptr);
-  std::vector<DecoderPtr> decoders;
+  std::vector<std::unique_ptr<Decoder>> decoders;
   for (int i = 0; i < options.decoders; ++i) {
-    KEFU_ASSIGN_OR_RETURN(DecoderPtr ps, NewDecoder(hmm, dict, lm));
-    decoders.push_back(std::move(ps));
+    KEFU_ASSIGN_OR_RETURN(std::unique_ptr<Decoder> d, NewDecoder(files));
+    decoders.push_back(std::move(d));
   }
   return std::unique_ptr<AsrEngine>(
       std::make_unique<PocketsphinxAsr>(std::make_shared<DecoderPool>(std::move(decoders))));
