@@ -22,6 +22,9 @@
 //   POST /v1/conversations/{id}/audio?lang=en|zh  a WAV body -> the reply JSON plus
 //                                            "transcript" {text, confidence, engine, grammar}
 //                                            and "audio" {format: "wav", rate, base64}
+//   GET  /v1/conversations/{id}/voice        WebSocket: a voice call; PCM frames in, partial
+//                                            transcripts, replies and their WAVs out
+//                                            (docs/voice.md)
 //   GET  /v1/agent/queue                     -> {queue: [ticket...]}
 //   GET  /v1/agent/conversations/{id}        -> {ticket|null, state, customer|null, order|null,
 //                                            messages (last 50, with each reply's trace)}
@@ -63,6 +66,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -145,6 +149,29 @@ struct VoiceServices {
   speech::AudioLimits limits{};
 };
 
+// One frame for the voice socket to send: JSON text, or binary (a reply's WAV).
+struct VoiceFrame {
+  bool binary = false;
+  std::string data;
+};
+
+// A streaming voice call on /v1/conversations/{id}/voice (voice_api.cc; protocol in
+// docs/voice.md), carried by http_server.cc. The transport hands it the client's frames in order
+// and sends what each call returns, in order. Its calls block (recognition, the turn, synthesis):
+// run them off the I/O threads, one at a time per call.
+class VoiceCall {
+ public:
+  virtual ~VoiceCall() = default;
+  // The frames that open the call ({"type":"ready"}).
+  virtual std::vector<VoiceFrame> Open() = 0;
+  // A binary frame: little-endian s16 mono PCM at the rate the start frame named.
+  virtual std::vector<VoiceFrame> Audio(std::string_view pcm) = 0;
+  // A text frame: {"type":"end"} (the utterance is over: answer now) or {"type":"hangup"}.
+  virtual std::vector<VoiceFrame> Control(std::string_view text) = 0;
+  // The call is over (hung up, or over its length limit): send what was returned, then close.
+  virtual bool finished() const = 0;
+};
+
 struct ApiOptions {
   int max_body_bytes = 16 * 1024;
   int max_audio_bytes = 12 * 1024 * 1024;  // body limit of POST .../audio (a minute at 44.1 kHz)
@@ -183,6 +210,14 @@ class Api {
 
   const ApiOptions& options() const { return options_; }
   void SetVoice(VoiceServices voice) { voice_ = voice; }
+
+  // The voice socket (/v1/conversations/{id}/voice): the conversation id of a path that is one
+  // (empty otherwise), and a call from the client's first frame ({"type":"start","token",
+  // "lang","rate"}). kUnauthenticated for a bad token, kInvalidArgument for a bad frame,
+  // kNotFound when voice is off or the conversation is unknown. Blocking (reads the store).
+  static std::string VoiceSocketId(std::string_view target);
+  Result<std::unique_ptr<VoiceCall>> StartVoiceCall(const std::string& id,
+                                                    std::string_view start_frame);
 
   // The body limit for a request to `target` (uploads to the knowledge base may be larger).
   size_t BodyLimit(std::string_view method, std::string_view target) const;
@@ -224,6 +259,22 @@ class Api {
   // Voice turns (voice_api.cc).
   HttpResponse PostAudio(const HttpRequest& request, const std::string& id,
                          const std::map<std::string, std::string>& query, RequestContext& ctx);
+  // The recogniser for `lang` (pocketsphinx for en when it is there, else the transcription
+  // server); kInvalidArgument when there is none.
+  Result<speech::AsrEngine*> Recogniser(const std::string& lang) const;
+  // The grammar the local recogniser should use for the conversation's next answer.
+  Result<std::string> VoiceGrammar(speech::AsrEngine* asr, const std::string& id);
+  struct VoiceAnswer {
+    std::string body;  // a JSON object: the turn body (TurnBody) plus "transcript"
+    std::string wav;   // the reply spoken; empty when there is no reply or synthesis failed
+    int rate = 0;      // the WAV's sample rate
+  };
+  // Runs the turn for what was heard and speaks the reply.
+  Result<VoiceAnswer> AnswerVoice(const std::string& id, const std::string& token,
+                                  const std::string& lang, speech::AsrEngine* asr,
+                                  const std::string& grammar, const speech::Transcript& heard,
+                                  RequestContext& ctx);
+  friend class SocketVoiceCall;
 
   // The operator's dashboard (admin_api.cc).
   HttpResponse HandleAdmin(const HttpRequest& request, const std::string& path,

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -82,6 +83,14 @@ struct AgentSocket {
 
 constexpr size_t kMaxAgentFrame = 4 * 1024;
 constexpr auto kAgentAuthTimeout = std::chrono::seconds(10);
+// The voice socket: a binary frame of PCM may hold a few seconds (a second at 48 kHz is 96 KB).
+constexpr size_t kMaxVoiceFrame = 256 * 1024;
+
+// A WebSocket close with a code of ours (4400, 4401, 4404: a bad start) or the protocol's.
+websocket::close_reason CloseReason(int code, std::string_view why) {
+  return websocket::close_reason(static_cast<websocket::close_code>(code),
+                                 why.substr(0, 120));  // a close reason's limit
+}
 
 // A conversation's feed event with the conversation's id added, so one socket can carry several.
 std::string WithConversation(const std::string& event_json, const std::string& id) {
@@ -242,12 +251,28 @@ struct HttpServer::Impl {
   struct StreamEntry {
     asio::any_io_executor executor;
     std::weak_ptr<LiveStream> stream;
+    std::function<void()> stop{};  // instead of a wake: run on `executor` (a voice call)
   };
   std::mutex streams_mutex;
   std::map<uint64_t, StreamEntry> streams;  // guarded by streams_mutex
   uint64_t next_stream_id = 0;              // guarded by streams_mutex
   std::atomic<bool> stopped{false};
   int bound_port = 0;
+  std::atomic<int> voice_calls{0};  // open voice sockets, for max_voice_calls
+  // Recognition, turns and synthesis of voice calls: blocking, so never on the I/O threads.
+  asio::thread_pool voice_pool{static_cast<size_t>(std::max(options.voice_threads, 1))};
+
+  // Runs f() on the voice pool and resumes the calling coroutine on its own executor with the
+  // result. Pass a named function object (std::move(job)), never a temporary: GCC 12 destroys a
+  // temporary argument of a coroutine called inside co_await twice.
+  template <typename F>
+  awaitable<std::invoke_result_t<F&>> OnVoicePool(F f) {
+    using R = std::invoke_result_t<F&>;
+    // co_spawn's result must be default-constructible; Result<T> is not.
+    auto run = [&f]() -> awaitable<std::optional<R>> { co_return f(); };
+    std::optional<R> r = co_await asio::co_spawn(voice_pool, run, use_awaitable);
+    co_return std::move(*r);
+  }
 
   // Queues the request on the worker pool and resumes the calling coroutine on its own
   // executor with the answer. REQUIRES: request and ctx outlive the wait (they live in the
@@ -621,6 +646,101 @@ struct HttpServer::Impl {
     live->timer.cancel();
   }
 
+  // A voice call (/v1/conversations/{id}/voice; docs/voice.md). The first frame starts it
+  // ({"type":"start","token","lang","rate"}; a bad one closes with 4400, 4401 (no token, or the
+  // wrong one) or 4404); then
+  // every client frame goes to the call on the voice pool, one at a time, and what it returns
+  // goes back in order. The call's frames are few and its replies follow its input, so one loop
+  // reads, answers and writes.
+  awaitable<void> VoiceSocketSession(beast::tcp_stream stream, http::request<http::string_body> req,
+                                     std::string id) {
+    auto ws = std::make_shared<websocket::stream<beast::tcp_stream>>(std::move(stream));
+    ws->read_message_max(kMaxVoiceFrame);
+    beast::get_lowest_layer(*ws).expires_after(kAgentAuthTimeout);
+    auto [ec] = co_await ws->async_accept(req, kTuple);
+    if (ec) {
+      co_return;
+    }
+    if (voice_calls.fetch_add(1) >= options.max_voice_calls) {
+      voice_calls.fetch_sub(1);
+      co_await ws->async_close(
+          CloseReason(websocket::close_code::try_again_later, "too many voice calls, retry later"),
+          kTuple);
+      co_return;
+    }
+    const asio::any_io_executor ex = co_await asio::this_coro::executor;
+    uint64_t stream_id = 0;
+    {
+      // Shutdown cancels the socket's reads and writes; the loop below then ends.
+      std::weak_ptr<websocket::stream<beast::tcp_stream>> weak = ws;
+      std::scoped_lock lock(streams_mutex);
+      stream_id = next_stream_id++;
+      streams.emplace(stream_id, StreamEntry{ex, {}, [weak] {
+                                               if (auto w = weak.lock()) {
+                                                 beast::get_lowest_layer(*w).cancel();
+                                               }
+                                             }});
+    }
+    beast::flat_buffer buffer;
+    std::tie(ec, std::ignore) = co_await ws->async_read(buffer, kTuple);
+    std::shared_ptr<VoiceCall> call;
+    if (!ec && !ws->got_text()) {
+      co_await ws->async_close(CloseReason(4400, "the first frame must be the JSON start frame"),
+                               kTuple);
+    } else if (!ec) {
+      std::string first = beast::buffers_to_string(buffer.data());
+      auto start = [this, &id, &first] { return api.StartVoiceCall(id, first); };
+      Result<std::unique_ptr<VoiceCall>> started = co_await OnVoicePool(std::move(start));
+      if (!started.ok()) {
+        const StatusCode code = started.status().code();
+        const int close_code =
+            code == StatusCode::kUnauthenticated || code == StatusCode::kPermissionDenied ? 4401
+            : code == StatusCode::kNotFound                                               ? 4404
+                                                                                          : 4400;
+        co_await ws->async_close(CloseReason(close_code, started.status().message()), kTuple);
+      } else {
+        call = std::move(*started);
+      }
+    }
+    if (call != nullptr) {
+      beast::get_lowest_layer(*ws).expires_never();
+      ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+      auto open = [&call] { return call->Open(); };
+      std::vector<VoiceFrame> out = co_await OnVoicePool(std::move(open));
+      while (!ec && !draining.load()) {
+        for (const VoiceFrame& frame : out) {
+          ws->binary(frame.binary);
+          std::tie(ec, std::ignore) = co_await ws->async_write(asio::buffer(frame.data), kTuple);
+          if (ec) {
+            break;
+          }
+        }
+        if (ec || call->finished()) {
+          break;
+        }
+        buffer.consume(buffer.size());
+        std::tie(ec, std::ignore) = co_await ws->async_read(buffer, kTuple);
+        if (ec) {
+          break;
+        }
+        const bool binary = !ws->got_text();
+        std::string data = beast::buffers_to_string(buffer.data());
+        auto answer = [&call, binary, &data] {
+          return binary ? call->Audio(data) : call->Control(data);
+        };
+        out = co_await OnVoicePool(std::move(answer));
+      }
+      if (!ec) {
+        co_await ws->async_close(
+            call->finished() ? websocket::close_code::normal : websocket::close_code::going_away,
+            kTuple);
+      }
+    }
+    voice_calls.fetch_sub(1);
+    std::scoped_lock lock(streams_mutex);
+    streams.erase(stream_id);
+  }
+
   awaitable<void> Session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
@@ -663,6 +783,10 @@ struct HttpServer::Impl {
         const std::string_view target(parser.get().target().data(), parser.get().target().size());
         if (target.substr(0, target.find('?')) == Api::kAgentSocketPath && !draining.load()) {
           co_await AgentSocketSession(std::move(stream), parser.release());
+          co_return;
+        }
+        if (std::string id = Api::VoiceSocketId(target); !id.empty() && !draining.load()) {
+          co_await VoiceSocketSession(std::move(stream), parser.release(), std::move(id));
           co_return;
         }
       }
@@ -766,7 +890,11 @@ struct HttpServer::Impl {
       // Event streams never finish by themselves: wake them so they see `draining` and end.
       std::scoped_lock lock(streams_mutex);
       for (const auto& [id, entry] : streams) {
-        Wake(entry.executor, entry.stream);
+        if (entry.stop) {
+          asio::post(entry.executor, entry.stop);
+        } else {
+          Wake(entry.executor, entry.stream);
+        }
       }
     }
     asio::co_spawn(ioc, Drain(), asio::detached);

@@ -36,6 +36,8 @@ struct ServerOptions {
   int turn_deadline_ms = 5'000;
   int max_streams = 1024;         // live event streams open at once; more get 503
   int sse_heartbeat_ms = 15'000;  // `: ping` on an idle event stream (finds departed clients)
+  int max_voice_calls = 8;        // voice sockets open at once; more are closed with 1013
+  int voice_threads = 2;          // threads recognising, answering and speaking for voice calls
 };
 
 // Thread-safe: Shutdown() may be called from any thread.

@@ -2,17 +2,23 @@
 // it (pocketsphinx with the domain language model, digits by grammar when it waits for a number),
 // answers and speaks the answer; Mandarin goes through a fake OpenAI-compatible transcription
 // server on loopback; bad audio gets a clear error.
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <thread>
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <sys/socket.h>
 
 #include "core/clock.h"
 #include "demo/demo_shop.h"
 #include "server/api.h"
+#include "server/http_server.h"
 #include "speech/speech.h"
 #include "test_util.h"
 
@@ -37,6 +43,10 @@ DemoOrder ShippedDemoOrder() {
   }
   return {};
 }
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using Socket = websocket::stream<boost::asio::ip::tcp::socket>;
 
 // "2026" -> "two zero two six": how a shopper reads a number out.
 std::string Spoken(const std::string& digits) {
@@ -89,6 +99,89 @@ class VoiceTest : public ::testing::Test {
         "Bearer " + conv_["token"].get<std::string>(), wav);
   }
 
+  // A voice socket to a server started on a free port (one per test).
+  std::unique_ptr<Socket> VoiceSocket(const std::string& id) {
+    if (server_ == nullptr) {
+      server_ = std::make_unique<HttpServer>(*api_, ServerOptions{.host = "127.0.0.1", .port = 0});
+      EXPECT_OK(server_->Start());
+    }
+    auto ws = std::make_unique<Socket>(ioc_);
+    ws->next_layer().connect(
+        {boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())});
+    // A test that waits for a frame that never comes fails instead of hanging.
+    timeval timeout{30, 0};
+    setsockopt(ws->next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    ws->handshake("127.0.0.1", "/v1/conversations/" + id + "/voice");
+    return ws;
+  }
+
+  std::string Id() const { return conv_["conversation_id"]; }
+  std::string Token() const { return conv_["token"]; }
+
+  // Speech at 16 kHz, with `silence_ms` of quiet after it (the end of the utterance).
+  std::vector<int16_t> Pcm(const std::string& text, int silence_ms = 1000) {
+    Result<speech::Speech> s = tts_->Speak(text, "en");
+    EXPECT_TRUE(s.ok());
+    std::vector<int16_t> pcm(speech::kAsrRate / 5, 0);  // 200 ms before
+    if (s.ok()) {
+      std::vector<int16_t> speech = speech::Resample(s->samples, s->rate, speech::kAsrRate);
+      pcm.insert(pcm.end(), speech.begin(), speech.end());
+    }
+    pcm.insert(pcm.end(), static_cast<size_t>(silence_ms) * speech::kAsrRate / 1000, 0);
+    return pcm;
+  }
+
+  static void SendPcm(Socket& ws, std::span<const int16_t> pcm, size_t samples_per_frame) {
+    ws.binary(true);
+    for (size_t i = 0; i < pcm.size(); i += samples_per_frame) {
+      const size_t n = std::min(samples_per_frame, pcm.size() - i);
+      ws.write(boost::asio::buffer(pcm.data() + i, n * 2));
+    }
+  }
+
+  static void SendText(Socket& ws, const json& j) {
+    ws.text(true);
+    ws.write(boost::asio::buffer(j.dump()));
+  }
+
+  // Reads frames until a text frame of `type`, returning every text frame read (the last is of
+  // `type`); binary frames are counted in `binary_bytes`.
+  static std::vector<json> ReadUntil(Socket& ws, const std::string& type,
+                                     size_t* binary_bytes = nullptr) {
+    std::vector<json> frames;
+    for (int i = 0; i < 200; ++i) {
+      beast::flat_buffer b;
+      beast::error_code ec;
+      ws.read(b, ec);
+      if (ec) {
+        ADD_FAILURE() << "no '" << type << "' frame: " << ec.message();
+        return frames;
+      }
+      if (!ws.got_text()) {
+        if (binary_bytes != nullptr) {
+          *binary_bytes += b.size();
+        }
+        continue;
+      }
+      frames.push_back(json::parse(beast::buffers_to_string(b.data())));
+      if (frames.back()["type"] == type) {
+        return frames;
+      }
+    }
+    ADD_FAILURE() << "no '" << type << "' frame in 200";
+    return frames;
+  }
+
+  static std::vector<json> OfType(const std::vector<json>& frames, const std::string& type) {
+    std::vector<json> out;
+    for (const json& f : frames) {
+      if (f["type"] == type) {
+        out.push_back(f);
+      }
+    }
+    return out;
+  }
+
   kefu::testing::TempDir dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<engine::Engine> engine_;
@@ -96,6 +189,8 @@ class VoiceTest : public ::testing::Test {
   std::unique_ptr<speech::AsrEngine> asr_;
   std::unique_ptr<speech::TtsEngine> tts_;
   json conv_;
+  boost::asio::io_context ioc_;
+  std::unique_ptr<HttpServer> server_;  // last: stopped before the API it serves
 };
 
 // Speak, transcribe, answer, speak: an order's status by voice, up to the verification step.
@@ -213,6 +308,105 @@ TEST_F(VoiceTest, MandarinGoesThroughTheTranscriptionServer) {
   EXPECT_NE(j["reply"]["text"].get<std::string>().find("后四位"), std::string::npos)
       << j["reply"]["text"];
   ASSERT_TRUE(j["audio"].is_object());
+}
+
+// A live call: PCM frames in 100 ms pieces; partial transcripts while the shopper speaks, then,
+// after the pause, the transcript, the reply, its WAV, and a listener waiting for the order
+// number with the digits grammar.
+TEST_F(VoiceTest, VoiceSocketStreamsPartialsAndAnswersEachUtterance) {
+  std::unique_ptr<Socket> ws = VoiceSocket(Id());
+  SendText(*ws, {{"type", "start"}, {"token", Token()}, {"lang", "en"}, {"rate", 16000}});
+  std::vector<json> opened = ReadUntil(*ws, "listening");
+  ASSERT_FALSE(opened.empty());
+  EXPECT_EQ(opened.back()["grammar"], "");
+  EXPECT_EQ(opened.back()["engine"], "pocketsphinx");
+
+  SendPcm(*ws, Pcm("where is my order please"), speech::kAsrRate / 10);
+  size_t wav_bytes = 0;
+  std::vector<json> frames = ReadUntil(*ws, "listening", &wav_bytes);
+  ASSERT_FALSE(OfType(frames, "speech_start").empty());
+  const std::vector<json> partials = OfType(frames, "partial");
+  ASSERT_FALSE(partials.empty()) << "no partial transcript while speaking";
+  const std::vector<json> transcripts = OfType(frames, "transcript");
+  ASSERT_EQ(transcripts.size(), 1u);
+  EXPECT_NE(transcripts[0]["text"].get<std::string>().find("order"), std::string::npos)
+      << transcripts[0];
+  const std::vector<json> replies = OfType(frames, "reply");
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0]["intent"], "order_status");
+  EXPECT_TRUE(replies[0]["trace"].contains("asr"));
+  const std::vector<json> audio = OfType(frames, "audio");
+  ASSERT_EQ(audio.size(), 1u);
+  EXPECT_EQ(audio[0]["bytes"].get<size_t>(), wav_bytes);
+  EXPECT_GT(wav_bytes, static_cast<size_t>(audio[0]["rate"].get<int>()) * 2);  // > 1 s
+  EXPECT_EQ(frames.back()["grammar"], "digits");  // it asked for the order number
+
+  SendText(*ws, {{"type", "hangup"}});
+  beast::flat_buffer b;
+  beast::error_code ec;
+  ws->read(b, ec);
+  EXPECT_EQ(ec, websocket::error::closed);
+  EXPECT_EQ(ws->reason().code, websocket::close_code::normal);
+}
+
+// Push to talk: {"type":"end"} answers at once, without waiting for a pause; audio at 8 kHz is
+// converted.
+TEST_F(VoiceTest, VoiceSocketEndsTheUtteranceOnRequestAndConvertsTheRate) {
+  std::unique_ptr<Socket> ws = VoiceSocket(Id());
+  SendText(*ws, {{"type", "start"}, {"token", Token()}, {"rate", 8000}});
+  ReadUntil(*ws, "listening");
+  const std::vector<int16_t> pcm16 = Pcm("where is my order", /*silence_ms=*/0);
+  const std::vector<int16_t> pcm8 = speech::Resample(pcm16, speech::kAsrRate, 8000);
+  SendPcm(*ws, pcm8, 8000 / 5);
+  SendText(*ws, {{"type", "end"}});
+  std::vector<json> frames = ReadUntil(*ws, "reply");
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(frames.back()["intent"], "order_status") << OfType(frames, "transcript");
+}
+
+TEST_F(VoiceTest, VoiceSocketRefusesBadStartsAndReportsBadFrames) {
+  const auto close_code = [](Socket& ws) {
+    beast::flat_buffer b;
+    beast::error_code ec;
+    ws.read(b, ec);
+    EXPECT_EQ(ec, websocket::error::closed);
+    return static_cast<int>(ws.reason().code);
+  };
+  {
+    std::unique_ptr<Socket> ws = VoiceSocket(Id());
+    SendText(*ws, {{"type", "start"}, {"token", "wrong"}});
+    EXPECT_EQ(close_code(*ws), 4401);
+  }
+  {
+    std::unique_ptr<Socket> ws = VoiceSocket("c_nope");
+    SendText(*ws, {{"type", "start"}, {"token", Token()}});
+    EXPECT_EQ(close_code(*ws), 4404);
+  }
+  {
+    std::unique_ptr<Socket> ws = VoiceSocket(Id());
+    SendText(*ws, {{"type", "start"}, {"token", Token()}, {"rate", 1000}});
+    EXPECT_EQ(close_code(*ws), 4400);
+  }
+  {
+    std::unique_ptr<Socket> ws = VoiceSocket(Id());
+    SendText(*ws, {{"type", "start"}, {"token", Token()}, {"lang", "fr"}});
+    EXPECT_EQ(close_code(*ws), 4400);
+  }
+  std::unique_ptr<Socket> ws = VoiceSocket(Id());
+  SendText(*ws, {{"type", "start"}, {"token", Token()}});
+  ReadUntil(*ws, "listening");
+  ws->binary(true);
+  ws->write(boost::asio::buffer(std::string("abc")));  // not whole samples
+  std::vector<json> err = ReadUntil(*ws, "error");
+  ASSERT_FALSE(err.empty());
+  EXPECT_EQ(err.back()["error"]["code"], "invalid_argument");
+  SendText(*ws, {{"type", "dance"}});
+  err = ReadUntil(*ws, "error");
+  ASSERT_FALSE(err.empty());
+  EXPECT_EQ(err.back()["error"]["code"], "invalid_argument");
+  // Still there: a whole utterance still gets its answer.
+  SendPcm(*ws, Pcm("hello"), speech::kAsrRate / 10);
+  EXPECT_FALSE(OfType(ReadUntil(*ws, "listening"), "reply").empty());
 }
 
 }  // namespace
