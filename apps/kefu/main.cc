@@ -245,7 +245,8 @@ int main(int argc, char** argv) {
   transcribe->add_option("file", transcribe_flags.file, "WAV file (any rate, channels)")
       ->required();
   transcribe->add_option("--lm", transcribe_flags.lm,
-                         "domain (default: built with kefu), general (Debian's), or a model file");
+                         "domain (default: kefu's model with a little of Debian's), domain-only, "
+                         "general, or a model file");
   transcribe->add_option("--grammar", transcribe_flags.grammar, "digits or yes_no");
   transcribe->add_flag("--json", transcribe_flags.json, "print text, confidence and RTF as JSON");
 
@@ -265,7 +266,7 @@ int main(int argc, char** argv) {
   AddCommonFlags(*eval_asr, common);
   eval_asr->add_option("--data", asr_flags.data, "directory of x.wav + x.txt (digits/ inside)")
       ->required();
-  eval_asr->add_option("--lm", asr_flags.lm, "domain, general, or a model file");
+  eval_asr->add_option("--lm", asr_flags.lm, "domain, domain-only, general, or a model file");
   eval_asr->add_option("--lang", asr_flags.lang, "en (WER) or zh (CER)")
       ->check(CLI::IsMember({"zh", "en"}));
   eval_asr->add_option("--transcription-url", asr_flags.transcription_url,

@@ -57,7 +57,9 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
                                 .max_body_bytes = sc.max_body_bytes,
                                 .request_timeout_ms = sc.request_timeout_ms,
                                 .shutdown_grace_ms = sc.shutdown_grace_ms,
-                                .turn_deadline_ms = turn_deadline_ms});
+                                .turn_deadline_ms = turn_deadline_ms,
+                                // A voice thread per decoder: more would wait for one.
+                                .voice_threads = std::max(config->speech.decoders, 1)});
   if (Status s = http.Start(); !s.ok()) {
     return Fail(s);
   }

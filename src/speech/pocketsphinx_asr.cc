@@ -15,8 +15,11 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <utility>
+
+#include <unistd.h>
 
 #include "speech/speech.h"
 
@@ -88,16 +91,13 @@ constexpr PsArg kTuning[] = {
 // noise, uniform in +-kDitherAmplitude (about -58 dBFS, a quiet room), gives silence a level
 // like the recordings the model was trained on; it is far below any speech. pocketsphinx's own
 // -dither adds only +-1 and helped less; +-10 left the WER 2 points higher, +-160 5 points.
-int DitherAmplitude() {  // TEMP(tuning)
-  const char* env = std::getenv("KEFU_PS_DITHER");
-  return env != nullptr ? std::atoi(env) : 40;
-}
+constexpr int kDitherAmplitude = 40;
 
 // The noise for one utterance: the same samples always get the same noise.
 class Dither {
  public:
   void Apply(std::span<const int16_t> pcm, std::vector<int16_t>& out) {
-    const int amplitude = DitherAmplitude();
+    const int amplitude = kDitherAmplitude;
     out.reserve(out.size() + pcm.size());
     for (int16_t x : pcm) {
       state_ = state_ * 1664525u + 1013904223u;  // LCG (Numerical Recipes)
@@ -217,31 +217,20 @@ Status Run(Decoder& d, const char* search, std::span<const int16_t> audio) {
 // same both ways; a sentence forced through the digits grammar shares almost nothing with what
 // the language model hears.
 Result<double> GrammarConfidence(Decoder& d, std::span<const int16_t> audio,
-                                 const Transcript& grammar, int32 grammar_score) {
+                                 const Transcript& grammar) {
   KEFU_RETURN_IF_ERROR(Run(d, kLmSearch, audio));
-  int32 lm_score = 0;
-  ps_get_hyp(d.ps.get(), &lm_score);
   const Transcript free_text = CollectResult(d.ps.get());
   const auto [edits, words] = WordEdits(grammar.text, free_text.text);
-  const double agreement = words == 0 ? 0 : std::max(0.0, 1.0 - static_cast<double>(edits) / words);
-  if (std::getenv("KEFU_PS_GAPLOG") != nullptr) {  // TEMP(tuning)
-    const int frames = ps_get_n_frames(d.ps.get());
-    std::fprintf(stderr, "GAP agree=%.3f gap=%.3f frames=%d | %s | %s\n", agreement,
-                 frames > 0 ? static_cast<double>(lm_score - grammar_score) / frames : 0.0, frames,
-                 grammar.text.c_str(), free_text.text.c_str());
-  }
-  return agreement;
+  return words == 0 ? 0 : std::max(0.0, 1.0 - static_cast<double>(edits) / words);
 }
 
 // Decodes a whole utterance (already dithered) with `search`.
 Result<Transcript> Decode(Decoder& d, const char* search, bool grammar,
                           std::span<const int16_t> audio) {
   KEFU_RETURN_IF_ERROR(Run(d, search, audio));
-  int32 score = 0;
-  ps_get_hyp(d.ps.get(), &score);
   Transcript t = CollectResult(d.ps.get());
   if (grammar && !t.text.empty()) {
-    KEFU_ASSIGN_OR_RETURN(t.confidence, GrammarConfidence(d, audio, t, score));
+    KEFU_ASSIGN_OR_RETURN(t.confidence, GrammarConfidence(d, audio, t));
   }
   return t;
 }
@@ -453,32 +442,18 @@ class PocketsphinxAsr final : public AsrEngine {
 
 struct ModelFiles {
   std::string hmm;
-  std::string dict;
+  std::string dict;  // the pronunciations of every word the search may hear
   std::string lm;
+  std::string general_lm;     // interpolated with `lm` when general_weight > 0
+  double general_weight = 0;  // 0..1
 };
 
 Result<std::unique_ptr<Decoder>> NewDecoder(const ModelFiles& files) {
   std::vector<const char*> argv = {"-hmm",   files.hmm.c_str(), "-dict", files.dict.c_str(),
                                    "-logfn", "/dev/null"};
-  std::vector<std::string> tune_words;  // TEMP(tuning)
-  if (const char* env = std::getenv("KEFU_PS_TUNE")) {
-    std::istringstream in(env);
-    for (std::string w; in >> w;) {
-      tune_words.push_back(w);
-    }
-  }
   for (const PsArg& arg : kTuning) {
-    bool overridden = false;
-    for (size_t i = 0; i + 1 < tune_words.size(); i += 2) {
-      overridden = overridden || tune_words[i] == arg.name;
-    }
-    if (!overridden) {
-      argv.push_back(arg.name);
-      argv.push_back(arg.value);
-    }
-  }
-  for (const std::string& w : tune_words) {
-    argv.push_back(w.c_str());
+    argv.push_back(arg.name);
+    argv.push_back(arg.value);
   }
   std::unique_ptr<cmd_ln_t, ConfigFree> config(cmd_ln_parse_r(
       nullptr, ps_args(), static_cast<int32>(argv.size()), const_cast<char**>(argv.data()), TRUE));
@@ -492,17 +467,40 @@ Result<std::unique_ptr<Decoder>> NewDecoder(const ModelFiles& files) {
     return InvalidArgumentError("pocketsphinx: cannot load the acoustic model '" + files.hmm +
                                 "' with the dictionary '" + files.dict + "'");
   }
-  if (ps_set_lm_file(ps, kLmSearch, files.lm.c_str()) < 0) {
+  if (files.general_weight > 0) {
+    // One search over both models: each word's probability is the weighted sum of the two
+    // (sphinxbase's interpolated model set). The set owns the two models; the search retains
+    // the set.
+    cmd_ln_t* cfg = ps_get_config(ps);
+    logmath_t* lmath = ps_get_logmath(ps);
+    ngram_model_t* models[2] = {ngram_model_read(cfg, files.lm.c_str(), NGRAM_AUTO, lmath),
+                                ngram_model_read(cfg, files.general_lm.c_str(), NGRAM_AUTO, lmath)};
+    if (models[0] == nullptr || models[1] == nullptr) {
+      for (ngram_model_t* m : models) {
+        if (m != nullptr) {
+          ngram_model_free(m);
+        }
+      }
+      return InvalidArgumentError("pocketsphinx: cannot load the language models '" + files.lm +
+                                  "' and '" + files.general_lm + "'");
+    }
+    const float32 weights[2] = {static_cast<float32>(1 - files.general_weight),
+                                static_cast<float32>(files.general_weight)};
+    char domain_name[] = "domain";
+    char general_name[] = "general";
+    char* names[2] = {domain_name, general_name};
+    ngram_model_t* set = ngram_model_set_init(cfg, models, names, weights, 2);
+    const int set_ok = set != nullptr ? ps_set_lm(ps, kLmSearch, set) : -1;
+    if (set != nullptr) {
+      ngram_model_free(set);
+    }
+    if (set_ok < 0) {
+      return InternalError("pocketsphinx: cannot search the interpolated language models");
+    }
+  } else if (ps_set_lm_file(ps, kLmSearch, files.lm.c_str()) < 0) {
     return InvalidArgumentError("pocketsphinx: cannot load the language model '" + files.lm + "'");
   }
-  std::string digits_grammar = kDigitsGrammar;  // TEMP(tuning)
-  if (const char* env = std::getenv("KEFU_PS_DIGITS")) {
-    std::ifstream in(env);
-    std::stringstream text;
-    text << in.rdbuf();
-    digits_grammar = text.str();
-  }
-  if (ps_set_jsgf_string(ps, "digits", digits_grammar.c_str()) < 0 ||
+  if (ps_set_jsgf_string(ps, "digits", kDigitsGrammar) < 0 ||
       ps_set_jsgf_string(ps, "yes_no", kYesNoGrammar) < 0) {
     return InternalError("pocketsphinx: cannot compile the answer grammars");
   }
@@ -516,6 +514,67 @@ Result<std::unique_ptr<Decoder>> NewDecoder(const ModelFiles& files) {
   return d;
 }
 
+// The unigrams of an n-gram model (ARPA or binary) with their log probabilities.
+Result<std::vector<std::pair<int32, std::string>>> Unigrams(const std::string& path) {
+  logmath_t* lmath = logmath_init(1.0001, 0, 0);
+  ngram_model_t* model = ngram_model_read(nullptr, path.c_str(), NGRAM_AUTO, lmath);
+  logmath_free(lmath);  // the model retains it
+  if (model == nullptr) {
+    return InvalidArgumentError("pocketsphinx: cannot read the language model '" + path + "'");
+  }
+  std::vector<std::pair<int32, std::string>> out;
+  const uint32 n = ngram_model_get_counts(model)[0];
+  for (uint32 wid = 0; wid < n; ++wid) {
+    const char* word = ngram_word(model, static_cast<int32>(wid));
+    if (word != nullptr && IsWord(word)) {
+      out.emplace_back(ngram_score(model, word, nullptr), word);
+    }
+  }
+  ngram_model_free(model);
+  return out;
+}
+
+// The pronunciations the interpolated search may use: the domain model's words and the general
+// model's `general_words` most probable ones, from the full dictionary, written to a temporary
+// file (pocketsphinx reads its dictionary from a file). The whole 134k-word dictionary would let
+// the search wander over every English word the general model knows: twice as slow, and no more
+// accurate (figures in docs/voice.md).
+Result<std::string> WriteSearchDictionary(const ModelFiles& files, int general_words) {
+  KEFU_ASSIGN_OR_RETURN(auto domain, Unigrams(files.lm));
+  KEFU_ASSIGN_OR_RETURN(auto general, Unigrams(files.general_lm));
+  std::set<std::string> keep;
+  for (auto& [score, word] : domain) {
+    keep.insert(std::move(word));
+  }
+  std::stable_sort(general.begin(), general.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = 0; i < general.size() && i < static_cast<size_t>(general_words); ++i) {
+    keep.insert(general[i].second);
+  }
+  std::ifstream in(files.dict);
+  if (!in) {
+    return NotFoundError("pocketsphinx: cannot read the dictionary '" + files.dict + "'");
+  }
+  std::string path = (std::filesystem::temp_directory_path() / "kefu-dict-XXXXXX").string();
+  const int fd = mkstemp(path.data());
+  if (fd < 0) {
+    return InternalError("pocketsphinx: cannot create a temporary dictionary");
+  }
+  close(fd);
+  std::ofstream out(path);
+  for (std::string line; std::getline(in, line);) {
+    const size_t end = line.find_first_of(" \t");
+    if (end != std::string::npos && keep.contains(std::string(BaseWord(line.substr(0, end))))) {
+      out << line << '\n';
+    }
+  }
+  if (!out.flush()) {
+    std::filesystem::remove(path);
+    return InternalError("pocketsphinx: cannot write the temporary dictionary " + path);
+  }
+  return path;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<AsrEngine>> NewPocketsphinxAsr(const PocketsphinxOptions& options) {
@@ -524,7 +583,9 @@ Result<std::unique_ptr<AsrEngine>> NewPocketsphinxAsr(const PocketsphinxOptions&
   ModelFiles files;
   files.hmm = (dir / "en-us").string();
   files.dict = (dir / "cmudict-en-us.dict").string();
-  files.lm = options.lm_path.empty() ? (dir / "en-us.lm.bin").string() : options.lm_path;
+  files.general_lm = (dir / "en-us.lm.bin").string();
+  files.lm = options.lm_path.empty() ? files.general_lm : options.lm_path;
+  files.general_weight = options.lm_path.empty() ? 0 : options.general_weight;
   if (!fs::exists(fs::path(files.hmm) / "mdef")) {
     return NotFoundError("pocketsphinx: no acoustic model at '" + files.hmm + "'");
   }
@@ -538,14 +599,35 @@ Result<std::unique_ptr<AsrEngine>> NewPocketsphinxAsr(const PocketsphinxOptions&
     return InvalidArgumentError("pocketsphinx: decoders must be at least 1, got " +
                                 std::to_string(options.decoders));
   }
+  if (options.general_weight < 0 || options.general_weight >= 1) {
+    return InvalidArgumentError("pocketsphinx: general_weight must be in [0, 1)");
+  }
+  if (files.general_weight > 0 && !fs::exists(files.general_lm)) {
+    return NotFoundError("pocketsphinx: no general language model at '" + files.general_lm + "'");
+  }
   // Logging is process-wide in sphinxbase; kefu's own log says what matters. -logfn /dev/null
   // keeps it quiet too, but only from the moment a decoder has parsed it.
   err_set_logfp(nullptr);
-  std::vector<std::unique_ptr<Decoder>> decoders;
-  for (int i = 0; i < options.decoders; ++i) {
-    KEFU_ASSIGN_OR_RETURN(std::unique_ptr<Decoder> d, NewDecoder(files));
-    decoders.push_back(std::move(d));
+  std::string temporary_dict;
+  if (files.general_weight > 0) {
+    KEFU_ASSIGN_OR_RETURN(temporary_dict, WriteSearchDictionary(files, options.general_words));
+    files.dict = temporary_dict;
   }
+  std::vector<std::unique_ptr<Decoder>> decoders;
+  Status built = OkStatus();
+  for (int i = 0; i < options.decoders && built.ok(); ++i) {
+    Result<std::unique_ptr<Decoder>> d = NewDecoder(files);
+    if (d.ok()) {
+      decoders.push_back(std::move(*d));
+    } else {
+      built = d.status();
+    }
+  }
+  if (!temporary_dict.empty()) {
+    std::error_code ec;
+    fs::remove(temporary_dict, ec);  // the decoders have read it
+  }
+  KEFU_RETURN_IF_ERROR(built);
   return std::unique_ptr<AsrEngine>(
       std::make_unique<PocketsphinxAsr>(std::make_shared<DecoderPool>(std::move(decoders))));
 }

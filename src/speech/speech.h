@@ -113,6 +113,11 @@ struct PocketsphinxOptions {
   // An ARPA (or .lm.bin) language model; empty: Debian's general en-us.lm.bin.
   std::string lm_path;
   int decoders = 2;  // decoders kept ready (each holds the models' search state)
+  // With lm_path: the share of Debian's general English model interpolated into it, for the
+  // words and phrasings a shop's own text lacks ("turn up", "doorbell"); 0: lm_path alone. The
+  // search then hears lm_path's words and the general model's `general_words` most frequent.
+  double general_weight = 0;
+  int general_words = 10'000;
 };
 // kNotFound when the acoustic model or dictionary is missing.
 Result<std::unique_ptr<AsrEngine>> NewPocketsphinxAsr(const PocketsphinxOptions& options);

@@ -68,7 +68,8 @@ class VoiceTest : public ::testing::Test {
                                                 {.data_dir = kefu::testing::SourceDataDir()}));
     api_ = std::make_unique<Api>(*engine_, ApiOptions{});
     speech::PocketsphinxOptions po;
-    po.lm_path = KEFU_TEST_DOMAIN_LM;
+    po.lm_path = KEFU_TEST_DOMAIN_LM;  // as `kefu serve` has it
+    po.general_weight = 0.1;
     po.decoders = 1;
     Result<std::unique_ptr<speech::AsrEngine>> asr = speech::NewPocketsphinxAsr(po);
     ASSERT_OK_RESULT(asr);

@@ -341,9 +341,10 @@ class PocketsphinxAsrTest : public ::testing::Test {
       return;
     }
     std::ofstream(dir_->File("domain.arpa")) << *arpa;
-    PocketsphinxOptions options;
+    PocketsphinxOptions options;  // as kefu serves: with a tenth of the general model
     options.lm_path = dir_->File("domain.arpa");
     options.decoders = 2;
+    options.general_weight = 0.1;
     Result<std::unique_ptr<AsrEngine>> engine = NewPocketsphinxAsr(options);
     if (engine.ok()) {
       engine_ = std::move(engine).value().release();
@@ -509,6 +510,69 @@ TEST_F(PocketsphinxAsrTest, RefusesOtherLanguagesAndUnknownGrammars) {
   ASSERT_OK_RESULT(empty);
   EXPECT_EQ(empty->text, "");
   EXPECT_EQ(empty->confidence, 0);
+}
+
+// A domain model that never saw a word cannot hear it; with a share of the general model mixed
+// in, common words come through, and the temporary dictionary the search was built from is gone.
+TEST(NewPocketsphinxAsrTest, TheGeneralModelFillsTheDomainModelsGaps) {
+  if (!std::filesystem::exists(std::string(kModelDir) + "/en-us/mdef") ||
+      std::system("command -v espeak-ng > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "pocketsphinx-en-us or espeak-ng is not installed";
+  }
+  testing::TempDir dir;
+  Result<std::set<std::string>> vocabulary =
+      DictionaryWords(std::string(kModelDir) + "/cmudict-en-us.dict");
+  ASSERT_OK_RESULT(vocabulary);
+  Result<std::string> arpa =
+      BuildArpa({"where is my order", "i want a refund please", "the parcel has not arrived"},
+                *vocabulary, {});
+  ASSERT_OK_RESULT(arpa);
+  std::ofstream(dir.File("tiny.arpa")) << *arpa;
+  const std::string wav = dir.File("say.wav");
+  ASSERT_EQ(std::system(("espeak-ng -v en-us+klatt2 -s 150 -w '" + wav +
+                         "' 'nobody answered the telephone yesterday' > /dev/null 2>&1")
+                            .c_str()),
+            0);
+  std::ifstream in(wav, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  Result<std::vector<int16_t>> pcm = DecodeWav(bytes.str(), {});
+  ASSERT_OK_RESULT(pcm);
+  const auto temporary_dictionaries = [] {
+    size_t n = 0;
+    for (const auto& e :
+         std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
+      n += e.path().filename().string().rfind("kefu-dict-", 0) == 0 ? 1 : 0;
+    }
+    return n;
+  };
+  const size_t before = temporary_dictionaries();
+
+  PocketsphinxOptions alone;
+  alone.lm_path = dir.File("tiny.arpa");
+  alone.decoders = 1;
+  Result<std::unique_ptr<AsrEngine>> domain_only = NewPocketsphinxAsr(alone);
+  ASSERT_OK_RESULT(domain_only);
+  Result<Transcript> narrow = (*domain_only)->Transcribe(*pcm, {});
+  ASSERT_OK_RESULT(narrow);
+  // None of these words is in the tiny model.
+  for (const char* word : {"nobody", "answered", "yesterday"}) {
+    EXPECT_EQ(narrow->text.find(word), std::string::npos) << narrow->text;
+  }
+
+  PocketsphinxOptions mixed = alone;
+  mixed.general_weight = 0.1;
+  Result<std::unique_ptr<AsrEngine>> both = NewPocketsphinxAsr(mixed);
+  ASSERT_OK_RESULT(both);
+  Result<Transcript> wide = (*both)->Transcribe(*pcm, {});
+  ASSERT_OK_RESULT(wide);
+  for (const char* word : {"nobody", "answered", "yesterday"}) {
+    EXPECT_NE(wide->text.find(word), std::string::npos) << "heard: " << wide->text;
+  }
+  EXPECT_EQ(temporary_dictionaries(), before);
+
+  mixed.general_weight = 1;
+  EXPECT_EQ(NewPocketsphinxAsr(mixed).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(NewPocketsphinxAsrTest, MissingModelIsNotFound) {
