@@ -36,6 +36,13 @@ namespace kefu::speech {
 namespace {
 
 constexpr const char* kLmSearch = "lm";
+// What a stream decodes as the audio comes, for its partial hypotheses: the domain model alone,
+// with the narrower beams of a quick first look (the final transcript is decoded again, whole,
+// with kLmSearch). A partial is a preview; half the decoding time of a call was going into it.
+constexpr const char* kPartialSearch = "partial";
+constexpr double kPartialBeam = 1e-40;  // -beam and -pbeam
+constexpr double kPartialWordBeam = 1e-30;
+constexpr long kPartialMaxHmms = 8000;
 
 // A verification answer: digits read one by one ("four one zero zero", "oh" for zero). The
 // grammar allows any length; the dialogue checks how many it wanted.
@@ -312,8 +319,9 @@ Result<Search> SearchFor(const AsrOptions& options) {
 // A stream decodes as the audio arrives, for Partial, with live cepstral mean normalisation
 // (the only kind that works on pieces). Live normalisation starts from the model's average
 // voice and needs a second or two to settle, so Finish decodes the whole utterance once more the
-// way Transcribe does: the final transcript is the one Transcribe gives for the same audio, at
-// the price of decoding twice (the second pass takes about a tenth of the audio's duration).
+// way Transcribe does: the final transcript is the one Transcribe gives for the same audio. To
+// keep the price of decoding twice down, the live pass of free speech uses kPartialSearch (the
+// domain model alone, narrow beams): a preview, as partials are.
 class PocketsphinxStream final : public AsrStream {
  public:
   PocketsphinxStream(std::unique_ptr<DecoderLease> lease, Search search)
@@ -329,9 +337,9 @@ class PocketsphinxStream final : public AsrStream {
   Status Start() {
     Decoder& d = lease_->get();
     ps_decoder_t* ps = d.ps.get();
-    if (ps_set_search(ps, search_.name) < 0) {
-      return InternalError(std::string("pocketsphinx: cannot switch to search '") + search_.name +
-                           "'");
+    const char* live = search_.grammar ? search_.name : kPartialSearch;
+    if (ps_set_search(ps, live) < 0) {
+      return InternalError(std::string("pocketsphinx: cannot switch to search '") + live + "'");
     }
     ResetFeatureState(d);
     if (ps_start_utt(ps) < 0) {
@@ -499,6 +507,28 @@ Result<std::unique_ptr<Decoder>> NewDecoder(const ModelFiles& files) {
     }
   } else if (ps_set_lm_file(ps, kLmSearch, files.lm.c_str()) < 0) {
     return InvalidArgumentError("pocketsphinx: cannot load the language model '" + files.lm + "'");
+  }
+  {
+    // A search reads the beams from the decoder's settings when it is made: narrow them for the
+    // partial search, then put them back.
+    cmd_ln_t* cfg = ps_get_config(ps);
+    const double beam = cmd_ln_float_r(cfg, "-beam");
+    const double pbeam = cmd_ln_float_r(cfg, "-pbeam");
+    const double wbeam = cmd_ln_float_r(cfg, "-wbeam");
+    const long maxhmmpf = cmd_ln_int_r(cfg, "-maxhmmpf");
+    cmd_ln_set_float_r(cfg, "-beam", kPartialBeam);
+    cmd_ln_set_float_r(cfg, "-pbeam", kPartialBeam);
+    cmd_ln_set_float_r(cfg, "-wbeam", kPartialWordBeam);
+    cmd_ln_set_int_r(cfg, "-maxhmmpf", kPartialMaxHmms);
+    const int partial = ps_set_lm_file(ps, kPartialSearch, files.lm.c_str());
+    cmd_ln_set_float_r(cfg, "-beam", beam);
+    cmd_ln_set_float_r(cfg, "-pbeam", pbeam);
+    cmd_ln_set_float_r(cfg, "-wbeam", wbeam);
+    cmd_ln_set_int_r(cfg, "-maxhmmpf", maxhmmpf);
+    if (partial < 0) {
+      return InvalidArgumentError("pocketsphinx: cannot load the language model '" + files.lm +
+                                  "'");
+    }
   }
   if (ps_set_jsgf_string(ps, "digits", kDigitsGrammar) < 0 ||
       ps_set_jsgf_string(ps, "yes_no", kYesNoGrammar) < 0) {
