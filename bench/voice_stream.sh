@@ -45,7 +45,7 @@ done
   echo "\`bench/voice_stream.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores"\
        "($(lscpu | sed -n 's/^Model name: *//p')), load average $(cut -d' ' -f1 /proc/loadavg)"\
        "at the end; commit $(git -C "$ROOT" describe --always --dirty)."
-  echo "\`kefu serve\` with its defaults (pocketsphinx, the domain language model, 2 decoders);"
+  echo "\`kefu serve\` with its defaults (pocketsphinx, the domain model with a tenth of the general one, 2 decoders);"
   echo "one call at a time; each utterance of the synthesised corpus (scripts/gen-asr-corpus.sh,"
   echo "spread over both voices and speeds) sent as 20 ms frames at real-time pace, with 500 ms of"
   echo "quiet before and 1 s after."
