@@ -95,12 +95,11 @@ asio::awaitable<void> Call(const Flags& flags, std::string id, std::string token
                            const std::vector<int16_t>& pcm, CallResult& result) {
   const auto ex = co_await asio::this_coro::executor;
   websocket::stream<beast::tcp_stream> ws(ex);
-  asio::ip::tcp::endpoint ep(asio::ip::make_address(flags.host),
-                             static_cast<uint16_t>(flags.port));
+  asio::ip::tcp::endpoint ep(asio::ip::make_address(flags.host), static_cast<uint16_t>(flags.port));
   auto [ec] = co_await beast::get_lowest_layer(ws).async_connect(ep, kTuple);
   if (!ec) {
-    std::tie(ec) = co_await ws.async_handshake(flags.host, "/v1/conversations/" + id + "/voice",
-                                               kTuple);
+    std::tie(ec) =
+        co_await ws.async_handshake(flags.host, "/v1/conversations/" + id + "/voice", kTuple);
   }
   if (ec) {
     result.error = "connect: " + ec.message();
@@ -275,10 +274,10 @@ int Run(const Flags& flags) {
     audio += r.audio_ms;
     decode += r.decode_ms;
   }
-  const double within = static_cast<double>(std::count_if(
-                            first.begin(), first.end(),
-                            [](double ms) { return ms <= kTargetFirstPartialMs; })) /
-                        std::max<size_t>(results.size(), 1);
+  const double within =
+      static_cast<double>(std::count_if(first.begin(), first.end(),
+                                        [](double ms) { return ms <= kTargetFirstPartialMs; })) /
+      std::max<size_t>(results.size(), 1);
   const json summary = {{"calls", results.size()},
                         {"errors", errors},
                         {"no_partial", no_partial},
@@ -306,14 +305,12 @@ int Run(const Flags& flags) {
     out << "\nPer call (first partial, reply after the end of speech, transcript):\n\n"
            "| file | first partial | reply | partials | transcript |\n|---|---:|---:|---:|---|\n";
     for (const CallResult& r : results) {
-      std::snprintf(line, sizeof line, "| %s | %s | %s | %d | %s |\n", r.file.c_str(),
-                    r.first_partial_ms ? (std::to_string(std::lround(*r.first_partial_ms)) +
-                                          " ms")
-                                             .c_str()
-                                       : "none",
-                    r.reply_ms ? (std::to_string(std::lround(*r.reply_ms)) + " ms").c_str()
-                               : "none",
-                    r.partials, r.transcript.c_str());
+      std::snprintf(
+          line, sizeof line, "| %s | %s | %s | %d | %s |\n", r.file.c_str(),
+          r.first_partial_ms ? (std::to_string(std::lround(*r.first_partial_ms)) + " ms").c_str()
+                             : "none",
+          r.reply_ms ? (std::to_string(std::lround(*r.reply_ms)) + " ms").c_str() : "none",
+          r.partials, r.transcript.c_str());
       out << line;
     }
   }
