@@ -137,6 +137,11 @@ HttpResponse JsonResponse(int status, const json& body) {
   return r;
 }
 
+std::string StringField(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 namespace {
 
 std::string StartEvent(const std::string& conversation_id, const std::string& trace_id) {

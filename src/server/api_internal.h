@@ -1,5 +1,5 @@
-// Helpers shared by the API's handler files (api.cc, kb_api.cc, agent_api.cc); not part of the
-// server's API.
+// Helpers shared by the API's handler files (api.cc, kb_api.cc, agent_api.cc, voice_api.cc) and
+// the transport (http_server.cc); not part of the server's API.
 #pragma once
 
 #include <map>
@@ -29,6 +29,9 @@ Target ParseTarget(const std::string& target);
 std::string PercentDecode(std::string_view text, bool plus_is_space);
 
 HttpResponse JsonResponse(int status, const nlohmann::json& body);
+
+// j[key] when it is a string, else "" (a WebSocket frame's fields).
+std::string StringField(const nlohmann::json& j, const char* key);
 
 // A conversation id as the engine makes them: 1-64 of [a-z0-9_-].
 bool ValidId(std::string_view id);

@@ -24,6 +24,7 @@
 
 #include "core/logging.h"
 #include "engine/engine.h"
+#include "server/api_internal.h"
 
 namespace kefu::server {
 namespace {
@@ -98,11 +99,6 @@ std::string WithConversation(const std::string& event_json, const std::string& i
     return event_json;
   }
   return "{\"conversation_id\":" + nlohmann::json(id).dump() + "," + event_json.substr(1);
-}
-
-std::string StringField(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 // A finished job's answer, delivered to the waiting coroutine on its own executor.

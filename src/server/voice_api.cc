@@ -46,11 +46,6 @@ std::string Base64(std::string_view bytes) {
   return out;
 }
 
-std::string StringField(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 VoiceFrame Text(const json& j) {
   return {false, j.dump()};
 }
