@@ -76,6 +76,39 @@ void BM_HandleTurnVerifiedOrderStatus(benchmark::State& state) {
 }
 BENCHMARK(BM_HandleTurnVerifiedOrderStatus)->UseRealTime();
 
+// What one server worker does with the turns that arrived together: a batch of order-status
+// turns on distinct verified conversations, written in one commit. Time per batch; the
+// items-per-second counter is turns per second of one worker.
+void BM_HandleTurnsBatch(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  static std::vector<engine::NewConversation>* convs = [] {
+    auto* v = new std::vector<engine::NewConversation>();
+    RequestContext ctx = RequestContext::Unbounded("t");
+    for (int i = 0; i < 64; ++i) {
+      v->push_back(*F().engine->CreateConversation("bench"));
+      (void)F().engine->HandleTurn({v->back().id, kQuestion, v->back().token}, ctx);
+      (void)F().engine->HandleTurn({v->back().id, "5678", v->back().token}, ctx);
+    }
+    return v;
+  }();
+  std::vector<engine::TurnInput> inputs;
+  for (size_t i = 0; i < n; ++i) {
+    inputs.push_back({(*convs)[i].id, kQuestion, (*convs)[i].token});
+  }
+  for (auto _ : state) {
+    std::vector<std::unique_ptr<RequestContext>> contexts;
+    std::vector<RequestContext*> ptrs;
+    for (size_t i = 0; i < n; ++i) {
+      contexts.push_back(
+          std::make_unique<RequestContext>("t", RequestContext::SteadyClock::time_point::max()));
+      ptrs.push_back(contexts.back().get());
+    }
+    benchmark::DoNotOptimize(F().engine->HandleTurns(inputs, ptrs));
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+}
+BENCHMARK(BM_HandleTurnsBatch)->Arg(1)->Arg(16)->UseRealTime();
+
 }  // namespace
 }  // namespace kefu
 

@@ -124,7 +124,7 @@ struct Turn {
   std::optional<store::HandoffTicket> ticket;
   std::string reply;
   int64_t replied_at = 0;
-  nlohmann::json trace;  // built once by BuildRecord; MakeResult adds store.persist
+  std::string trace;  // as stored, written once by BuildRecord; MakeResult adds store.persist
 };
 
 // The dialogue's view of a message's sentiment.
@@ -281,6 +281,19 @@ nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
     trace["handoff"] = {{"reason", t.outcome.handoff->reason},
                         {"priority", t.outcome.handoff->priority}};
   }
+  return trace;
+}
+
+// A dumped trace with one more stage at the end of its "stages" array, without parsing it
+// again. Stage names are the engine's own identifiers, so the array holds no ']' of its own.
+std::string WithStage(std::string trace, const StageTiming& stage) {
+  const size_t open = trace.find("\"stages\":[");
+  const size_t close = open == std::string::npos ? open : trace.find(']', open);
+  if (close == std::string::npos) {
+    return trace;
+  }
+  const nlohmann::json entry = {{"name", stage.name}, {"ok", stage.ok}, {"us", stage.micros}};
+  trace.insert(close, (trace[close - 1] == '[' ? "" : ",") + entry.dump());
   return trace;
 }
 
@@ -628,18 +641,22 @@ struct Engine::Impl {
   // The turn's writes. The stored trace has every stage but store.persist itself.
   store::TurnRecord BuildRecord(Turn& t, const RequestContext& ctx) {
     t.replied_at = clock.NowMillis();
-    t.trace = TraceJson(t, ctx);
-    std::string trace = t.trace.dump();
+    t.trace = TraceJson(t, ctx).dump();
     store::TurnRecord r;
     r.conversation_id = t.conversation_id;
     r.expected_version = t.conversation.version;
+    // The shopper's feeling and the conversation's mood after it, stored with the message:
+    // analytics reads them per day, per emotion and per aspect from this column.
+    nlohmann::json feeling = SentimentToJson(t.sentiment, /*with_terms=*/false);
+    feeling["mood"] = std::round(t.state.mood * 1'000) / 1'000;
+    feeling["negative_turns"] = t.state.negative_turns;
     r.user = {0,
               t.conversation_id,
               "user",
               t.raw,
               t.received_at,
               t.understanding.intent,
-              SentimentToJson(t.sentiment, /*with_terms=*/false).dump(),
+              feeling.dump(),
               "{}"};
     r.assistant = {0,
                    t.conversation_id,
@@ -648,7 +665,7 @@ struct Engine::Impl {
                    t.replied_at,
                    t.understanding.intent,
                    "",
-                   std::move(trace),
+                   t.trace,
                    t.prompt_tokens,
                    t.completion_tokens,
                    t.model};
@@ -661,12 +678,6 @@ struct Engine::Impl {
     for (const auto& [type, payload] : t.outcome.events) {
       r.events.push_back({t.conversation_id, type, payload, t.replied_at});
     }
-    // The shopper's feeling and the conversation's mood, for analytics (per day, per emotion,
-    // per aspect) without reading every message.
-    nlohmann::json feeling = SentimentToJson(t.sentiment, /*with_terms=*/false);
-    feeling["mood"] = t.state.mood;
-    feeling["negative_turns"] = t.state.negative_turns;
-    r.events.push_back({t.conversation_id, "sentiment", feeling.dump(), t.replied_at});
     r.mood = t.state.mood;
     if (t.outcome.handoff) {
       store::HandoffTicket ticket;
@@ -699,12 +710,13 @@ struct Engine::Impl {
     r.state_json = t.state_json.empty() ? dialog::EncodeState(t.state) : std::move(t.state_json);
     // The stored trace plus the persist stage, which ran after it was written.
     const std::vector<StageTiming>& timings = ctx.timings();
-    if (!timings.empty() && timings.back().name == "store.persist") {
-      t.trace["stages"].push_back({{"name", timings.back().name},
-                                   {"us", timings.back().micros},
-                                   {"ok", timings.back().ok}});
+    if (t.silent) {
+      r.trace_json = "{}";
+    } else if (!timings.empty() && timings.back().name == "store.persist") {
+      r.trace_json = WithStage(std::move(t.trace), timings.back());
+    } else {
+      r.trace_json = std::move(t.trace);
     }
-    r.trace_json = t.silent ? "{}" : t.trace.dump();
     r.ui_json = t.silent ? "{}" : UiJson(t);
     r.created_at = t.replied_at;
     return r;

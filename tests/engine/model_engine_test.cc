@@ -81,12 +81,22 @@ TEST_F(ModelEngineTest, AThreatQueuesTheShopperWithPriorityMoodAndAnApology) {
   const nlohmann::json summary = nlohmann::json::parse(ticket->summary_json);
   EXPECT_TRUE(summary["mood"]["threat"].get<bool>());
   EXPECT_EQ(summary["mood"]["emotion"], "anger");
-  // The trace shows the reading and the mood; analytics gets one sentiment event per turn.
+  // The trace shows the reading and the mood; analytics reads both from the stored user
+  // message, so no turn writes an event of its own for them.
   const nlohmann::json trace = nlohmann::json::parse(threat.trace_json);
   EXPECT_EQ(trace["sentiment"]["emotion"], "anger");
   EXPECT_TRUE(trace["sentiment"]["threat"].get<bool>());
   EXPECT_LT(trace["mood"]["mood"].get<double>(), 0.0);
-  EXPECT_EQ(*store_->CountEvents("sentiment"), 2);
+  EXPECT_EQ(*store_->CountEvents("sentiment"), 0);
+  Result<std::vector<store::Message>> stored = store_->ListRecentMessages(conv_.id, 2);
+  ASSERT_OK_RESULT(stored);
+  ASSERT_EQ(stored->size(), 2u);
+  EXPECT_EQ((*stored)[0].role, "user");
+  const nlohmann::json feeling = nlohmann::json::parse((*stored)[0].sentiment);
+  EXPECT_EQ(feeling["emotion"], "anger");
+  EXPECT_TRUE(feeling["threat"].get<bool>());
+  EXPECT_LT(feeling["mood"].get<double>(), 0.0);
+  EXPECT_EQ(feeling["negative_turns"].get<int>(), trace["mood"]["negative_turns"].get<int>());
   // The queue puts this shopper ahead of a calmer one asking for a person at the same time.
   Result<NewConversation> other = engine_->CreateConversation("test");
   ASSERT_OK_RESULT(other);
