@@ -2,21 +2,28 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_writer.h"
 #include "dialog/dialog.h"
 
 namespace kefu::dialog {
 namespace {
 
-nlohmann::json TaskJson(const Task& t) {
-  nlohmann::json slots = nlohmann::json::object();
+void WriteTask(const Task& t, JsonWriter& w) {
+  w.BeginObject();
+  w.Key("flow").String(t.flow);
+  w.Key("slots").BeginObject();
   for (const auto& [name, v] : t.slots) {
-    slots[name] = {{"value", v.value}, {"source", v.source}, {"confidence", v.confidence}};
+    w.Key(name).BeginObject();
+    w.Key("value").String(v.value);
+    w.Key("source").String(v.source);
+    w.Key("confidence").Double(v.confidence);
+    w.EndObject();
   }
-  return {{"flow", t.flow},
-          {"slots", slots},
-          {"awaiting", t.awaiting},
-          {"order_status", t.order_status},
-          {"reprompts", t.reprompts}};
+  w.EndObject();
+  w.Key("awaiting").String(t.awaiting);
+  w.Key("order_status").String(t.order_status);
+  w.Key("reprompts").Int(t.reprompts);
+  w.EndObject();
 }
 
 Task TaskFromJson(const nlohmann::json& j) {
@@ -68,43 +75,55 @@ bool IsUpset(const DialogState& state, double min_intensity) {
          state.mood <= -min_intensity;
 }
 
+// Written directly rather than through a nlohmann::json tree: every turn stores it.
 std::string EncodeState(const DialogState& s) {
-  nlohmann::json stack = nlohmann::json::array();
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("version").Int(2);
+  w.Key("lang").String(s.lang);
+  w.Key("stack").BeginArray();
   for (const Task& t : s.stack) {
-    stack.push_back(TaskJson(t));
+    WriteTask(t, w);
   }
-  nlohmann::json j = {
-      {"version", 2},
-      {"lang", s.lang},
-      {"stack", stack},
-      {"last_task", s.last_task ? TaskJson(*s.last_task) : nlohmann::json(nullptr)},
-      {"active_order", s.active_order},
-      {"verified_customer", s.verified_customer},
-      {"verified_at", s.verified_at},
-      {"verified_orders", s.verified_orders},
-      {"failed_verifications", s.failed_verifications},
-      {"verification_locked", s.verification_locked},
-      {"summary", s.summary},
-      {"misunderstandings", s.misunderstandings},
-      {"feeling",
-       {{"polarity", s.feeling.polarity},
-        {"score", s.feeling.score},
-        {"emotion", s.feeling.emotion},
-        {"intensity", s.feeling.intensity},
-        {"anger", s.feeling.anger},
-        {"threat", s.feeling.threat}}},
-      {"mood", s.mood},
-      {"peak_anger", s.peak_anger},
-      {"negative_turns", s.negative_turns},
-      {"escalation_offered_turn", s.escalation_offered_turn},
-      {"turns", s.turns},
-      {"handoff_requested", s.handoff_requested},
-      {"offer", s.offer},
-      {"offer_reason", s.offer_reason},
-      {"offer_priority", s.offer_priority},
-      {"facts", s.facts},
-  };
-  return j.dump();
+  w.EndArray();
+  w.Key("last_task");
+  if (s.last_task) {
+    WriteTask(*s.last_task, w);
+  } else {
+    w.Null();
+  }
+  w.Key("active_order").String(s.active_order);
+  w.Key("verified_customer").String(s.verified_customer);
+  w.Key("verified_at").Int(s.verified_at);
+  w.Key("verified_orders").StringArray(s.verified_orders);
+  w.Key("failed_verifications").Int(s.failed_verifications);
+  w.Key("verification_locked").Bool(s.verification_locked);
+  w.Key("summary").StringArray(s.summary);
+  w.Key("misunderstandings").Int(s.misunderstandings);
+  w.Key("feeling").BeginObject();
+  w.Key("polarity").String(s.feeling.polarity);
+  w.Key("score").Double(s.feeling.score);
+  w.Key("emotion").String(s.feeling.emotion);
+  w.Key("intensity").Double(s.feeling.intensity);
+  w.Key("anger").Double(s.feeling.anger);
+  w.Key("threat").Bool(s.feeling.threat);
+  w.EndObject();
+  w.Key("mood").Double(s.mood);
+  w.Key("peak_anger").Double(s.peak_anger);
+  w.Key("negative_turns").Int(s.negative_turns);
+  w.Key("escalation_offered_turn").Int(s.escalation_offered_turn);
+  w.Key("turns").Int(s.turns);
+  w.Key("handoff_requested").Bool(s.handoff_requested);
+  w.Key("offer").String(s.offer);
+  w.Key("offer_reason").String(s.offer_reason);
+  w.Key("offer_priority").Int(s.offer_priority);
+  w.Key("facts").BeginObject();
+  for (const auto& [k, v] : s.facts) {
+    w.Key(k).String(v);
+  }
+  w.EndObject();
+  w.EndObject();
+  return std::move(w).Take();
 }
 
 Result<DialogState> DecodeState(const std::string& json) {

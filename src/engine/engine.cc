@@ -3,6 +3,7 @@
 #include <array>
 #include <cmath>
 #include <filesystem>
+#include <list>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -10,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_writer.h"
 #include "core/logging.h"
 #include "core/random.h"
 #include "core/sha256.h"
@@ -97,6 +99,53 @@ class ConversationLocks {
   std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;  // guarded by mutex_
 };
 
+// The dialogue states this process decoded or wrote last, so a conversation's next turn skips
+// parsing the JSON it just stored. An entry is used only when the stored JSON is byte for byte
+// the one it was decoded from, so a state written by another process or an older turn is decoded
+// again. At most kMaxEntries conversations; the least recently used goes first. Thread-safe.
+class StateCache {
+ public:
+  static constexpr size_t kMaxEntries = 4096;
+
+  // The decoded state for `json`, when this cache holds `conversation_id` at exactly `json`.
+  std::optional<dialog::DialogState> Find(const std::string& conversation_id,
+                                          const std::string& json) {
+    std::scoped_lock lock(mutex_);
+    auto it = entries_.find(conversation_id);
+    if (it == entries_.end() || it->second.json != json) {
+      return std::nullopt;
+    }
+    order_.splice(order_.end(), order_, it->second.position);
+    return it->second.state;
+  }
+
+  void Put(const std::string& conversation_id, std::string json, dialog::DialogState state) {
+    std::scoped_lock lock(mutex_);
+    auto [it, inserted] = entries_.try_emplace(conversation_id);
+    if (inserted) {
+      it->second.position = order_.insert(order_.end(), conversation_id);
+    } else {
+      order_.splice(order_.end(), order_, it->second.position);
+    }
+    it->second.json = std::move(json);
+    it->second.state = std::move(state);
+    if (entries_.size() > kMaxEntries) {
+      entries_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+
+ private:
+  struct Entry {
+    std::string json;
+    dialog::DialogState state;
+    std::list<std::string>::iterator position;
+  };
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;  // guarded by mutex_
+  std::list<std::string> order_;                    // least recently used first; guarded
+};
+
 // Everything one turn reads and produces, passed from stage to stage.
 struct Turn {
   std::string conversation_id;
@@ -139,35 +188,55 @@ dialog::MessageFeeling FeelingOf(const sentiment::SentimentResult& s) {
   return f;
 }
 
-// What the shopper's message felt like: stored with it and in the trace (with the lexicon terms
-// that fired, which stay out of the stored column).
-nlohmann::json SentimentToJson(const sentiment::SentimentResult& s, bool with_terms) {
-  nlohmann::json j = {{"polarity", sentiment::PolarityName(s.polarity)},
-                      {"score", std::round(s.score * 1'000) / 1'000},
-                      {"emotion", sentiment::EmotionName(s.emotion)},
-                      {"intensity", std::round(s.intensity * 1'000) / 1'000},
-                      {"aspects", s.aspects},
-                      {"threat", s.threat}};
+double Round3(double v) {
+  return std::round(v * 1'000) / 1'000;
+}
+
+// What the shopper's message felt like, as the members of an open object: stored with the
+// message and in the trace (with the lexicon terms that fired, which stay out of the stored
+// column).
+void WriteSentimentFields(const sentiment::SentimentResult& s, bool with_terms, JsonWriter& w) {
+  w.Key("polarity").String(sentiment::PolarityName(s.polarity));
+  w.Key("score").Double(Round3(s.score));
+  w.Key("emotion").String(sentiment::EmotionName(s.emotion));
+  w.Key("intensity").Double(Round3(s.intensity));
+  w.Key("aspects").StringArray(s.aspects);
+  w.Key("threat").Bool(s.threat);
   if (with_terms) {
-    j["matched"] = s.matched;
-    nlohmann::json emotions = nlohmann::json::object();
+    w.Key("matched").StringArray(s.matched);
+    w.Key("emotions").BeginObject();
     for (size_t e = 0; e < sentiment::kEmotionCount; ++e) {
-      emotions[std::string(sentiment::EmotionName(static_cast<sentiment::Emotion>(e)))] =
-          std::round(s.emotions[e] * 1'000) / 1'000;
+      w.Key(sentiment::EmotionName(static_cast<sentiment::Emotion>(e)))
+          .Double(Round3(s.emotions[e]));
     }
-    j["emotions"] = emotions;
+    w.EndObject();
   }
-  return j;
+}
+
+std::string SentimentToJson(const sentiment::SentimentResult& s, bool with_terms) {
+  JsonWriter w;
+  w.BeginObject();
+  WriteSentimentFields(s, with_terms, w);
+  w.EndObject();
+  return std::move(w).Take();
 }
 
 // The conversation's mood after the turn: for the trace and the agent's handoff summary.
-nlohmann::json MoodJson(const dialog::DialogState& s) {
-  return {{"mood", std::round(s.mood * 1'000) / 1'000},
-          {"emotion", s.feeling.emotion},
-          {"intensity", std::round(s.feeling.intensity * 1'000) / 1'000},
-          {"peak_anger", std::round(s.peak_anger * 1'000) / 1'000},
-          {"negative_turns", s.negative_turns},
-          {"threat", s.feeling.threat}};
+void WriteMood(const dialog::DialogState& s, JsonWriter& w) {
+  w.BeginObject();
+  w.Key("mood").Double(Round3(s.mood));
+  w.Key("emotion").String(s.feeling.emotion);
+  w.Key("intensity").Double(Round3(s.feeling.intensity));
+  w.Key("peak_anger").Double(Round3(s.peak_anger));
+  w.Key("negative_turns").Int(s.negative_turns);
+  w.Key("threat").Bool(s.feeling.threat);
+  w.EndObject();
+}
+
+std::string MoodJson(const dialog::DialogState& s) {
+  JsonWriter w;
+  WriteMood(s, w);
+  return std::move(w).Take();
 }
 
 // The reply's buttons, cards and sources for a graphical channel (docs/web.md).
@@ -197,103 +266,126 @@ std::string UiJson(const Turn& t) {
       .dump();
 }
 
-nlohmann::json TraceJson(const Turn& t, const RequestContext& ctx) {
-  nlohmann::json stages = nlohmann::json::array();
-  for (const StageTiming& s : ctx.timings()) {
-    stages.push_back({{"name", s.name}, {"us", s.micros}, {"ok", s.ok}});
-  }
-  nlohmann::json entities = nlohmann::json::array();
+// What the turn did, for the stored message and the response. Written directly rather than
+// through a nlohmann::json tree: every turn writes one.
+std::string TraceJson(const Turn& t, const RequestContext& ctx) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("trace_id").String(ctx.trace_id());
+  w.Key("lang").String(t.state.lang);
+  w.Key("normalized_lang").String(text::LanguageCode(t.normalized.lang));
+  w.Key("intent").String(t.understanding.intent);
+  w.Key("confidence").Double(t.understanding.confidence);
+  w.Key("entities").BeginArray();
   for (const nlu::Entity& e : t.understanding.entities) {
     // Phone numbers never leave the turn in clear; order ids are the shopper's own input.
-    const std::string value = e.type == "phone" ? MaskDigits(e.value) : e.value;
-    entities.push_back({{"type", e.type}, {"value", value}, {"start", e.start}, {"end", e.end}});
+    w.BeginObject();
+    w.Key("type").String(e.type);
+    w.Key("value").String(e.type == "phone" ? MaskDigits(e.value) : e.value);
+    w.Key("start").Int(static_cast<int64_t>(e.start));
+    w.Key("end").Int(static_cast<int64_t>(e.end));
+    w.EndObject();
   }
-  // The passages the knowledge base retrieved, best first: what the reply may cite.
-  nlohmann::json sources = nlohmann::json::array();
-  if (t.outcome.kb_answer) {
-    for (const kb::Hit& h : t.outcome.kb_answer->hits) {
-      sources.push_back(
-          {{"doc_id", h.doc_id},
-           {"title", h.title},
-           {"heading", h.heading_path},
-           {"score", h.score},
-           {"confidence", h.confidence},
-           {"used", h.doc_id == t.outcome.kb_answer->doc_id && t.outcome.kb_answer->found}});
-    }
-  }
-  nlohmann::json tool_calls = nlohmann::json::array();
-  for (const dialog::ToolCallRecord& c : t.outcome.tool_calls) {
-    nlohmann::json call = {{"tool", c.tool},
-                           {"args", nlohmann::json::parse(c.args_json, nullptr, false)},
-                           {"code", c.code},
-                           {"us", c.micros}};
-    if (!c.error.empty()) {
-      call["error"] = c.error;
-    }
-    tool_calls.push_back(std::move(call));
-  }
-  nlohmann::json slots = nlohmann::json::object();
-  std::string flow;
-  if (const dialog::Task* task = t.state.active()) {
-    flow = task->flow;
+  w.EndArray();
+  w.Key("action").String(t.outcome.action);
+  const dialog::Task* task = t.state.active();
+  w.Key("flow").String(task != nullptr ? task->flow : "");
+  w.Key("awaiting").String(task != nullptr ? task->awaiting : "");
+  w.Key("slots").BeginObject();
+  if (task != nullptr) {
     for (const auto& [name, v] : task->slots) {
       // Addresses and phone numbers typed into a slot are the shopper's PII: masked here.
       const bool pii = name.find("phone") != std::string::npos ||
                        name.find("address") != std::string::npos ||
                        name.find("email") != std::string::npos;
-      slots[name] = {{"value", pii ? std::string("***") : v.value},
-                     {"source", v.source},
-                     {"confidence", v.confidence}};
+      w.Key(name).BeginObject();
+      w.Key("value").String(pii ? std::string_view("***") : std::string_view(v.value));
+      w.Key("source").String(v.source);
+      w.Key("confidence").Double(v.confidence);
+      w.EndObject();
     }
   }
-  nlohmann::json trace = {
-      {"trace_id", ctx.trace_id()},
-      {"lang", t.state.lang},
-      {"normalized_lang", text::LanguageCode(t.normalized.lang)},
-      {"intent", t.understanding.intent},
-      {"confidence", t.understanding.confidence},
-      {"entities", entities},
-      {"action", t.outcome.action},
-      {"flow", flow},
-      {"awaiting", t.state.active() != nullptr ? t.state.active()->awaiting : ""},
-      {"slots", slots},
-      {"tool_calls", tool_calls},
-      {"verified", !t.state.active_order.empty() && t.state.IsVerified(t.state.active_order)},
-      {"sources", sources},
-      {"stages", stages},
-  };
-  trace["sentiment"] = SentimentToJson(t.sentiment, /*with_terms=*/true);
-  trace["mood"] = MoodJson(t.state);
+  w.EndObject();
+  w.Key("tool_calls").BeginArray();
+  for (const dialog::ToolCallRecord& c : t.outcome.tool_calls) {
+    w.BeginObject();
+    w.Key("tool").String(c.tool);
+    w.Key("args").Raw(c.args_json.empty() ? std::string_view("{}") : c.args_json);
+    w.Key("code").String(c.code);
+    w.Key("us").Int(c.micros);
+    if (!c.error.empty()) {
+      w.Key("error").String(c.error);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("verified").Bool(!t.state.active_order.empty() && t.state.IsVerified(t.state.active_order));
+  // The passages the knowledge base retrieved, best first: what the reply may cite.
+  w.Key("sources").BeginArray();
+  if (t.outcome.kb_answer) {
+    for (const kb::Hit& h : t.outcome.kb_answer->hits) {
+      w.BeginObject();
+      w.Key("doc_id").String(h.doc_id);
+      w.Key("title").String(h.title);
+      w.Key("heading").String(h.heading_path);
+      w.Key("score").Double(h.score);
+      w.Key("confidence").Double(h.confidence);
+      w.Key("used").Bool(h.doc_id == t.outcome.kb_answer->doc_id && t.outcome.kb_answer->found);
+      w.EndObject();
+    }
+  }
+  w.EndArray();
+  w.Key("sentiment").BeginObject();
+  WriteSentimentFields(t.sentiment, /*with_terms=*/true, w);
+  w.EndObject();
+  w.Key("mood");
+  WriteMood(t.state, w);
   if (t.voice) {
-    trace["asr"] = {{"engine", t.voice->engine},
-                    {"grammar", t.voice->grammar},
-                    {"confidence", std::round(t.voice->confidence * 1000) / 1000},
-                    {"audio_ms", std::lround(t.voice->audio_seconds * 1000)},
-                    {"decode_ms", std::lround(t.voice->decode_seconds * 1000)}};
+    w.Key("asr").BeginObject();
+    w.Key("engine").String(t.voice->engine);
+    w.Key("grammar").String(t.voice->grammar);
+    w.Key("confidence").Double(Round3(t.voice->confidence));
+    w.Key("audio_ms").Int(std::lround(t.voice->audio_seconds * 1000));
+    w.Key("decode_ms").Int(std::lround(t.voice->decode_seconds * 1000));
+    w.EndObject();
   }
   if (!t.llm.is_null()) {
-    trace["llm"] = t.llm;
+    w.Key("llm").Raw(t.llm.dump());
   }
   if (!t.assist.is_null()) {
-    trace["intent_assist"] = t.assist;
+    w.Key("intent_assist").Raw(t.assist.dump());
   }
   if (t.outcome.handoff) {
-    trace["handoff"] = {{"reason", t.outcome.handoff->reason},
-                        {"priority", t.outcome.handoff->priority}};
+    w.Key("handoff").BeginObject();
+    w.Key("reason").String(t.outcome.handoff->reason);
+    w.Key("priority").Int(t.outcome.handoff->priority);
+    w.EndObject();
   }
-  return trace;
+  // Last, so that the persist stage can be added to the written text (WithStage).
+  w.Key("stages").BeginArray();
+  for (const StageTiming& st : ctx.timings()) {
+    w.BeginObject();
+    w.Key("name").String(st.name);
+    w.Key("us").Int(st.micros);
+    w.Key("ok").Bool(st.ok);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::move(w).Take();
 }
 
-// A dumped trace with one more stage at the end of its "stages" array, without parsing it
-// again. Stage names are the engine's own identifiers, so the array holds no ']' of its own.
+// A written trace with one more stage at the end of its "stages" array, which TraceJson
+// writes last: the text ends with "]}".
 std::string WithStage(std::string trace, const StageTiming& stage) {
-  const size_t open = trace.find("\"stages\":[");
-  const size_t close = open == std::string::npos ? open : trace.find(']', open);
-  if (close == std::string::npos) {
+  if (trace.size() < 3 || trace.compare(trace.size() - 2, 2, "]}") != 0) {
     return trace;
   }
-  const nlohmann::json entry = {{"name", stage.name}, {"ok", stage.ok}, {"us", stage.micros}};
-  trace.insert(close, (trace[close - 1] == '[' ? "" : ",") + entry.dump());
+  JsonWriter w;
+  w.BeginObject().Key("name").String(stage.name).Key("us").Int(stage.micros);
+  w.Key("ok").Bool(stage.ok).EndObject();
+  const size_t at = trace.size() - 2;
+  trace.insert(at, (trace[at - 1] == '[' ? "" : ",") + std::move(w).Take());
   return trace;
 }
 
@@ -392,11 +484,16 @@ struct Engine::Impl {
         !ConstantTimeEquals(Sha256Hex(**t.token), t.conversation.token_hash)) {
       return PermissionDeniedError("token does not match this conversation");
     }
-    Result<dialog::DialogState> state = dialog::DecodeState(t.conversation.state_json);
-    if (!state.ok()) {
-      return InternalError("stored dialog state is unreadable: " + state.status().message());
+    if (std::optional<dialog::DialogState> cached =
+            states.Find(t.conversation_id, t.conversation.state_json)) {
+      t.state = std::move(*cached);
+    } else {
+      Result<dialog::DialogState> state = dialog::DecodeState(t.conversation.state_json);
+      if (!state.ok()) {
+        return InternalError("stored dialog state is unreadable: " + state.status().message());
+      }
+      t.state = std::move(*state);
     }
-    t.state = std::move(*state);
     // An agent closed the ticket since the last turn: the bot may hand off again.
     if (t.conversation.status == "open") {
       t.state.handoff_requested = false;
@@ -561,14 +658,16 @@ struct Engine::Impl {
                        t.raw,
                        t.received_at,
                        "",
-                       SentimentToJson(t.sentiment, /*with_terms=*/false).dump(),
+                       SentimentToJson(t.sentiment, /*with_terms=*/false),
                        "{}"};
       KEFU_ASSIGN_OR_RETURN(m.id, store.AppendMessage(m));
       t.replied_at = t.received_at;
       Publish(t.conversation_id, {{"type", "message"}, {"message", MessageJson(m)}});
       return OkStatus();
     }
-    return store.SaveTurn(BuildRecord(t, ctx));
+    KEFU_RETURN_IF_ERROR(store.SaveTurn(BuildRecord(t, ctx)));
+    states.Put(t.conversation_id, t.state_json, t.state);
+    return OkStatus();
   }
 
   // What an agent reads first: why, the summary, the task and its slots, the last turns.
@@ -604,7 +703,7 @@ struct Engine::Impl {
         {"verified", !t.state.active_order.empty() && t.state.IsVerified(t.state.active_order)},
         {"summary", t.state.summary},
         {"misunderstandings", t.state.misunderstandings},
-        {"mood", MoodJson(t.state)},
+        {"mood", nlohmann::json::parse(MoodJson(t.state))},
         {"last_turns", last}}
         .dump();
   }
@@ -641,22 +740,25 @@ struct Engine::Impl {
   // The turn's writes. The stored trace has every stage but store.persist itself.
   store::TurnRecord BuildRecord(Turn& t, const RequestContext& ctx) {
     t.replied_at = clock.NowMillis();
-    t.trace = TraceJson(t, ctx).dump();
+    t.trace = TraceJson(t, ctx);
     store::TurnRecord r;
     r.conversation_id = t.conversation_id;
     r.expected_version = t.conversation.version;
     // The shopper's feeling and the conversation's mood after it, stored with the message:
     // analytics reads them per day, per emotion and per aspect from this column.
-    nlohmann::json feeling = SentimentToJson(t.sentiment, /*with_terms=*/false);
-    feeling["mood"] = std::round(t.state.mood * 1'000) / 1'000;
-    feeling["negative_turns"] = t.state.negative_turns;
+    JsonWriter feeling;
+    feeling.BeginObject();
+    WriteSentimentFields(t.sentiment, /*with_terms=*/false, feeling);
+    feeling.Key("mood").Double(Round3(t.state.mood));
+    feeling.Key("negative_turns").Int(t.state.negative_turns);
+    feeling.EndObject();
     r.user = {0,
               t.conversation_id,
               "user",
               t.raw,
               t.received_at,
               t.understanding.intent,
-              feeling.dump(),
+              std::move(feeling).Take(),
               "{}"};
     r.assistant = {0,
                    t.conversation_id,
@@ -767,6 +869,7 @@ struct Engine::Impl {
   // store's version check still catches races between processes. One lock per conversation (not
   // shared stripes): a turn waiting seconds on the model holds up no other conversation.
   ConversationLocks locks;
+  StateCache states;
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -781,7 +884,7 @@ nlu::Understanding Engine::Understand(const text::NormalizedText& text) const {
 }
 
 std::string Engine::SentimentJson(const text::NormalizedText& text) const {
-  return SentimentToJson(impl_->sentiment_analyzer->Analyze(text), /*with_terms=*/true).dump();
+  return SentimentToJson(impl_->sentiment_analyzer->Analyze(text), /*with_terms=*/true);
 }
 
 Result<std::unique_ptr<Engine>> Engine::Create(store::Store& store, const Clock& clock,
@@ -964,6 +1067,8 @@ std::vector<Result<TurnResult>> Engine::HandleTurns(std::span<const TurnInput> i
       const size_t i = batch[ready[j]];
       contexts[i]->RecordStage("store.persist", micros, saved[j].ok());
       if (saved[j].ok()) {
+        impl_->states.Put(turns[ready[j]].conversation_id, turns[ready[j]].state_json,
+                          turns[ready[j]].state);
         impl_->Announce(turns[ready[j]]);
         results[i] = impl_->MakeResult(turns[ready[j]], *contexts[i]);
       } else if (saved[j].code() == StatusCode::kFailedPrecondition) {

@@ -1,0 +1,74 @@
+#include "core/json_writer.h"
+
+#include <cmath>
+#include <limits>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace kefu {
+namespace {
+
+TEST(JsonWriterTest, WritesNestedDocumentsThatParse) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("lang").String("zh");
+  w.Key("turns").Int(-3);
+  w.Key("ok").Bool(true);
+  w.Key("none").Null();
+  w.Key("orders").StringArray({"2026112500000001", "A-7"});
+  w.Key("empty").BeginArray().EndArray();
+  w.Key("nested").BeginArray().BeginObject().Key("k").Int(1).EndObject().BeginObject().EndObject();
+  w.EndArray();
+  w.Key("raw").Raw(R"({"a":[1,2]})");
+  w.EndObject();
+  const std::string out = std::move(w).Take();
+  EXPECT_EQ(out,
+            R"({"lang":"zh","turns":-3,"ok":true,"none":null,"orders":["2026112500000001","A-7"],)"
+            R"("empty":[],"nested":[{"k":1},{}],"raw":{"a":[1,2]}})");
+  const nlohmann::json j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["orders"][1], "A-7");
+  EXPECT_EQ(j["raw"]["a"][1], 2);
+}
+
+TEST(JsonWriterTest, EscapesWhatJsonRequiresAndKeepsUtf8) {
+  const std::string text = "他说：\"退款\"\\ 1\n2\t\x01 😡 é";
+  JsonWriter w;
+  w.BeginArray().String(text).EndArray();
+  const std::string out = std::move(w).Take();
+  EXPECT_NE(out.find("\\u0001"), std::string::npos);
+  EXPECT_NE(out.find("退款"), std::string::npos);  // not \u-escaped
+  EXPECT_EQ(nlohmann::json::parse(out)[0], text);
+  // The same text as nlohmann writes it, so either side reads the other's output.
+  EXPECT_EQ(out, nlohmann::json::array({text}).dump());
+}
+
+TEST(JsonWriterTest, ReplacesInvalidUtf8SoTheOutputAlwaysParses) {
+  JsonWriter w;
+  w.BeginArray().String("ab\xff\xc3(cd\xe4\xbd").String("\xed\xa0\x80").EndArray();
+  const nlohmann::json j = nlohmann::json::parse(std::move(w).Take());
+  EXPECT_EQ(j[0], "ab\xEF\xBF\xBD\xEF\xBF\xBD(cd\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(j[1], "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate is not UTF-8
+}
+
+TEST(JsonWriterTest, DoublesRoundTripAndStayFloatingPoint) {
+  const double values[] = {
+      0.0, 1.0, -2.0, 0.1, 0.9993278288225506, -0.006144333194554218, 1e-05, 1.5e300, 12345678.0};
+  for (double v : values) {
+    JsonWriter w;
+    w.BeginArray().Double(v).EndArray();
+    const std::string out = std::move(w).Take();
+    const nlohmann::json j = nlohmann::json::parse(out);
+    EXPECT_TRUE(j[0].is_number_float()) << out;
+    EXPECT_EQ(j[0].get<double>(), v) << out;
+  }
+  JsonWriter w;
+  w.BeginArray()
+      .Double(std::numeric_limits<double>::quiet_NaN())
+      .Double(std::numeric_limits<double>::infinity())
+      .EndArray();
+  EXPECT_EQ(std::move(w).Take(), "[null,null]");
+}
+
+}  // namespace
+}  // namespace kefu
