@@ -412,8 +412,7 @@ struct Engine::Impl {
         own_tools(std::move(own)),
         dialog(std::move(d)),
         responder(options.llm, options.responder) {
-    stages = {
-        {"store.load", [this](Turn& t, RequestContext&) { return Load(t); }},
+    read_stages = {
         {"text.normalize",
          [](Turn& t, RequestContext&) {
            t.normalized = text::Normalize(t.raw);
@@ -426,11 +425,12 @@ struct Engine::Impl {
          }},
         {"nlu.understand",
          [this](Turn& t, RequestContext&) {
-           if (!t.silent) {
-             t.understanding = understander->Understand(t.normalized);
-           }
+           t.understanding = understander->Understand(t.normalized);
            return OkStatus();
          }},
+    };
+    stages = {
+        {"store.load", [this](Turn& t, RequestContext&) { return Load(t); }},
         {"nlu.assist",
          [this](Turn& t, RequestContext& ctx) {
            if (!t.silent) {
@@ -477,6 +477,19 @@ struct Engine::Impl {
     persist_stage = {
         {"store.persist", [this](Turn& t, RequestContext& ctx) { return Persist(t, ctx); }},
     };
+  }
+
+  // The turn's stages before persist: the message's own (taken from `in.read` when it was read
+  // ahead for this text), then the conversation's.
+  Status RunTurn(Turn& t, const TurnInput& in, RequestContext& ctx) {
+    if (in.read != nullptr && in.read->text == t.raw) {
+      t.normalized = in.read->normalized;
+      t.sentiment = in.read->sentiment;
+      t.understanding = in.read->understanding;
+    } else {
+      KEFU_RETURN_IF_ERROR(RunStages<Turn>(read_stages, t, ctx));
+    }
+    return RunStages<Turn>(stages, t, ctx);
   }
 
   Status Load(Turn& t) {
@@ -863,7 +876,8 @@ struct Engine::Impl {
   std::unique_ptr<dialog::Dialog> dialog;
   Responder responder;
   LiveFeed live;
-  std::vector<Stage<Turn>> stages;  // all but store.persist
+  std::vector<Stage<Turn>> read_stages;  // the message's own: normalize, sentiment, understand
+  std::vector<Stage<Turn>> stages;       // the conversation's, up to reply.phrase
   std::vector<Stage<Turn>> persist_stage;
 
   // Turns on one conversation run one at a time in this process, so they rarely race; the
@@ -982,7 +996,7 @@ Result<TurnResult> Engine::HandleTurn(const TurnInput& input, RequestContext& ct
     turn.raw = input.text;
     turn.voice = input.voice;
     turn.received_at = received_at;
-    Status s = RunStages<Turn>(impl_->stages, turn, ctx);
+    Status s = impl_->RunTurn(turn, input, ctx);
     if (s.ok()) {
       s = RunStages<Turn>(impl_->persist_stage, turn, ctx);
     }
@@ -1000,6 +1014,24 @@ Result<TurnResult> Engine::HandleTurn(const TurnInput& input, RequestContext& ct
     impl_->Announce(turn);
     return impl_->MakeResult(turn, ctx);
   }
+}
+
+std::shared_ptr<const ReadMessage> Engine::Read(const std::string& text,
+                                                RequestContext& ctx) const {
+  if (!impl_->ValidateText(text).ok()) {
+    return nullptr;
+  }
+  Turn t;
+  t.raw = text;
+  if (!RunStages<Turn>(impl_->read_stages, t, ctx).ok()) {
+    return nullptr;
+  }
+  auto read = std::make_shared<ReadMessage>();
+  read->text = text;
+  read->normalized = std::move(t.normalized);
+  read->sentiment = std::move(t.sentiment);
+  read->understanding = std::move(t.understanding);
+  return read;
 }
 
 std::vector<Result<TurnResult>> Engine::HandleTurns(std::span<const TurnInput> inputs,
@@ -1044,7 +1076,7 @@ std::vector<Result<TurnResult>> Engine::HandleTurns(std::span<const TurnInput> i
       turn.raw = inputs[i].text;
       turn.voice = inputs[i].voice;
       turn.received_at = received_at;
-      Status s = RunStages<Turn>(impl_->stages, turn, *contexts[i]);
+      Status s = impl_->RunTurn(turn, inputs[i], *contexts[i]);
       if (s.ok()) {
         s = contexts[i]->Check().WithContext("store.persist");
       }

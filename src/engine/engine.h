@@ -6,8 +6,9 @@
 //   Result<TurnResult> r = (*engine)->HandleTurn({c->id, "我的订单 2026... 到哪了", c->token},
 //   ctx);
 //
-// A turn runs as stages: store.load, text.normalize, sentiment.analyze, nlu.understand,
-// nlu.assist, dialog.track, dialog.step, reply.phrase, store.persist. The stored state is re-read
+// A turn runs as stages: text.normalize, sentiment.analyze, nlu.understand (which need only the
+// message, and may run ahead on another thread: Engine::Read), store.load, nlu.assist,
+// dialog.track, dialog.step, reply.phrase, store.persist. The stored state is re-read
 // and the turn re-run when a concurrent turn on the same conversation saved first. Thread-safe.
 #pragma once
 
@@ -26,6 +27,7 @@
 #include "engine/responder.h"
 #include "kb/knowledge_base.h"
 #include "nlu/understanding.h"
+#include "sentiment/sentiment.h"
 #include "store/store.h"
 #include "tools/tools.h"
 
@@ -81,6 +83,16 @@ struct VoiceInput {
   double decode_seconds = 0;
 };
 
+// What a message says on its own, before its conversation is read: the turn's first three
+// stages. They need no store, so the server runs them on the thread that read the request and the
+// store's worker goes straight to store.load.
+struct ReadMessage {
+  std::string text;  // the message this was read from
+  text::NormalizedText normalized;
+  sentiment::SentimentResult sentiment;
+  nlu::Understanding understanding;
+};
+
 struct TurnInput {
   std::string conversation_id;
   std::string text;  // may be empty for a voice turn in which nothing was recognised
@@ -93,6 +105,9 @@ struct TurnInput {
   // Set for a voice turn: below EngineOptions::min_asr_confidence the reply asks the shopper to
   // say it again instead of acting on a guess.
   std::optional<VoiceInput> voice{};
+  // The message already read (Engine::Read); used when its text is this input's text, else the
+  // turn reads the message itself.
+  std::shared_ptr<const ReadMessage> read{};
 };
 
 struct TurnResult {
@@ -140,6 +155,11 @@ class Engine {
   // token; kDeadlineExceeded / kCancelled from the context; store errors pass through.
   // Nothing is stored unless the turn succeeds.
   Result<TurnResult> HandleTurn(const TurnInput& input, RequestContext& ctx);
+
+  // The turn's first stages for `text` (normalize, sentiment, understanding), timed into `ctx`.
+  // Null when the text is not a valid message (the turn then reports why) or `ctx` ran out.
+  // Thread-safe and touches no store.
+  std::shared_ptr<const ReadMessage> Read(const std::string& text, RequestContext& ctx) const;
 
   // Runs several turns together: each turn's stages as in HandleTurn, then one store
   // transaction for all of them (group commit), so a busy server writes each page once per

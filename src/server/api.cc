@@ -464,7 +464,21 @@ Result<engine::TurnInput> Api::ParseTurn(const HttpRequest& request, const std::
   if (!body.is_object() || !body.contains("text") || !body["text"].is_string()) {
     return InvalidArgumentError("request body needs a string field 'text'");
   }
-  return engine::TurnInput{id, body["text"].get<std::string>(), std::move(token)};
+  engine::TurnInput input{id, body["text"].get<std::string>(), std::move(token)};
+  input.read = request.read;  // used by the turn only when read from this text
+  return input;
+}
+
+void Api::ReadAhead(HttpRequest& request, RequestContext& ctx) const {
+  const std::string id = MessagesPathId(ParseTarget(request.target).path);
+  if (request.method != "POST" || id.empty() || !ValidId(id) ||
+      request.body.size() > static_cast<size_t>(options_.max_body_bytes)) {
+    return;
+  }
+  Result<engine::TurnInput> input = ParseTurn(request, id);
+  if (input.ok()) {
+    request.read = engine_.Read(input->text, ctx);
+  }
 }
 
 HttpResponse Api::TurnResponse(const HttpRequest& request, const Result<engine::TurnResult>& turn,

@@ -115,6 +115,9 @@ struct HttpRequest {
   // Set by the transport for a POST that accepts text/event-stream: a turn streams its reply
   // here as it is written; the final HttpResponse's sse_events then carry only what is left.
   std::shared_ptr<EventChannel> events{};
+  // Set by Api::ReadAhead for a message POST: the message already read by the engine's first
+  // stages, so the store worker skips them.
+  std::shared_ptr<const engine::ReadMessage> read{};
 };
 
 struct HttpResponse {
@@ -200,6 +203,10 @@ class Api {
   Status AuthorizeAgentKey(std::string_view agent, std::string_view key) const;
   Result<std::shared_ptr<engine::LiveFeed::Subscription>> AgentFeed(
       const std::string& conversation_id);
+  // For a message POST, runs the engine's message stages (Engine::Read) and keeps the result in
+  // request.read; anything else is left alone. CPU only, no store: the transport calls it on its
+  // own thread before queueing the request for a worker.
+  void ReadAhead(HttpRequest& request, RequestContext& ctx) const;
   // Answers the request. For kBlocking routes, call off the I/O threads.
   HttpResponse Handle(const HttpRequest& request, RequestContext& ctx);
 

@@ -802,6 +802,7 @@ struct HttpServer::Impl {
         response = ErrorResponse(503, "unavailable", "server is busy, retry shortly");
       } else if (turn_stream) {
         // A turn whose reply streams while it is written: answered in full here.
+        api.ReadAhead(api_request, ctx);
         api_request.events = std::make_shared<EventChannel>();
         beast::error_code wec;
         co_await RunStreaming(stream, api_request, ctx, req.version(), keep_alive, trace_id, wec);
@@ -812,6 +813,8 @@ struct HttpServer::Impl {
         }
         continue;
       } else {
+        // The message's own stages run here, in parallel with the store worker's turns.
+        api.ReadAhead(api_request, ctx);
         response = co_await RunOnPool(api_request, ctx);
         blocking_jobs.fetch_sub(1);
       }

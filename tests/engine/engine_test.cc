@@ -80,6 +80,46 @@ TEST_F(EngineTest, TraceTimesEveryStage) {
   }
 }
 
+// The server reads a message on its I/O thread (Engine::Read) and the worker runs the rest: the
+// turn is the one HandleTurn gives from the text alone, with every stage in its trace once.
+TEST_F(EngineTest, AMessageReadAheadGivesTheSameTurn) {
+  Say("我的订单 2026112500000001 到哪了");
+  RequestContext read_ctx = RequestContext::Unbounded("t-read");
+  std::shared_ptr<const ReadMessage> read = engine_->Read("5678", read_ctx);
+  ASSERT_NE(read, nullptr);
+  TurnInput input{conv_.id, "5678", std::nullopt};
+  input.read = read;
+  Result<TurnResult> r = engine_->HandleTurn(input, read_ctx);
+  ASSERT_OK_RESULT(r);
+  EXPECT_NE(r->reply.find("顺丰"), std::string::npos) << r->reply;
+  EXPECT_EQ(r->intent, read->understanding.intent);
+  const nlohmann::json trace = nlohmann::json::parse(r->trace_json);
+  std::vector<std::string> names;
+  for (const nlohmann::json& stage : trace["stages"]) {
+    names.push_back(stage["name"]);
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"text.normalize", "sentiment.analyze", "nlu.understand",
+                                      "store.load", "nlu.assist", "dialog.track", "dialog.step",
+                                      "reply.phrase", "store.persist"}));
+}
+
+// A read made from other text is not used: the turn reads its own message.
+TEST_F(EngineTest, AReadOfOtherTextIsIgnored) {
+  RequestContext ctx = RequestContext::Unbounded("t");
+  std::shared_ptr<const ReadMessage> read = engine_->Read("我要转人工", ctx);
+  ASSERT_NE(read, nullptr);
+  EXPECT_EQ(read->understanding.intent, "human_agent");
+  TurnInput input{conv_.id, "你好", std::nullopt};
+  input.read = read;
+  Result<TurnResult> r = engine_->HandleTurn(input, ctx);
+  ASSERT_OK_RESULT(r);
+  EXPECT_EQ(r->intent, "greeting");
+  // Text that is no message is not read at all; the turn then says why.
+  EXPECT_EQ(engine_->Read("   ", ctx), nullptr);
+  EXPECT_EQ(engine_->Read("\xff", ctx), nullptr);
+}
+
 TEST_F(EngineTest, BadTextIsRejectedAndNothingIsStored) {
   RequestContext ctx = RequestContext::Unbounded("t");
   EXPECT_EQ(engine_->HandleTurn({conv_.id, "\xff\xfe", std::nullopt}, ctx).status().code(),
