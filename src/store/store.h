@@ -401,6 +401,10 @@ struct SqliteOptions {
   std::string path = "./kefu.db";  // ":memory:" is not supported: connections must share a file
   int busy_timeout_ms = 5'000;
   int pool_size = 4;
+  // Under sustained writes SQLite never starts its WAL over by itself; the store's checkpointer
+  // restarts it once it holds this many frames (4 KiB pages: 256 MiB) and cuts the file back to
+  // that size. A restart holds writers for a full checkpoint's fsyncs (tens of ms).
+  int64_t wal_restart_frames = 65'536;
 };
 
 // Opens (creating when missing) the database and applies pending migrations.

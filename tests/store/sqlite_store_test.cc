@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -192,6 +194,46 @@ TEST_F(SqliteStoreTest, SaveTurnsStoresEachTurnOrExplainsWhyNot) {
   EXPECT_TRUE(store_->ListMessages("b2", 0, 10)->empty());
   EXPECT_EQ(*store_->CountEvents("handoff_requested"), 1);  // only b1's event
   EXPECT_TRUE(store_->SaveTurns({}).empty());
+}
+
+// SQLite restarts its WAL only when a writer finds it fully copied back, which never happens
+// while writes keep coming: the store's checkpointer restarts it once it is long, so the WAL
+// file stops growing (it is cut back to the limit) instead of growing with every write.
+TEST(SqliteWalTest, SustainedWritesDoNotGrowTheWalWithoutEnd) {
+  kefu::testing::TempDir dir;
+  const std::string path = dir.File("wal.db");
+  Result<std::unique_ptr<Store>> opened =
+      NewSqliteStore({.path = path, .pool_size = 2, .wal_restart_frames = 64});
+  ASSERT_OK_RESULT(opened);
+  Store& store = **opened;
+  Conversation c;
+  c.id = "w1";
+  c.token_hash = "h";
+  ASSERT_OK(store.CreateConversation(c));
+  const std::string trace(3000, 't');
+  int64_t version = 0;
+  uintmax_t largest = 0;
+  bool shrank = false;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (std::chrono::steady_clock::now() < until && !shrank) {
+    for (int i = 0; i < 20; ++i) {
+      TurnRecord r;
+      r.conversation_id = "w1";
+      r.expected_version = version++;
+      r.user = {0, "w1", "user", "u", 1, "", "", "{}"};
+      r.assistant = {0, "w1", "assistant", "a", 2, "", "", trace};
+      r.state_json = "{}";
+      ASSERT_OK(store.SaveTurn(r));
+    }
+    std::error_code ec;
+    const uintmax_t size = std::filesystem::file_size(path + "-wal", ec);
+    if (!ec) {
+      shrank = size < largest;
+      largest = std::max(largest, size);
+    }
+  }
+  EXPECT_TRUE(shrank) << "the WAL only grew, to " << largest << " bytes";
+  EXPECT_EQ(store.ListMessages("w1", 0, 1)->size(), 1u);
 }
 
 TEST_F(SqliteStoreTest, KbDocumentsAreUpsertedListedAndDeleted) {

@@ -19,8 +19,11 @@ namespace kefu::store::sqlite {
 // The Store on one SQLite file (WAL, a pool of connections). Thread-safe.
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<ConnectionPool> pool, std::unique_ptr<Connection> checkpointer)
-      : pool_(std::move(pool)), checkpointer_(std::move(checkpointer)) {
+  SqliteStore(std::unique_ptr<ConnectionPool> pool, std::unique_ptr<Connection> checkpointer,
+              int64_t wal_restart_frames)
+      : pool_(std::move(pool)),
+        checkpointer_(std::move(checkpointer)),
+        wal_restart_frames_(wal_restart_frames) {
     checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
   }
   ~SqliteStore() override {
@@ -89,6 +92,7 @@ class SqliteStore final : public Store {
 
   std::unique_ptr<ConnectionPool> pool_;
   std::unique_ptr<Connection> checkpointer_;
+  const int64_t wal_restart_frames_;  // SqliteOptions::wal_restart_frames
   std::thread checkpoint_thread_;
   std::mutex checkpoint_mutex_;
   std::condition_variable checkpoint_wake_;
