@@ -109,7 +109,8 @@ int main(int argc, char** argv) {
   eval_intent->add_option("--report", eval_flags.report, "directory for the F1 chart and JSON");
   eval_intent->add_option("--oos-label", eval_flags.oos_label, "the out-of-scope label");
   eval_intent->add_option("--predictions", eval_flags.predictions,
-                          "write each prediction to this TSV");
+                          "write each prediction to this TSV: gold, predicted, confidence, the "
+                          "raw top label, its probability, the text");
 
   EvalSentimentFlags eval_sentiment_flags;
   eval_sentiment_flags.model = KEFU_DEFAULT_SENTIMENT_MODEL;

@@ -119,12 +119,12 @@ int RunEvalIntent(const EvalIntentFlags& flags) {
     const std::string& label = r.label;
     const nlu::IntentPrediction p = (*model)->Predict(text::Normalize(r.text).text, 2);
     if (predictions) {
-      // gold, predicted, confidence, the raw top label and its probability
+      // gold, predicted, confidence, the raw top label and its probability, the text
       const bool moved =
           p.out_of_scope && !p.alternatives.empty() && p.intent == (*model)->oos_label();
       predictions << label << '\t' << p.intent << '\t' << p.confidence << '\t'
                   << (moved ? p.alternatives[0].first : p.intent) << '\t'
-                  << (moved ? p.alternatives[0].second : p.confidence) << '\n';
+                  << (moved ? p.alternatives[0].second : p.confidence) << '\t' << r.text << '\n';
     }
     gold.push_back(label);
     predicted.push_back(p.intent);
