@@ -33,6 +33,8 @@ struct TrainIntentFlags {
   double l2 = 1e-6;
   bool idf = false;
   double min_oos_recall = 0.6;
+  int hidden = 64;  // hidden-layer units beside the linear model; 0: linear only
+  int hidden_epochs = 10;
 };
 int RunTrainIntent(const TrainIntentFlags& flags);
 

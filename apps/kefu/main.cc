@@ -76,6 +76,12 @@ int main(int argc, char** argv) {
   train_intent->add_flag("--idf", train_flags.idf, "weight features by TF-IDF");
   train_intent->add_option("--min-oos-recall", train_flags.min_oos_recall,
                            "out-of-scope recall the threshold must reach on dev (0.6)");
+  train_intent
+      ->add_option("--hidden", train_flags.hidden,
+                   "hidden-layer units trained beside the linear model (64; 0: linear only)")
+      ->check(CLI::Range(0, 1024));
+  train_intent->add_option("--hidden-epochs", train_flags.hidden_epochs, "hidden-layer epochs (10)")
+      ->check(CLI::Range(1, 1000));
 
   TrainSentimentFlags train_sentiment_flags;
   CLI::App* train_sentiment = train->add_subcommand(

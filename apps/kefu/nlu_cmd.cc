@@ -68,6 +68,9 @@ int RunTrainIntent(const TrainIntentFlags& flags) {
   options.learning_rate = flags.learning_rate;
   options.l2 = flags.l2;
   options.use_idf = flags.idf;
+  options.hidden = flags.hidden;
+  options.hidden_epochs = flags.hidden_epochs;
+  // Linear epochs first, then the hidden layer's (each counted from 1).
   options.progress = [](int epoch, int epochs, double loss) {
     std::fprintf(stderr, "\r  epoch %2d/%d  loss %.4f", epoch, epochs, loss);
     if (epoch == epochs) {
@@ -91,10 +94,10 @@ int RunTrainIntent(const TrainIntentFlags& flags) {
     return Fail(s);
   }
   std::fprintf(stderr,
-               "train intent: %zu labels, %zu features, temperature %.2f, out-of-scope threshold "
-               "%.2f, %.1f s -> %s\n",
-               (*model)->labels().size(), (*model)->num_features(), (*model)->temperature(),
-               (*model)->oos_threshold(), secs, flags.out.c_str());
+               "train intent: %zu labels, %zu features, %d hidden units, temperature %.2f, "
+               "out-of-scope threshold %.2f, %.1f s -> %s\n",
+               (*model)->labels().size(), (*model)->num_features(), (*model)->hidden_units(),
+               (*model)->temperature(), (*model)->oos_threshold(), secs, flags.out.c_str());
   return 0;
 }
 

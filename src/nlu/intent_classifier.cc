@@ -13,7 +13,9 @@
 namespace kefu::nlu {
 namespace {
 
-constexpr char kMagic[8] = {'K', 'E', 'F', 'U', 'I', 'N', 'T', '2'};
+constexpr char kMagic[8] = {'K', 'E', 'F', 'U', 'I', 'N', 'T', '3'};
+// Version 2: the same without the hidden layer; still read.
+constexpr char kMagicV2[8] = {'K', 'E', 'F', 'U', 'I', 'N', 'T', '2'};
 
 // Feature hashing keeps the FNV-1a basis the shipped models were trained with.
 uint64_t Fnv1a(std::string_view s, uint64_t seed) {
@@ -284,7 +286,119 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Train(
       model->bias_[c] = float(avg_bias[c] / averaged);
     }
   }
+  if (options.hidden > 0) {
+    std::vector<std::vector<uint32_t>> rows_of(data.size());
+    std::vector<std::vector<float>> values_of(data.size());
+    for (size_t i = 0; i < data.size(); ++i) {
+      rows_of[i] = std::move(data[i].rows);
+      values_of[i] = std::move(data[i].values);
+    }
+    model->TrainHidden(rows_of, values_of, y, class_weight, options);
+  }
   return model;
+}
+
+void IntentClassifier::TrainHidden(const std::vector<std::vector<uint32_t>>& rows,
+                                   const std::vector<std::vector<float>>& values,
+                                   const std::vector<uint32_t>& y,
+                                   const std::vector<double>& class_weight,
+                                   const TrainOptions& options) {
+  const size_t hidden = size_t(options.hidden);
+  const size_t num_labels = labels_.size();
+  hidden_ = options.hidden;
+  // Seeded, and drawn from raw engine output: std's distributions are not pinned by the
+  // standard, the engines are.
+  std::mt19937_64 rng(options.seed ^ 0x9E3779B97F4A7C15ULL);
+  auto uniform = [&rng] { return double(rng() >> 11) * 0x1.0p-53; };  // [0, 1)
+  embed_.resize(feature_index_.size() * hidden);
+  for (float& w : embed_) {
+    w = float((uniform() * 2 - 1) * 0.17);  // about the spread of N(0, 0.1)
+  }
+  out_.resize(num_labels * hidden);
+  for (float& w : out_) {
+    w = float((uniform() * 2 - 1) * 0.17);
+  }
+  hidden_bias_.assign(hidden, 0.f);
+  out_bias_.assign(num_labels, 0.f);
+  constexpr float kEps = 1e-6f;
+  std::vector<float> g_embed(embed_.size(), kEps), g_out(out_.size(), kEps);
+  std::vector<float> g_hidden_bias(hidden, kEps), g_out_bias(num_labels, kEps);
+  std::vector<float> h(hidden), dh(hidden);
+  std::vector<double> z(num_labels);
+  std::vector<size_t> order(rows.size());
+  std::iota(order.begin(), order.end(), 0);
+  const float lr = float(options.hidden_learning_rate);
+  const double keep = 1.0 - std::clamp(options.dropout, 0.0, 0.9);
+  for (int epoch = 1; epoch <= options.hidden_epochs; ++epoch) {
+    for (size_t i = order.size(); i > 1; --i) {
+      std::swap(order[i - 1], order[rng() % i]);
+    }
+    double loss = 0;
+    for (size_t idx : order) {
+      const std::vector<uint32_t>& x = rows[idx];
+      const std::vector<float>& v = values[idx];
+      std::copy(hidden_bias_.begin(), hidden_bias_.end(), h.begin());
+      for (size_t f = 0; f < x.size(); ++f) {
+        const float* e = &embed_[size_t(x[f]) * hidden];
+        for (size_t j = 0; j < hidden; ++j) {
+          h[j] += e[j] * v[f];
+        }
+      }
+      for (size_t j = 0; j < hidden; ++j) {  // ReLU, then inverted dropout
+        h[j] = h[j] > 0 && uniform() < keep ? float(h[j] / keep) : 0.f;
+      }
+      for (size_t c = 0; c < num_labels; ++c) {
+        const float* w = &out_[c * hidden];
+        double s = out_bias_[c];
+        for (size_t j = 0; j < hidden; ++j) {
+          s += double(w[j]) * h[j];
+        }
+        z[c] = s;
+      }
+      Softmax(z);
+      const double weight = class_weight[y[idx]];
+      loss += -std::log(std::max(z[y[idx]], 1e-12)) * weight;
+      std::fill(dh.begin(), dh.end(), 0.f);
+      for (size_t c = 0; c < num_labels; ++c) {
+        const float g = float(weight * (z[c] - (c == y[idx] ? 1.0 : 0.0)));
+        float* w = &out_[c * hidden];
+        float* gw = &g_out[c * hidden];
+        for (size_t j = 0; j < hidden; ++j) {
+          if (h[j] != 0) {
+            dh[j] += g * w[j];
+            const float gg = g * h[j];
+            gw[j] += gg * gg;
+            w[j] -= lr * gg / std::sqrt(gw[j]);
+          }
+        }
+        g_out_bias[c] += g * g;
+        out_bias_[c] -= lr * g / std::sqrt(g_out_bias[c]);
+      }
+      for (size_t j = 0; j < hidden; ++j) {
+        if (h[j] == 0) {
+          dh[j] = 0;
+          continue;
+        }
+        dh[j] = float(dh[j] / keep);
+        g_hidden_bias[j] += dh[j] * dh[j];
+        hidden_bias_[j] -= lr * dh[j] / std::sqrt(g_hidden_bias[j]);
+      }
+      for (size_t f = 0; f < x.size(); ++f) {
+        float* e = &embed_[size_t(x[f]) * hidden];
+        float* ge = &g_embed[size_t(x[f]) * hidden];
+        for (size_t j = 0; j < hidden; ++j) {
+          if (dh[j] != 0) {
+            const float gg = dh[j] * v[f];
+            ge[j] += gg * gg;
+            e[j] -= lr * gg / std::sqrt(ge[j]);
+          }
+        }
+      }
+    }
+    if (options.progress) {
+      options.progress(epoch, options.hidden_epochs, loss / double(rows.size()));
+    }
+  }
 }
 
 void IntentClassifier::FeatureIndex::Reserve(size_t n) {
@@ -357,6 +471,28 @@ std::vector<float> IntentClassifier::Scores(std::string_view text) const {
     const float v = values[f];
     for (size_t c = 0; c < n; ++c) {
       z[c] += w[c] * v;
+    }
+  }
+  if (hidden_ > 0) {
+    const size_t hidden = size_t(hidden_);
+    std::vector<float> h(hidden_bias_);
+    for (size_t f = 0; f < rows.size(); ++f) {
+      const float* e = &embed_[size_t(rows[f]) * hidden];
+      const float v = values[f];
+      for (size_t j = 0; j < hidden; ++j) {
+        h[j] += e[j] * v;
+      }
+    }
+    for (float& x : h) {
+      x = std::max(x, 0.f);
+    }
+    for (size_t c = 0; c < n; ++c) {
+      const float* w = &out_[c * hidden];
+      float s = out_bias_[c];
+      for (size_t j = 0; j < hidden; ++j) {
+        s += w[j] * h[j];
+      }
+      z[c] += s;
     }
   }
   return z;
@@ -518,6 +654,11 @@ Status IntentClassifier::Save(std::ostream& out, const std::string& name) const 
             static_cast<std::streamsize>(bias_.size() * sizeof(float)));
   out.write(reinterpret_cast<const char*>(weights_.data()),
             static_cast<std::streamsize>(weights_.size() * sizeof(float)));
+  put_u64(uint64_t(hidden_));
+  for (const std::vector<float>* v : {&embed_, &hidden_bias_, &out_, &out_bias_}) {
+    out.write(reinterpret_cast<const char*>(v->data()),
+              static_cast<std::streamsize>(v->size() * sizeof(float)));
+  }
   if (!out) {
     return UnavailableError("write failed for model '" + name + "'");
   }
@@ -539,7 +680,8 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(std::istream& i
   };
   char magic[8];
   in.read(magic, sizeof(magic));
-  if (!in || !std::equal(magic, magic + 8, kMagic)) {
+  const bool v3 = in && std::equal(magic, magic + 8, kMagic);
+  if (!v3 && !(in && std::equal(magic, magic + 8, kMagicV2))) {
     return bad("not a kefu intent model");
   }
   auto get_u64 = [&](uint64_t& v) { return bool(in.read(reinterpret_cast<char*>(&v), sizeof(v))); };
@@ -592,6 +734,25 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(std::istream& i
           static_cast<std::streamsize>(model->weights_.size() * sizeof(float)));
   if (!in) {
     return bad("truncated weights");
+  }
+  if (v3) {
+    uint64_t hidden = 0;
+    if (!get_u64(hidden) || hidden > 4096) {
+      return bad("bad hidden layer size");
+    }
+    model->hidden_ = int(hidden);
+    model->embed_.resize(rows * hidden);
+    model->hidden_bias_.resize(hidden);
+    model->out_.resize(n_labels * hidden);
+    model->out_bias_.resize(hidden > 0 ? n_labels : 0);
+    for (std::vector<float>* v :
+         {&model->embed_, &model->hidden_bias_, &model->out_, &model->out_bias_}) {
+      in.read(reinterpret_cast<char*>(v->data()),
+              static_cast<std::streamsize>(v->size() * sizeof(float)));
+    }
+    if (!in) {
+      return bad("truncated hidden layer");
+    }
   }
   return model;
 }

@@ -75,6 +75,68 @@ TEST(IntentClassifierTest, SaveAndLoadGiveTheSamePredictions) {
   EXPECT_EQ((*loaded)->oos_label(), "out_of_scope");
 }
 
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+TEST(IntentClassifierTest, HiddenLayerTrainsDeterministicallyAndRoundTrips) {
+  testing::TempDir dir;
+  TrainOptions options;
+  options.hidden = 16;
+  auto a = std::move(*IntentClassifier::Train(Toy(), options));
+  auto b = std::move(*IntentClassifier::Train(Toy(), options));
+  EXPECT_EQ(a->hidden_units(), 16);
+  a->Calibrate(Toy(), "out_of_scope");
+  b->Calibrate(Toy(), "out_of_scope");
+  ASSERT_OK(a->Save(dir.File("a.kim")));
+  ASSERT_OK(b->Save(dir.File("b.kim")));
+  EXPECT_EQ(ReadAll(dir.File("a.kim")), ReadAll(dir.File("b.kim")));
+  // The hidden layer changes the scores: a linear-only model of the same data differs.
+  auto linear = std::move(*IntentClassifier::Train(Toy(), {}));
+  linear->Calibrate(Toy(), "out_of_scope");
+  ASSERT_OK(linear->Save(dir.File("linear.kim")));
+  EXPECT_NE(ReadAll(dir.File("a.kim")).size(), ReadAll(dir.File("linear.kim")).size());
+
+  Result<std::unique_ptr<IntentClassifier>> loaded = IntentClassifier::Load(dir.File("a.kim"));
+  ASSERT_OK_RESULT(loaded);
+  EXPECT_EQ((*loaded)->hidden_units(), 16);
+  EXPECT_EQ((*loaded)->Predict(text::Normalize("我的快递到哪了？").text).intent, "order_status");
+  EXPECT_EQ((*loaded)->Predict(text::Normalize("I want a refund").text).intent, "return_refund");
+  for (const char* t : {"订单到哪了", "refund", "你好", "随便说点什么", ""}) {
+    const IntentPrediction p = a->Predict(text::Normalize(t).text);
+    const IntentPrediction q = (*loaded)->Predict(text::Normalize(t).text);
+    EXPECT_EQ(p.intent, q.intent) << t;
+    EXPECT_DOUBLE_EQ(p.confidence, q.confidence) << t;
+  }
+  // A file cut inside the hidden layer is rejected, not half-loaded.
+  const std::string bytes = ReadAll(dir.File("a.kim"));
+  std::ofstream(dir.File("cut.kim"), std::ios::binary) << bytes.substr(0, bytes.size() - 100);
+  EXPECT_EQ(IntentClassifier::Load(dir.File("cut.kim")).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(IntentClassifierTest, ReadsVersionTwoFilesWithoutHiddenLayer) {
+  testing::TempDir dir;
+  auto m = std::move(*IntentClassifier::Train(Toy(), {}));
+  m->Calibrate(Toy(), "out_of_scope");
+  ASSERT_OK(m->Save(dir.File("v3.kim")));
+  // Version 2 is version 3 without the trailing hidden-layer size (0 here) and its magic '2'.
+  std::string bytes = ReadAll(dir.File("v3.kim"));
+  ASSERT_EQ(bytes.substr(0, 8), "KEFUINT3");
+  bytes[7] = '2';
+  bytes.resize(bytes.size() - 8);
+  std::ofstream(dir.File("v2.kim"), std::ios::binary) << bytes;
+  Result<std::unique_ptr<IntentClassifier>> v2 = IntentClassifier::Load(dir.File("v2.kim"));
+  ASSERT_OK_RESULT(v2);
+  EXPECT_EQ((*v2)->hidden_units(), 0);
+  for (const char* t : {"订单到哪了", "refund", "你好"}) {
+    EXPECT_DOUBLE_EQ(m->Predict(text::Normalize(t).text).confidence,
+                     (*v2)->Predict(text::Normalize(t).text).confidence)
+        << t;
+  }
+}
+
 TEST(IntentClassifierTest, BadInputHasDefinedBehaviour) {
   auto m = std::move(*IntentClassifier::Train(Toy(), {}));
   for (const std::string& t : {std::string(), std::string("😀😀😀"), std::string("1234567890"),
