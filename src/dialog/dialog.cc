@@ -33,6 +33,10 @@ using nlohmann::json;
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 constexpr size_t kMaxSummaryLines = 12;
 constexpr double kInterruptConfidence = 0.75;
+// While a task waits for a slot, a message that is not a question leaves the task for the
+// knowledge base only when the classifier is at least this sure of a knowledge-base intent:
+// a malformed answer ("sam.lee at bluewave") is the task's to reject, not a policy question.
+constexpr double kKbAsideConfidence = 0.5;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -1278,8 +1282,9 @@ Result<TurnOutcome> Turn::Run() {
         }
         return Finish();
       }
-      if ((IsKbIntent(u_.intent) || IsQuestion()) && task->awaiting != "order_id" &&
-          task->awaiting != "verification" && task->awaiting != "confirm") {
+      if (((IsKbIntent(u_.intent) && u_.confidence >= kKbAsideConfidence) || IsQuestion()) &&
+          task->awaiting != "order_id" && task->awaiting != "verification" &&
+          task->awaiting != "confirm") {
         AnswerFromKb(false);
         s_.offer.clear();
         out_.offer_human = false;

@@ -137,6 +137,21 @@ class DialogTest : public ::testing::Test {
     return out.ok() ? *out : TurnOutcome{};
   }
 
+  // As Say, with the classifier's answer replaced: for behaviour that must not hang on what the
+  // shipped model makes of one sentence.
+  TurnOutcome SayUnderstood(const std::string& text, const std::string& intent, double confidence) {
+    text::NormalizedText n = text::Normalize(text);
+    nlu::Understanding u = nlu_->Understand(n);
+    u.intent = intent;
+    u.confidence = confidence;
+    u.alternatives.clear();
+    dialog_->Track(u, text::PrimaryLanguage(n.lang), state_, n.text);
+    RequestContext ctx = RequestContext::Unbounded("t");
+    Result<TurnOutcome> out = dialog_->Step(u, n, state_, ctx);
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    return out.ok() ? *out : TurnOutcome{};
+  }
+
   kefu::testing::TempDir dir_;
   ManualClock clock_{kefu::testing::T("2026-11-28T12:00:00+08:00")};
   std::unique_ptr<store::Store> store_;
@@ -219,6 +234,33 @@ TEST_F(DialogTest, AToolCallAModelProposesIsCheckedAgainstTheFlowAndVerification
             StatusCode::kInvalidArgument);
   // Judging is all it does: the order is still paid until the shopper confirms.
   EXPECT_EQ((*store_->GetOrderDetails(kPaidOrder)).order.status, "paid");
+}
+
+// A task waiting for a slot keeps a malformed answer unless the classifier is sure the message
+// is a knowledge-base matter; a question always gets its answer first.
+TEST_F(DialogTest, AMalformedSlotAnswerStaysWithTheTaskUnlessTheClassifierIsSure) {
+  SayUnderstood(std::string("I need an invoice for order ") + kDeliveredOrder, "invoice", 0.99);
+  SayUnderstood("9999", "affirm", 0.5);
+  ASSERT_NE(state_.active(), nullptr);
+  ASSERT_EQ(state_.active()->awaiting, "title");
+  SayUnderstood("Shenzhen Bluewave Technology Co., Ltd.", "out_of_scope", 0.4);
+  ASSERT_EQ(state_.active()->awaiting, "tax_id");
+  SayUnderstood("91440300MA5EXAMPLE", "invoice", 0.6);
+  ASSERT_EQ(state_.active()->awaiting, "email");
+
+  TurnOutcome bad = SayUnderstood("sam.lee at bluewave", "product_inquiry", 0.22);
+  EXPECT_FALSE(bad.offer_human) << bad.reply;
+  EXPECT_NE(bad.reply.find("doesn't look like an e-mail address"), std::string::npos) << bad.reply;
+  ASSERT_NE(state_.active(), nullptr);
+  EXPECT_EQ(state_.active()->awaiting, "email");
+
+  // The same words, classified with confidence, go to the knowledge base; the task waits.
+  TurnOutcome aside = SayUnderstood("sam.lee at bluewave", "product_inquiry", 0.9);
+  EXPECT_EQ(aside.reply.find("doesn't look like an e-mail address"), std::string::npos)
+      << aside.reply;
+  ASSERT_NE(state_.active(), nullptr);
+  EXPECT_EQ(state_.active()->awaiting, "email");
+  EXPECT_EQ(state_.active()->flow, "invoice");
 }
 
 TEST_F(DialogTest, CancelBeforeShippingNeedsAnExplicitConfirmation) {
