@@ -102,6 +102,13 @@ struct TrainEmbeddingFlags {
 };
 int RunTrainEmbedding(const CommonFlags& common, const TrainEmbeddingFlags& flags);
 
+struct TrainQuestionsFlags {
+  std::string out;
+};
+// The demo shop's FAQ question model (kb/retriever.h), made the way `kefu serve` would make it
+// on an empty database, so that serving the demo loads it instead of training.
+int RunTrainQuestions(const CommonFlags& common, const TrainQuestionsFlags& flags);
+
 struct EvalRetrievalFlags {
   std::string data;
   std::vector<std::string> import;

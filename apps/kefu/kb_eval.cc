@@ -22,6 +22,7 @@
 #include "kb/knowledge_base.h"
 #include "kb/tokenizer.h"
 #include "nlu/intent_data.h"
+#include "store/store.h"
 
 namespace kefu::app {
 namespace {
@@ -341,6 +342,45 @@ int RunTrainEmbedding(const CommonFlags& common, const TrainEmbeddingFlags& flag
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
                flags.out.c_str());
   return 0;
+}
+
+int RunTrainQuestions(const CommonFlags& common, const TrainQuestionsFlags& flags) {
+  Result<Config> config = ResolveConfig(common);
+  if (!config.ok()) {
+    return Fail(config.status());
+  }
+  const std::string data_dir = ResolveDataDir(*config);
+  const std::filesystem::path tmp =
+      std::filesystem::temp_directory_path() /
+      ("kefu-questions-" + std::to_string(::getpid()) + "-" +
+       std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+  std::error_code ec;
+  std::filesystem::create_directories(tmp, ec);
+  auto run = [&]() -> Status {
+    const auto start = std::chrono::steady_clock::now();
+    store::SqliteOptions so;
+    so.path = (tmp / "kb.db").string();
+    KEFU_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::NewSqliteStore(so));
+    KEFU_RETURN_IF_ERROR(
+        demo::LoadDemoShopIfEmpty(*store, (std::filesystem::path(data_dir) / "demo").string())
+            .status());
+    // No model file: the questions are learned here, as on a shop's own FAQ.
+    KEFU_ASSIGN_OR_RETURN(std::unique_ptr<kb::KnowledgeBase> kb,
+                          kb::KnowledgeBase::Open(*store, SystemClock(), {}));
+    KEFU_RETURN_IF_ERROR(demo::LoadDemoKnowledgeIfEmpty(*kb, *store, data_dir).status());
+    const std::filesystem::path out(flags.out);
+    if (out.has_parent_path()) {
+      std::filesystem::create_directories(out.parent_path(), ec);
+    }
+    KEFU_RETURN_IF_ERROR(kb->retriever().SaveQuestionModel(flags.out));
+    std::fprintf(stderr, "train questions: %.1f s -> %s\n",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                 flags.out.c_str());
+    return OkStatus();
+  };
+  const Status s = run();
+  std::filesystem::remove_all(tmp, ec);
+  return s.ok() ? 0 : Fail(s);
 }
 
 int RunEvalRetrieval(const CommonFlags& common, const EvalRetrievalFlags& flags) {

@@ -152,6 +152,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   train_embedding->add_option("--extra", embed_flags.extra, "more documents to learn from");
 
+  TrainQuestionsFlags questions_flags;
+  questions_flags.out = KEFU_DEFAULT_KB_QUESTION_MODEL;
+  CLI::App* train_questions =
+      train->add_subcommand("questions", "Train the demo shop's FAQ question model from data/kb");
+  AddCommonFlags(*train_questions, common);
+  train_questions->add_option("--out", questions_flags.out, "where to write the model");
+
   EvalRetrievalFlags retrieval_flags;
   CLI::App* eval_retrieval =
       eval->add_subcommand("retrieval", "Measure knowledge-base retrieval on labelled queries");
@@ -318,6 +325,9 @@ int main(int argc, char** argv) {
   }
   if (eval_sentiment->parsed()) {
     return RunEvalSentiment(eval_sentiment_flags);
+  }
+  if (train_questions->parsed()) {
+    return RunTrainQuestions(common, questions_flags);
   }
   if (train_embedding->parsed()) {
     return RunTrainEmbedding(common, embed_flags);

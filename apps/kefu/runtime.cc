@@ -113,6 +113,9 @@ Result<std::unique_ptr<kb::KnowledgeBase>> OpenKnowledgeBase(const Config& confi
   options.retriever.lexical_weight = config.kb.lexical_weight;
   options.retriever.vector_weight = config.kb.vector_weight;
   options.retriever.rerank_weight = config.kb.rerank_weight;
+  options.retriever.question_model_weight = config.kb.question_model_weight;
+  // The demo shop's question model, trained at build time; used only when the FAQ is the demo's.
+  options.retriever.question_model_path = KEFU_DEFAULT_KB_QUESTION_MODEL;
   const std::string model = config.kb.embedding_model.empty()
                                 ? std::string(KEFU_DEFAULT_KB_EMBEDDING)
                                 : config.kb.embedding_model;

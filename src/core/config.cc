@@ -109,6 +109,7 @@ const std::vector<Key>& Keys() {
       DoubleKey("kb", "lexical_weight", &Config::kb, &KbConfig::lexical_weight),
       DoubleKey("kb", "vector_weight", &Config::kb, &KbConfig::vector_weight),
       DoubleKey("kb", "rerank_weight", &Config::kb, &KbConfig::rerank_weight),
+      DoubleKey("kb", "question_model_weight", &Config::kb, &KbConfig::question_model_weight),
       IntKey("kb", "max_upload_bytes", &Config::kb, &KbConfig::max_upload_bytes),
       StrKey("kb", "admin_key", &Config::kb, &KbConfig::admin_key),
       StrKey("sentiment", "model", &Config::sentiment, &SentimentConfig::model),
@@ -343,7 +344,8 @@ Status Validate(const Config& c) {
   KEFU_RETURN_IF_ERROR(positive(c.kb.max_upload_bytes, "kb.max_upload_bytes"));
   for (auto [v, key] : {std::pair{c.kb.lexical_weight, "kb.lexical_weight"},
                         std::pair{c.kb.vector_weight, "kb.vector_weight"},
-                        std::pair{c.kb.rerank_weight, "kb.rerank_weight"}}) {
+                        std::pair{c.kb.rerank_weight, "kb.rerank_weight"},
+                        std::pair{c.kb.question_model_weight, "kb.question_model_weight"}}) {
     if (!(v >= 0 && v <= 100)) {
       return InvalidArgumentError(std::string(key) + " must be between 0 and 100, got " +
                                   std::to_string(v));

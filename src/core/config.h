@@ -67,6 +67,8 @@ struct KbConfig {
   double lexical_weight = 1.0;
   double vector_weight = 0.5;
   double rerank_weight = 2.0;
+  // The question model's probability on top (0: off); kb/retriever.h.
+  double question_model_weight = 0.5;
   int max_upload_bytes = 20 * 1024 * 1024;  // POST /v1/kb/documents and `kefu kb import` files
   std::string admin_key;  // required by /v1/kb/*; empty: those endpoints answer 403
 };

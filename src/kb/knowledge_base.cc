@@ -94,7 +94,15 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Open(store::Store& store, 
     KEFU_RETURN_IF_ERROR(kb->retriever_.Upsert(parsed->first, parsed->second));
     kb->hashes_[r.id] = r.content_hash;
   }
+  kb->RefreshQuestionModel();
   return kb;
+}
+
+void KnowledgeBase::RefreshQuestionModel() {
+  // Search works without the model, so a failure to make one is logged, not returned.
+  if (Result<QuestionModelRefresh> r = retriever_.RefreshQuestionModel(); !r.ok()) {
+    KEFU_LOG_WARN("knowledge base: no question model: {}", r.status().ToString());
+  }
 }
 
 Result<ImportReport> KnowledgeBase::Import(std::vector<KbDocument> docs,
@@ -150,6 +158,9 @@ Result<ImportReport> KnowledgeBase::Import(std::vector<KbDocument> docs,
     }
   }
   KEFU_RETURN_IF_ERROR(flush());
+  if (report.added + report.updated > 0) {
+    RefreshQuestionModel();
+  }
   return report;
 }
 

@@ -110,6 +110,9 @@ class KnowledgeBase {
 
  private:
   KnowledgeBase(store::Store& store, const Clock& clock, KnowledgeBaseOptions options);
+  // Brings the retriever's question model up to date with the indexed FAQ (after Open and after
+  // an Import that changed something).
+  void RefreshQuestionModel();
 
   store::Store& store_;
   const Clock& clock_;

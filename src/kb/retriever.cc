@@ -1,18 +1,25 @@
 #include "kb/retriever.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/file_util.h"
 #include "core/logging.h"
+#include "core/sha256.h"
 #include "kb/bm25.h"
 #include "kb/embedder.h"
 #include "kb/tokenizer.h"
 #include "kb/vector_index.h"
+#include "nlu/intent_classifier.h"
+#include "text/normalize.h"
 
 namespace kefu::kb {
 
@@ -32,6 +39,12 @@ namespace {
 
 // How many fused candidates the reranker looks at.
 constexpr size_t kRerankDepth = 40;
+// The question model's FAQs considered per query.
+constexpr int kQuestionModelTop = 10;
+// Bumped when the question model's recipe changes, so that an old file is not taken for the
+// model of the same questions.
+constexpr char kQuestionModelRecipe[] = "kefu-question-model-1";
+constexpr char kQuestionModelMagic[8] = {'K', 'E', 'F', 'U', 'Q', 'M', 'D', '1'};
 
 struct ChunkEntry {
   bool live = false;
@@ -133,6 +146,11 @@ struct Retriever::Index {
     const double df = chunk_bm25.df(term) + question_bm25.df(term);
     return std::log(1.0 + (n - df + 0.5) / (df + 0.5));
   }
+};
+
+struct Retriever::QuestionModel {
+  std::string fingerprint;
+  std::unique_ptr<nlu::IntentClassifier> classifier;
 };
 
 Retriever::Retriever(RetrieverOptions options)
@@ -437,6 +455,29 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
     }
     add_list(question_list(qkeys), vector_weight);
   }
+  // The question model's most likely FAQs join the candidates with their probability.
+  std::unordered_map<uint32_t, double> asked;
+  if (options.mode == SearchMode::kHybrid && question_model_ != nullptr &&
+      options_.question_model_weight > 0) {
+    const nlu::IntentPrediction p =
+        question_model_->classifier->Predict(text::Normalize(query).text, kQuestionModelTop);
+    auto add = [&](const std::string& doc_id, double prob) {
+      auto d = ix.docs.find(doc_id);
+      if (d == ix.docs.end() || d->second.chunks.empty()) {
+        return;  // removed since the model was made
+      }
+      const uint32_t key = d->second.chunks.front();
+      if (!unfiltered && !ix.Matches(key, options.filter)) {
+        return;
+      }
+      asked[key] = prob;
+      fused.emplace(key, 0.0);
+    };
+    add(p.intent, p.confidence);
+    for (const auto& [doc_id, prob] : p.alternatives) {
+      add(doc_id, prob);
+    }
+  }
   if (fused.empty()) {
     return hits;
   }
@@ -448,6 +489,12 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
   const bool rerank = options.mode == SearchMode::kHybrid;
   if (ranked.size() > (rerank ? std::max(kRerankDepth, options.k) : options.k)) {
     ranked.resize(rerank ? std::max(kRerankDepth, options.k) : options.k);
+    for (const auto& [key, prob] : asked) {  // the question model's FAQs are always reranked
+      if (std::none_of(ranked.begin(), ranked.end(),
+                       [&](const auto& r) { return r.first == key; })) {
+        ranked.emplace_back(key, fused[key]);
+      }
+    }
   }
   // IDF of each query term, computed once for every candidate's questions.
   std::unordered_map<std::string, double> idf_cache;
@@ -487,6 +534,10 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
     const double passage = Blend(coverage, h.cosine, !qvec.empty());
     h.confidence = std::clamp(std::max(h.faq_similarity, passage), 0.0, 1.0);
     h.score = rerank ? rrf / rrf_max + options_.rerank_weight * h.confidence : rrf;
+    if (auto a = asked.find(key); a != asked.end()) {
+      h.asked = a->second;
+      h.score += options_.question_model_weight * a->second;
+    }
     hits.push_back(std::move(h));
   }
   if (rerank) {
@@ -499,6 +550,119 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
     hits.resize(options.k);
   }
   return hits;
+}
+
+std::vector<std::pair<std::string, std::string>> Retriever::QuestionSet(
+    std::string* fingerprint) const {
+  std::vector<std::pair<std::string, std::string>> set;
+  {
+    std::shared_lock lock(mutex_);
+    for (const QuestionEntry& q : index_->questions) {
+      if (q.live && q.chunk < index_->chunks.size() && index_->chunks[q.chunk].live) {
+        set.emplace_back(index_->chunks[q.chunk].doc_id, q.text);
+      }
+    }
+  }
+  std::sort(set.begin(), set.end());
+  set.erase(std::unique(set.begin(), set.end()), set.end());
+  std::string all = kQuestionModelRecipe;
+  for (auto& [doc_id, text] : set) {
+    text = text::Normalize(text).text;
+    all += '\x1e';
+    all += doc_id;
+    all += '\x1f';
+    all += text;
+  }
+  if (fingerprint != nullptr) {
+    *fingerprint = Sha256Hex(all);
+  }
+  return set;
+}
+
+Result<QuestionModelRefresh> Retriever::RefreshQuestionModel() {
+  std::string fingerprint;
+  std::vector<std::pair<std::string, std::string>> set = QuestionSet(&fingerprint);
+  {
+    std::shared_lock lock(mutex_);
+    if (question_model_ != nullptr && question_model_->fingerprint == fingerprint) {
+      return QuestionModelRefresh::kUnchanged;
+    }
+  }
+  std::unordered_set<std::string> faqs;
+  for (const auto& [doc_id, text] : set) {
+    faqs.insert(doc_id);
+  }
+  if (faqs.size() < 2 || faqs.size() > kMaxQuestionModelFaqs ||
+      set.size() > kMaxQuestionModelQuestions) {
+    if (faqs.size() > kMaxQuestionModelFaqs || set.size() > kMaxQuestionModelQuestions) {
+      KEFU_LOG_INFO(
+          "kb: {} FAQs with {} questions: over the question model's limits ({} / {}), "
+          "searching without it",
+          faqs.size(), set.size(), kMaxQuestionModelFaqs, kMaxQuestionModelQuestions);
+    }
+    std::unique_lock lock(mutex_);
+    question_model_.reset();
+    return QuestionModelRefresh::kNone;
+  }
+  auto model = std::make_shared<QuestionModel>();
+  model->fingerprint = fingerprint;
+  QuestionModelRefresh how = QuestionModelRefresh::kTrained;
+  if (!options_.question_model_path.empty()) {
+    std::ifstream in(options_.question_model_path, std::ios::binary);
+    char magic[8] = {};
+    std::string stored(64, '\0');
+    if (in.read(magic, sizeof(magic)) && std::equal(magic, magic + 8, kQuestionModelMagic) &&
+        in.read(stored.data(), 64) && stored == fingerprint) {
+      Result<std::unique_ptr<nlu::IntentClassifier>> loaded =
+          nlu::IntentClassifier::Load(in, options_.question_model_path);
+      if (loaded.ok()) {
+        model->classifier = std::move(*loaded);
+        how = QuestionModelRefresh::kLoaded;
+      } else {
+        KEFU_LOG_WARN("kb: question model: {}", loaded.status().ToString());
+      }
+    }
+  }
+  if (model->classifier == nullptr) {
+    std::vector<nlu::IntentExample> examples;
+    examples.reserve(set.size());
+    for (auto& [doc_id, text] : set) {
+      examples.push_back({std::move(text), doc_id});
+    }
+    nlu::TrainOptions options;
+    options.epochs = 10;
+    options.hidden = 64;
+    options.hidden_epochs = 10;
+    const auto start = std::chrono::steady_clock::now();
+    KEFU_ASSIGN_OR_RETURN(model->classifier, nlu::IntentClassifier::Train(examples, options));
+    KEFU_LOG_INFO("kb: question model trained on {} questions of {} FAQs in {:.1f} s",
+                  examples.size(), faqs.size(),
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::unique_lock lock(mutex_);
+  question_model_ = std::move(model);
+  return how;
+}
+
+Status Retriever::SaveQuestionModel(const std::string& path) const {
+  std::shared_ptr<const QuestionModel> model;
+  {
+    std::shared_lock lock(mutex_);
+    model = question_model_;
+  }
+  if (model == nullptr) {
+    return FailedPreconditionError("no question model to save");
+  }
+  std::ostringstream out;
+  out.write(kQuestionModelMagic, sizeof(kQuestionModelMagic));
+  out << model->fingerprint;
+  KEFU_RETURN_IF_ERROR(model->classifier->Save(out, path));
+  return WriteFileAtomically(path, out.str());
+}
+
+bool Retriever::has_question_model() const {
+  std::shared_lock lock(mutex_);
+  return question_model_ != nullptr;
 }
 
 }  // namespace kefu::kb

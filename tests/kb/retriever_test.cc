@@ -187,6 +187,73 @@ TEST_F(RetrieverTest, RemoveTakesEveryChunkAndQuestionOut) {
   }
 }
 
+// The question model learns which words tell one FAQ from another: "邮费" and "退回去" only ever
+// appear in the return-fee FAQ's ways of asking, so a new message with them finds it.
+TEST_F(RetrieverTest, QuestionModelIsTrainedOnceAndRanksTheFaqItsWordsBelongTo) {
+  EXPECT_FALSE(r_.has_question_model());
+  Result<QuestionModelRefresh> first = r_.RefreshQuestionModel();
+  ASSERT_OK_RESULT(first);
+  EXPECT_EQ(*first, QuestionModelRefresh::kTrained);
+  EXPECT_TRUE(r_.has_question_model());
+  EXPECT_EQ(*r_.RefreshQuestionModel(), QuestionModelRefresh::kUnchanged);
+
+  std::vector<Hit> hits = r_.Search("寄回去的邮费我来出吗", {.k = 3});
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].doc_id, "faq-return-fee");
+  EXPECT_GT(hits[0].asked, 0.3);
+  // BM25 alone has no such model, and hybrid without it does not report one.
+  for (const Hit& h : r_.Search("寄回去的邮费我来出吗", {.k = 3, .mode = SearchMode::kBm25})) {
+    EXPECT_EQ(h.asked, 0);
+  }
+
+  // A changed FAQ set makes a new model; a removed FAQ is never suggested by the old one.
+  ASSERT_TRUE(r_.Remove("faq-return-fee"));
+  for (const Hit& h : r_.Search("寄回去的邮费我来出吗", {.k = 5})) {
+    EXPECT_NE(h.doc_id, "faq-return-fee");
+  }
+  EXPECT_EQ(*r_.RefreshQuestionModel(), QuestionModelRefresh::kTrained);
+}
+
+TEST_F(RetrieverTest, QuestionModelFileIsUsedOnlyForTheQuestionsItWasMadeFrom) {
+  testing::TempDir dir;
+  EXPECT_EQ(r_.SaveQuestionModel(dir.File("q.bin")).code(), StatusCode::kFailedPrecondition);
+  ASSERT_OK_RESULT(r_.RefreshQuestionModel());
+  ASSERT_OK(r_.SaveQuestionModel(dir.File("q.bin")));
+
+  Retriever same(RetrieverOptions{.question_model_path = dir.File("q.bin")});
+  for (const KbDocument& d : ShopDocs()) {
+    ASSERT_OK(same.Upsert(d, ChunkDocument(d, {})));
+  }
+  EXPECT_EQ(*same.RefreshQuestionModel(), QuestionModelRefresh::kLoaded);
+  EXPECT_EQ(same.Search("寄回去的邮费我来出吗", {.k = 1})[0].asked,
+            r_.Search("寄回去的邮费我来出吗", {.k = 1})[0].asked);
+
+  Retriever other(RetrieverOptions{.question_model_path = dir.File("q.bin")});
+  for (const KbDocument& d : ShopDocs()) {
+    if (d.id != "faq-invoice") {
+      ASSERT_OK(other.Upsert(d, ChunkDocument(d, {})));
+    }
+  }
+  EXPECT_EQ(*other.RefreshQuestionModel(), QuestionModelRefresh::kTrained);
+
+  // A damaged file is not used: the model is trained instead.
+  std::ofstream(dir.File("bad.bin")) << "KEFUQMD1 not a model";
+  Retriever damaged(RetrieverOptions{.question_model_path = dir.File("bad.bin")});
+  for (const KbDocument& d : ShopDocs()) {
+    ASSERT_OK(damaged.Upsert(d, ChunkDocument(d, {})));
+  }
+  EXPECT_EQ(*damaged.RefreshQuestionModel(), QuestionModelRefresh::kTrained);
+}
+
+TEST_F(RetrieverTest, NoQuestionModelWithFewerThanTwoFaqs) {
+  Retriever r(RetrieverOptions{});
+  KbDocument d = ShopDocs()[0];
+  ASSERT_OK(r.Upsert(d, ChunkDocument(d, {})));
+  EXPECT_EQ(*r.RefreshQuestionModel(), QuestionModelRefresh::kNone);
+  EXPECT_FALSE(r.has_question_model());
+  EXPECT_EQ(r.Search("退货运费", {.k = 1})[0].asked, 0);
+}
+
 TEST_F(RetrieverTest, VectorModeWithoutEmbedderFindsNothing) {
   EXPECT_TRUE(r_.Search("退款", {.mode = SearchMode::kVector}).empty());
   EXPECT_FALSE(r_.Search("退款", {.mode = SearchMode::kBm25}).empty());
