@@ -212,6 +212,9 @@ class Turn {
   std::optional<SlotValue> ParseAnswer(const SlotSpec& slot) const;
   std::optional<SlotValue> EntityFor(const SlotSpec& slot) const;
   bool FitsAwaited(const FlowSpec& flow, const Task& task);
+  // The message gives a slot of the task that already has a value a different value (an
+  // entity such as a colour or size): a correction, the task's own business.
+  bool CorrectsASlot(const FlowSpec& flow, const Task& task) const;
 
   // --- acting
   Result<tools::ToolResult> CallTool(const std::string& name, const json& args);
@@ -443,7 +446,9 @@ bool Turn::FitsAwaited(const FlowSpec& flow, const Task& task) {
     return u_.Find("digits4").has_value() || u_.Find("order_id").has_value();
   }
   if (task.awaiting == "confirm") {
-    return IsYes() || IsNo();
+    // "actually make it the blue one" changes the colour before confirming, whatever the
+    // classifier makes of "make it" (a change_order, say).
+    return IsYes() || IsNo() || CorrectsASlot(flow, task);
   }
   const SlotSpec* slot = flow.Slot(task.awaiting);
   if (task.awaiting == "order_id") {
@@ -466,6 +471,19 @@ bool Turn::FitsAwaited(const FlowSpec& flow, const Task& task) {
     return true;
   }
   return ParseAnswer(*slot).has_value();
+}
+
+bool Turn::CorrectsASlot(const FlowSpec& flow, const Task& task) const {
+  for (const SlotSpec& slot : flow.slots) {
+    auto filled = task.slots.find(slot.name);
+    if (filled == task.slots.end() || slot.type == "text" || slot.type == "order_id") {
+      continue;
+    }
+    if (std::optional<SlotValue> v = EntityFor(slot); v && v->value != filled->second.value) {
+      return true;
+    }
+  }
+  return false;
 }
 
 Result<tools::ToolResult> Turn::CallTool(const std::string& name, const json& args) {

@@ -263,6 +263,34 @@ TEST_F(DialogTest, AMalformedSlotAnswerStaysWithTheTaskUnlessTheClassifierIsSure
   EXPECT_EQ(state_.active()->flow, "invoice");
 }
 
+// At the confirmation, a new value for a slot already given is a correction of this task,
+// even when the classifier calls the message another task ("make it" reads like change_order).
+TEST_F(DialogTest, ACorrectionAtTheConfirmationStaysWithTheTask) {
+  clock_.Set(kefu::testing::T("2026-11-14T12:00:00+08:00"));  // two days after delivery
+  SayUnderstood(std::string("I'd like to exchange the item from order ") + kDeliveredOrder,
+                "exchange", 0.99);
+  SayUnderstood("9999", "affirm", 0.5);
+  SayUnderstood("I don't like the colour, I want the black one", "exchange", 0.9);
+  ASSERT_NE(state_.active(), nullptr);
+  ASSERT_EQ(state_.active()->awaiting, "confirm");
+  ASSERT_EQ(state_.active()->slots.at("colour").value, "black");
+
+  TurnOutcome fix = SayUnderstood("actually make it the blue one", "change_order", 0.9);
+  ASSERT_NE(state_.active(), nullptr) << fix.reply;
+  EXPECT_EQ(state_.active()->flow, "exchange");
+  EXPECT_EQ(state_.active()->awaiting, "confirm");
+  EXPECT_EQ(state_.active()->slots.at("colour").value, "blue");
+  EXPECT_NE(fix.reply.find("blue"), std::string::npos) << fix.reply;
+
+  // Without a new value it is another task's business: the change_order request interrupts
+  // (a delivered order's address cannot change), then the exchange asks again.
+  TurnOutcome other =
+      SayUnderstood("can I change the delivery address instead", "change_order", 0.9);
+  EXPECT_NE(other.reply.find("can't be changed"), std::string::npos) << other.reply;
+  ASSERT_NE(state_.active(), nullptr);
+  EXPECT_EQ(state_.active()->flow, "exchange");
+}
+
 TEST_F(DialogTest, CancelBeforeShippingNeedsAnExplicitConfirmation) {
   Say(std::string("帮我取消订单 ") + kPaidOrder);
   TurnOutcome confirm = Say("4321");
