@@ -72,7 +72,7 @@ struct Hit {
 };
 
 struct RetrieverOptions {
-  std::shared_ptr<const Embedder> embedder;  // null: lexical retrieval only
+  std::shared_ptr<const Embedder> embedder{};  // null: lexical retrieval only
   size_t candidates = 50;                    // per retriever, before fusion
   double rrf_k = 60;
   double title_weight = 2.0;  // BM25 field weight of the title and heading path
@@ -91,7 +91,7 @@ struct RetrieverOptions {
   double question_model_weight = 0.5;
   // A model file written by SaveQuestionModel (e.g. trained at build time for the demo shop's
   // FAQ), used instead of training when its question set is the indexed one. Empty: none.
-  std::string question_model_path;
+  std::string question_model_path{};
 };
 
 // What RefreshQuestionModel did.
