@@ -73,7 +73,7 @@ struct Hit {
 
 struct RetrieverOptions {
   std::shared_ptr<const Embedder> embedder{};  // null: lexical retrieval only
-  size_t candidates = 50;                    // per retriever, before fusion
+  size_t candidates = 50;                      // per retriever, before fusion
   double rrf_k = 60;
   double title_weight = 2.0;  // BM25 field weight of the title and heading path
   // Hybrid ranking: the weighted reciprocal-rank fusion of the lexical lists (chunks and stored
