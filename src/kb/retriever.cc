@@ -604,6 +604,21 @@ Result<QuestionModelRefresh> Retriever::RefreshQuestionModel() {
     question_model_.reset();
     return QuestionModelRefresh::kNone;
   }
+  std::unordered_set<uint64_t> features;
+  for (const auto& [doc_id, text] : set) {
+    for (uint64_t f : nlu::IntentFeatures(text)) {
+      features.insert(f);
+    }
+  }
+  if (features.size() * faqs.size() > kMaxQuestionModelCells) {
+    KEFU_LOG_INFO(
+        "kb: {} FAQs x {} features is over the question model's {} cells, searching "
+        "without it",
+        faqs.size(), features.size(), kMaxQuestionModelCells);
+    std::unique_lock lock(mutex_);
+    question_model_.reset();
+    return QuestionModelRefresh::kNone;
+  }
   auto model = std::make_shared<QuestionModel>();
   model->fingerprint = fingerprint;
   QuestionModelRefresh how = QuestionModelRefresh::kTrained;

@@ -124,10 +124,14 @@ class Retriever {
   // Upserts: it does nothing when the set of questions is the one the model was made from,
   // loads options.question_model_path when that file was made from this set, and otherwise
   // trains (seeded; about a second per thousand questions on one core). No model with fewer
-  // than 2 or more than kMaxQuestionModelFaqs FAQs, or more than kMaxQuestionModelQuestions
-  // questions. Searches go on meanwhile; removed FAQs are skipped until the next refresh.
+  // than 2 or more than kMaxQuestionModelFaqs FAQs, more than kMaxQuestionModelQuestions
+  // questions, or more than kMaxQuestionModelCells distinct features x FAQs: the linear part
+  // holds one weight per cell, and training about 16 bytes per cell (the demo: 21k features x
+  // 204 FAQs, 4.4M cells, a 17 MB model). Searches go on meanwhile; removed FAQs are skipped
+  // until the next refresh.
   static constexpr size_t kMaxQuestionModelFaqs = 5000;
   static constexpr size_t kMaxQuestionModelQuestions = 100000;
+  static constexpr size_t kMaxQuestionModelCells = 16'000'000;
   Result<QuestionModelRefresh> RefreshQuestionModel();
   // Writes the current question model with the fingerprint of its question set;
   // kFailedPrecondition when there is none.

@@ -254,6 +254,25 @@ TEST_F(RetrieverTest, NoQuestionModelWithFewerThanTwoFaqs) {
   EXPECT_EQ(r.Search("退货运费", {.k = 1})[0].asked, 0);
 }
 
+// A large FAQ would need a linear layer of features x FAQs weights (and 16 bytes a cell to
+// train): over kMaxQuestionModelCells there is no model, found out before any training.
+TEST_F(RetrieverTest, NoQuestionModelWhenItWouldBeTooBig) {
+  Retriever r(RetrieverOptions{});
+  for (int i = 0; i < 2000; ++i) {
+    const std::string n = std::to_string(i);
+    KbDocument d = Faq("faq-" + n, "en", "question about item" + n + " and thing" + n,
+                       "answer " + n, {"how does item" + n + " work", "tell me about thing" + n});
+    ASSERT_OK(r.Upsert(d, ChunkDocument(d, {})));
+  }
+  Result<QuestionModelRefresh> refresh = r.RefreshQuestionModel();
+  ASSERT_OK_RESULT(refresh);
+  EXPECT_EQ(*refresh, QuestionModelRefresh::kNone);
+  EXPECT_FALSE(r.has_question_model());
+  std::vector<Hit> hits = r.Search("how does item42 work", {.k = 1});
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].doc_id, "faq-42");
+}
+
 TEST_F(RetrieverTest, VectorModeWithoutEmbedderFindsNothing) {
   EXPECT_TRUE(r_.Search("退款", {.mode = SearchMode::kVector}).empty());
   EXPECT_FALSE(r_.Search("退款", {.mode = SearchMode::kBm25}).empty());
