@@ -1,7 +1,6 @@
 #include "core/time_util.h"
 
 #include <chrono>
-#include <cstdio>
 
 namespace kefu {
 namespace {
@@ -34,6 +33,29 @@ Civil ToCivil(int64_t epoch_millis, int offset_minutes) {
   const hh_mm_ss hms{tp - day};
   return {int(ymd.year()),          int(unsigned(ymd.month())), int(unsigned(ymd.day())),
           int(hms.hours().count()), int(hms.minutes().count()), int(hms.seconds().count())};
+}
+
+// Writes v (0 <= v < 10^width) as `width` zero-padded digits at out; returns the end.
+char* PutDigits(char* out, int v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return out + width;
+}
+
+// "YYYY-MM-DD<sep>hh:mm" into buf (at least 16 chars); returns the end. Without snprintf: every
+// order reply formats a dozen of these. Years outside 0..9999 are clamped (no shop has them).
+char* PutDateTime(char* out, const Civil& c, char sep) {
+  out = PutDigits(out, c.year < 0 ? 0 : (c.year > 9999 ? 9999 : c.year), 4);
+  *out++ = '-';
+  out = PutDigits(out, c.month, 2);
+  *out++ = '-';
+  out = PutDigits(out, c.day, 2);
+  *out++ = sep;
+  out = PutDigits(out, c.hour, 2);
+  *out++ = ':';
+  return PutDigits(out, c.minute, 2);
 }
 
 }  // namespace
@@ -70,21 +92,23 @@ Result<int64_t> ParseIso8601(std::string_view s) {
 }
 
 std::string FormatLocalMinute(int64_t epoch_millis, int offset_minutes) {
-  const Civil c = ToCivil(epoch_millis, offset_minutes);
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d", c.year, c.month, c.day, c.hour,
-                c.minute);
-  return buf;
+  char buf[16];
+  char* end = PutDateTime(buf, ToCivil(epoch_millis, offset_minutes), ' ');
+  return std::string(buf, end);
 }
 
 std::string FormatIso8601(int64_t epoch_millis, int offset_minutes) {
   const Civil c = ToCivil(epoch_millis, offset_minutes);
-  const int abs_off = offset_minutes < 0 ? -offset_minutes : offset_minutes;
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", c.year, c.month,
-                c.day, c.hour, c.minute, c.second, offset_minutes < 0 ? '-' : '+', abs_off / 60,
-                abs_off % 60);
-  return buf;
+  const int abs_off = (offset_minutes < 0 ? -offset_minutes : offset_minutes) % (100 * 60);
+  char buf[25];
+  char* out = PutDateTime(buf, c, 'T');
+  *out++ = ':';
+  out = PutDigits(out, c.second, 2);
+  *out++ = offset_minutes < 0 ? '-' : '+';
+  out = PutDigits(out, abs_off / 60, 2);
+  *out++ = ':';
+  out = PutDigits(out, abs_off % 60, 2);
+  return std::string(buf, out);
 }
 
 }  // namespace kefu

@@ -153,7 +153,7 @@ namespace {
 enum class Next { kContinue, kStop };
 
 // A product from search_products' JSON as a card (docs/web.md).
-json ProductCard(const json& p, const std::string& lang) {
+std::string ProductCard(const json& p, const std::string& lang) {
   const bool en = lang == "en";
   std::string name = p.value(en ? "name_en" : "name_zh", "");
   if (name.empty()) {
@@ -161,14 +161,15 @@ json ProductCard(const json& p, const std::string& lang) {
   }
   json attributes =
       p.contains("attributes") && p["attributes"].is_object() ? p["attributes"] : json::object();
-  return {{"type", "product"},
-          {"sku", p.value("sku", "")},
-          {"name", std::move(name)},
-          {"brand", p.value("brand", "")},
-          {"category", p.value("category", "")},
-          {"price", FormatMoney(p.value("price_cents", int64_t{0}))},
-          {"stock", p.value("stock", int64_t{0})},
-          {"attributes", std::move(attributes)}};
+  return json{{"type", "product"},
+              {"sku", p.value("sku", "")},
+              {"name", std::move(name)},
+              {"brand", p.value("brand", "")},
+              {"category", p.value("category", "")},
+              {"price", FormatMoney(p.value("price_cents", int64_t{0}))},
+              {"stock", p.value("stock", int64_t{0})},
+              {"attributes", std::move(attributes)}}
+      .dump();
 }
 
 // One Step's working set.
@@ -860,8 +861,7 @@ Result<bool> Turn::ResolveOrder(const FlowSpec& flow, Task& task) {
     Failure();
     return false;
   }
-  Result<store::OrderDetails> details =
-      tools::OrderFromJson(r->data.value("order", json::object()));
+  Result<store::OrderDetails> details = tools::OrderOf(*r);
   if (!details.ok()) {
     SayKey("tool_failed");
     out_.offer_human = true;

@@ -124,8 +124,8 @@ class ReplyTemplates {
                                                const std::string& lang) const;
 
   // The order as a card for a graphical channel (docs/web.md): status label, items, total and
-  // the tracking timeline, in `lang`.
-  nlohmann::json OrderCard(const store::OrderDetails& order, const std::string& lang) const;
+  // the tracking timeline, in `lang`; a JSON object's text.
+  std::string OrderCard(const store::OrderDetails& order, const std::string& lang) const;
 
   // The raw template, for tests. Empty when missing.
   std::string Get(const std::string& lang, const std::string& key) const;
@@ -180,8 +180,8 @@ struct TurnOutcome {
   std::vector<std::pair<std::string, std::string>> events;  // (type, payload json)
   // What a graphical channel draws beside the text (docs/web.md): cards for the order this turn
   // read for its verified owner and for the products a search found, and the answers the reply
-  // invites.
-  std::vector<nlohmann::json> cards;
+  // invites. Each card is a JSON object's text.
+  std::vector<std::string> cards;
   std::vector<QuickReply> quick_replies;
 };
 

@@ -3,6 +3,7 @@
 
 #include <toml++/toml.h>
 
+#include "core/json_writer.h"
 #include "core/time_util.h"
 #include "dialog/dialog.h"
 
@@ -147,42 +148,54 @@ std::string ReplyTemplates::Get(const std::string& lang, const std::string& key)
   return it == templates_.end() ? std::string() : it->second;
 }
 
-nlohmann::json ReplyTemplates::OrderCard(const store::OrderDetails& d,
-                                         const std::string& lang_in) const {
+// Written directly rather than through a nlohmann::json tree: every verified order turn has one.
+std::string ReplyTemplates::OrderCard(const store::OrderDetails& d,
+                                      const std::string& lang_in) const {
   const std::string lang = lang_in == "en" ? "en" : "zh";
   const bool en = lang == "en";
   const int tz = options_.timezone_offset_minutes;
   const store::Order& o = d.order;
-  nlohmann::json items = nlohmann::json::array();
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("type").String("order");
+  w.Key("order_id").String(o.order_number);
+  w.Key("status").String(o.status);
+  w.Key("status_label").String(Get(lang, "status." + o.status));
+  w.Key("created_at").String(FormatIso8601(o.created_at, tz));
+  w.Key("total").String(FormatMoney(o.total_cents));
+  w.Key("items").BeginArray();
   for (const store::OrderItem& it : d.items) {
-    items.push_back({{"name", en ? it.name_en : it.name_zh},
-                     {"sku", it.sku},
-                     {"quantity", it.quantity},
-                     {"price", FormatMoney(it.unit_price_cents)}});
+    w.BeginObject();
+    w.Key("name").String(en ? it.name_en : it.name_zh);
+    w.Key("sku").String(it.sku);
+    w.Key("quantity").Int(it.quantity);
+    w.Key("price").String(FormatMoney(it.unit_price_cents));
+    w.EndObject();
   }
-  nlohmann::json card = {{"type", "order"},
-                         {"order_id", o.order_number},
-                         {"status", o.status},
-                         {"status_label", Get(lang, "status." + o.status)},
-                         {"created_at", FormatIso8601(o.created_at, tz)},
-                         {"total", FormatMoney(o.total_cents)},
-                         {"items", std::move(items)},
-                         {"shipment", nullptr}};
+  w.EndArray();
+  w.Key("shipment");
   if (d.shipment) {
-    nlohmann::json events = nlohmann::json::array();
+    w.BeginObject();
+    w.Key("carrier").String(en && !d.shipment->carrier_en.empty() ? d.shipment->carrier_en
+                                                                  : d.shipment->carrier);
+    w.Key("tracking_number").String(d.shipment->tracking_number);
+    w.Key("status").String(d.shipment->status);
+    w.Key("events").BeginArray();
     for (const store::TrackingEvent& e : d.shipment->events) {
-      events.push_back({{"time", FormatIso8601(e.time, tz)},
-                        {"status", e.status},
-                        {"location", en ? e.location_en : e.location_zh},
-                        {"description", en ? e.description_en : e.description_zh}});
+      w.BeginObject();
+      w.Key("time").String(FormatIso8601(e.time, tz));
+      w.Key("status").String(e.status);
+      w.Key("location").String(en ? e.location_en : e.location_zh);
+      w.Key("description").String(en ? e.description_en : e.description_zh);
+      w.EndObject();
     }
-    card["shipment"] = {{"carrier", en && !d.shipment->carrier_en.empty() ? d.shipment->carrier_en
-                                                                          : d.shipment->carrier},
-                        {"tracking_number", d.shipment->tracking_number},
-                        {"status", d.shipment->status},
-                        {"events", std::move(events)}};
+    w.EndArray();
+    w.EndObject();
+  } else {
+    w.Null();
   }
-  return card;
+  w.EndObject();
+  return std::move(w).Take();
 }
 
 std::map<std::string, std::string> ReplyTemplates::OrderVars(const store::OrderDetails& d,

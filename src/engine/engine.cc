@@ -242,29 +242,37 @@ std::string MoodJson(const dialog::DialogState& s) {
 
 // The reply's buttons, cards and sources for a graphical channel (docs/web.md).
 std::string UiJson(const Turn& t) {
-  nlohmann::json quick = nlohmann::json::array();
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("quick_replies").BeginArray();
   for (const dialog::QuickReply& q : t.outcome.quick_replies) {
-    quick.push_back({{"label", q.label}, {"text", q.text}});
+    w.BeginObject().Key("label").String(q.label).Key("text").String(q.text).EndObject();
   }
+  w.EndArray();
+  w.Key("cards").BeginArray();
+  for (const std::string& card : t.outcome.cards) {
+    w.Raw(card);
+  }
+  w.EndArray();
   // A model's reply cites [pN] itself; a template's reply has one source: the kb answer's.
-  nlohmann::json citations = nlohmann::json::array();
+  w.Key("citations").BeginArray();
+  auto citation = [&w](int64_t n, std::string_view title, std::string_view heading,
+                       std::string_view doc_id) {
+    w.BeginObject().Key("n").Int(n).Key("title").String(title);
+    w.Key("heading").String(heading).Key("doc_id").String(doc_id).EndObject();
+  };
   if (auto it = t.llm.find("citations"); it != t.llm.end() && it->is_array()) {
+    int64_t n = 0;
     for (const nlohmann::json& c : *it) {
-      citations.push_back({{"n", citations.size() + 1},
-                           {"title", c.value("title", "")},
-                           {"heading", c.value("heading", "")},
-                           {"doc_id", c.value("doc_id", "")}});
+      citation(++n, c.value("title", ""), c.value("heading", ""), c.value("doc_id", ""));
     }
   } else if (t.outcome.kb_answer && t.outcome.kb_answer->found) {
-    citations.push_back({{"n", 1},
-                         {"title", t.outcome.kb_answer->title},
-                         {"heading", t.outcome.kb_answer->heading_path},
-                         {"doc_id", t.outcome.kb_answer->doc_id}});
+    citation(1, t.outcome.kb_answer->title, t.outcome.kb_answer->heading_path,
+             t.outcome.kb_answer->doc_id);
   }
-  return nlohmann::json{{"quick_replies", std::move(quick)},
-                        {"cards", t.outcome.cards},
-                        {"citations", std::move(citations)}}
-      .dump();
+  w.EndArray();
+  w.EndObject();
+  return std::move(w).Take();
 }
 
 // What the turn did, for the stored message and the response. Written directly rather than
@@ -1201,7 +1209,7 @@ Result<std::string> Engine::AgentContextJson(const std::string& conversation_id)
   }
   KEFU_RETURN_IF_ERROR(order.status());
   const std::string lang = state.lang == "en" ? "en" : "zh";
-  out["order"] = impl_->dialog->templates().OrderCard(*order, lang);
+  out["order"] = nlohmann::json::parse(impl_->dialog->templates().OrderCard(*order, lang));
   out["order"]["verified"] = state.IsVerified(state.active_order);
   if (Result<store::Customer> cust = impl_->store.GetCustomer(order->order.customer_id);
       cust.ok()) {

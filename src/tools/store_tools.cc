@@ -262,7 +262,9 @@ class GetOrderTool final : public StoreTool {
       return Code("not_found");
     }
     KEFU_RETURN_IF_ERROR(d.status().WithContext(name()));
-    return Code("ok", {{"order", OrderToJson(*d)}});
+    ToolResult r = Code("ok");
+    r.order = std::move(*d);
+    return r;
   }
 };
 
@@ -677,6 +679,14 @@ json ProductToJson(const store::Product& p) {
 
 Result<store::OrderDetails> OrderFromJson(const json& j) {
   return ReadOrder(j);
+}
+
+Result<store::OrderDetails> OrderOf(ToolResult& result) {
+  if (result.order) {
+    return std::move(*result.order);
+  }
+  auto it = result.data.find("order");
+  return ReadOrder(it != result.data.end() ? *it : json::object());
 }
 
 ToolRegistry NewStoreTools(store::Store& store, const Clock& clock) {

@@ -16,6 +16,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,9 @@ namespace kefu::tools {
 struct ToolResult {
   std::string code = "ok";
   nlohmann::json data = nlohmann::json::object();
+  // get_order's order, typed, from a tool that has it so (the built-in one, which then leaves
+  // "order" out of data: the busiest turn makes no JSON round trip). Read either with OrderOf().
+  std::optional<store::OrderDetails> order = std::nullopt;
 };
 
 class Tool {
@@ -59,7 +63,8 @@ class ToolRegistry {
 };
 
 // The built-in tools on the store. Arguments -> data (code "ok" unless noted):
-//   get_order {order_id} -> {order: OrderJson} | not_found
+//   get_order {order_id} -> {order: OrderJson} | not_found (the built-in tool gives the order
+//       typed in ToolResult::order instead; OrderOf() reads either)
 //   cancel_order {order_id} -> {refund_amount: "CNY 399.00", refund_cents} | not_found |
 //       not_cancellable {status}
 //   change_order {order_id, address?, phone?} -> {} | not_found | not_changeable {status}
@@ -93,6 +98,8 @@ nlohmann::json OrderToJson(const store::OrderDetails& details);
 nlohmann::json ProductToJson(const store::Product& product);
 // The inverse of OrderToJson (HTTP tools return OrderJson); kInvalidArgument for a bad shape.
 Result<store::OrderDetails> OrderFromJson(const nlohmann::json& json);
+// get_order's order: the typed one (moved out of `result`), else data["order"] read as OrderJson.
+Result<store::OrderDetails> OrderOf(ToolResult& result);
 
 // An HTTP tool: one endpoint of the shop's own system, configured in kefu.toml:
 //

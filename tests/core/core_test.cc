@@ -56,6 +56,14 @@ TEST(TimeUtilTest, ParsesOffsetsAndFormatsInShopZone) {
   EXPECT_EQ(*t, *ParseIso8601("2026-11-25T02:21:05Z"));
   EXPECT_EQ(FormatLocalMinute(*t, 480), "2026-11-25 10:21");
   EXPECT_EQ(FormatIso8601(*t, 480), "2026-11-25T10:21:05+08:00");
+  EXPECT_EQ(FormatIso8601(*t, -300), "2026-11-24T21:21:05-05:00");
+  EXPECT_EQ(FormatIso8601(*t, 330), "2026-11-25T07:51:05+05:30");
+  EXPECT_EQ(FormatIso8601(0, 0), "1970-01-01T00:00:00+00:00");
+  EXPECT_EQ(FormatLocalMinute(*t, -300), "2026-11-24 21:21");
+  for (const char* s : {"2000-02-29T23:59:59+08:00", "2099-12-31T00:00:01-03:30"}) {
+    const int off = std::string_view(s).substr(19) == "+08:00" ? 480 : -210;
+    EXPECT_EQ(FormatIso8601(*ParseIso8601(s), off), s);  // round trip
+  }
   EXPECT_FALSE(ParseIso8601("2026-13-01T00:00:00Z").ok());
   EXPECT_FALSE(ParseIso8601("yesterday").ok());
 }

@@ -182,7 +182,7 @@ TEST_F(DialogTest, CardsAndQuickRepliesFollowVerificationAndQuestions) {
   EXPECT_TRUE(ask.quick_replies.empty());
   TurnOutcome ok = Say("5678");
   ASSERT_EQ(ok.cards.size(), 1u);
-  const nlohmann::json& card = ok.cards[0];
+  const nlohmann::json card = nlohmann::json::parse(ok.cards[0]);
   EXPECT_EQ(card["type"], "order");
   EXPECT_EQ(card["order_id"], kShippedOrder);
   EXPECT_EQ(card["status"], "shipped");
