@@ -2,6 +2,10 @@
 -- ceiling); otherwise it POSTs order-status turns round-robin over pre-verified conversations
 -- read from the file named by KEFU_BENCH_CONVS: one line per conversation,
 -- "<conversation_id> <token> <order_number>". Both print the same RESULT line.
+-- Each of the KEFU_BENCH_THREADS (default 2, wrk's -t) threads takes its own share of the
+-- conversations, as shoppers do: a shopper waits for a reply before writing again, so two
+-- turns of one conversation are never in flight together (with as many conversations per
+-- thread as it has connections, or more).
 local convs = {}
 local counter = 0
 
@@ -17,13 +21,18 @@ function init(args)
     return
   end
   local path = os.getenv("KEFU_BENCH_CONVS")
+  local threads = tonumber(os.getenv("KEFU_BENCH_THREADS") or "2")
+  local n = 0
   for line in io.lines(path) do
-    local id, token, order = line:match("^(%S+) (%S+) (%S+)$")
-    if id then
-      table.insert(convs, { id = id, token = token, order = order })
+    local cid, token, order = line:match("^(%S+) (%S+) (%S+)$")
+    if cid then
+      if n % threads == (id or 0) % threads then
+        table.insert(convs, { id = cid, token = token, order = order })
+      end
+      n = n + 1
     end
   end
-  idx = id or 0
+  idx = 0
 end
 
 function request()

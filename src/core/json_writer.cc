@@ -23,24 +23,29 @@ JsonWriter& JsonWriter::Double(double v) {
   return *this;
 }
 
+// Runs of bytes that need no escaping (printable ASCII, valid UTF-8 sequences) are copied in
+// one append: traces and cards are mostly such runs.
 void JsonWriter::AppendString(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  out_.reserve(out_.size() + s.size() + 2);
   out_ += '"';
+  size_t run = 0;  // s[run, i) is copied as it is
   size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
     if (c >= 0x80) {
       char32_t cp = 0;
       const size_t n = utf8::DecodeAt(s, i, cp);
-      if (n == 0) {
-        out_ += "\xEF\xBF\xBD";  // U+FFFD for a byte that starts no valid sequence
-        ++i;
-      } else {
-        out_.append(s.data() + i, n);
+      if (n != 0) {
         i += n;
+        continue;
       }
-      continue;
     }
+    out_.append(s.data() + run, i - run);
     switch (c) {
       case '"':
         out_ += "\\\"";
@@ -69,11 +74,12 @@ void JsonWriter::AppendString(std::string_view s) {
           out_ += kHex[c >> 4];
           out_ += kHex[c & 0xF];
         } else {
-          out_ += static_cast<char>(c);
+          out_ += "\xEF\xBF\xBD";  // U+FFFD for a byte that starts no valid sequence
         }
     }
-    ++i;
+    run = ++i;
   }
+  out_.append(s.data() + run, i - run);
   out_ += '"';
 }
 

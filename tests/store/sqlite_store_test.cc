@@ -4,6 +4,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "fakes/shop_fixture.h"
 #include "store/store.h"
@@ -75,6 +76,79 @@ TEST_F(SqliteStoreTest, MigrationsApplyOnceAcrossReopens) {
   Result<std::unique_ptr<Store>> again = NewSqliteStore({.path = dir_.File("kefu.db")});
   ASSERT_OK_RESULT(again);
   EXPECT_EQ((*again)->CountShopData()->orders, 4);
+}
+
+// Runs `sql` on the database file directly, as an older kefu would have left it; the rows of a
+// SELECT come back as "a|b" lines.
+std::vector<std::string> RawSql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::vector<std::string> rows;
+  char* error = nullptr;
+  auto collect = [](void* out, int n, char** values, char**) {
+    std::string row;
+    for (int i = 0; i < n; ++i) {
+      row += (i > 0 ? "|" : "") + std::string(values[i] != nullptr ? values[i] : "NULL");
+    }
+    static_cast<std::vector<std::string>*>(out)->push_back(row);
+    return 0;
+  };
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), collect, &rows, &error), SQLITE_OK)
+      << (error != nullptr ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+  return rows;
+}
+
+// Migration 007 rebuilds messages with the role check written as comparisons: an IN list made
+// SQLite build a temporary index on every insert. A database from before keeps its messages.
+TEST_F(SqliteStoreTest, TheRoleCheckRebuildKeepsMessagesAndStillRefusesUnknownRoles) {
+  const std::string path = dir_.File("kefu.db");
+  ASSERT_OK(store_->CreateConversation(NewConv("c9")));
+  store_.reset();
+  // The table as migrations 001 and 004 made it, holding one message, and 007 not yet applied.
+  RawSql(path,
+         "DROP TABLE messages;"
+         "CREATE TABLE messages (id INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL"
+         " REFERENCES conversations(id) ON DELETE CASCADE, role TEXT NOT NULL CHECK (role IN"
+         " ('user', 'assistant', 'agent', 'system')), text TEXT NOT NULL, created_at INTEGER NOT"
+         " NULL, intent TEXT NOT NULL DEFAULT '', sentiment TEXT NOT NULL DEFAULT '', trace TEXT"
+         " NOT NULL DEFAULT '{}', prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens"
+         " INTEGER NOT NULL DEFAULT 0, model TEXT NOT NULL DEFAULT '');"
+         "CREATE INDEX messages_conversation ON messages(conversation_id, id);"
+         "CREATE INDEX messages_created ON messages(created_at);"
+         "INSERT INTO messages (id, conversation_id, role, text, created_at, trace, prompt_tokens,"
+         " model) VALUES (41, 'c9', 'assistant', '您好', 5, '{\"a\":1}', 7, 'm');"
+         "DELETE FROM schema_migrations WHERE version = 7;");
+  const std::string explain =
+      "EXPLAIN INSERT INTO messages (conversation_id, role, text, created_at)"
+      " VALUES ('c9', 'user', 'x', 1)";
+  auto ephemeral = [&] {
+    const std::vector<std::string> ops = RawSql(path, explain);
+    return std::any_of(ops.begin(), ops.end(), [](const std::string& op) {
+      return op.find("OpenEphemeral") != std::string::npos;
+    });
+  };
+  ASSERT_TRUE(ephemeral());  // the old check's cost, seen by this test
+  Result<std::unique_ptr<Store>> reopened = NewSqliteStore({.path = path});
+  ASSERT_OK_RESULT(reopened);
+  store_ = std::move(*reopened);
+  Result<std::vector<Message>> msgs = store_->ListMessages("c9", 0, 10);
+  ASSERT_OK_RESULT(msgs);
+  ASSERT_EQ(msgs->size(), 1u);
+  EXPECT_EQ((*msgs)[0].id, 41);
+  EXPECT_EQ((*msgs)[0].text, "您好");
+  EXPECT_EQ((*msgs)[0].trace_json, "{\"a\":1}");
+  EXPECT_EQ((*msgs)[0].prompt_tokens, 7);
+  EXPECT_EQ((*msgs)[0].model, "m");
+  // The same rule, and no temporary index on insert any more.
+  EXPECT_FALSE(store_->AppendMessage({0, "c9", "robot", "x", 6, "", "", "{}"}).ok());
+  EXPECT_TRUE(store_->AppendMessage({0, "c9", "agent", "我来帮您", 6, "", "", "{}"}).ok());
+  EXPECT_FALSE(ephemeral());
+  EXPECT_EQ(RawSql(path,
+                   "SELECT name FROM sqlite_schema WHERE tbl_name = 'messages' AND"
+                   " type = 'index' ORDER BY name"),
+            (std::vector<std::string>{"messages_conversation", "messages_created"}));
 }
 
 TEST_F(SqliteStoreTest, TurnIsSavedAtomicallyWithItsMessagesAndEvents) {
