@@ -83,7 +83,7 @@ lines = [
     "",
     f"Run {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} by `bench/load.sh`: {os.cpu_count()} cores ({cpu}), wrk and the server on the same machine,",
     f"`wrk -t2 -c{conns} -d{duration}` on 127.0.0.1, one `kefu serve` with its default config (SQLite, demo shop).",
-    f"Turns: `POST /v1/conversations/{{id}}/messages` with 我的订单 <number> 到哪了？ round-robin over {nconvs} conversations",
+    f"Turns: `POST /v1/conversations/{{id}}/messages` with 我的订单 <number> 到哪了？ round-robin over {nconvs} conversations (each wrk thread its own share, so a conversation never has two turns in flight)",
     "that already passed verification, so each turn reads the conversation, the order, its items, shipment and",
     "tracking events, renders the reply and commits both messages and the new state before answering.",
     "",
