@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "core/utf8.h"
+
 namespace kefu {
 namespace {
 
@@ -49,6 +51,39 @@ TEST(JsonWriterTest, ReplacesInvalidUtf8SoTheOutputAlwaysParses) {
   const nlohmann::json j = nlohmann::json::parse(std::move(w).Take());
   EXPECT_EQ(j[0], "ab\xEF\xBF\xBD\xEF\xBF\xBD(cd\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(j[1], "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate is not UTF-8
+}
+
+// Every three-byte sequence led by E0..EF (CJK lives there), with continuation bytes at and
+// around their limits: kept exactly when valid UTF-8, replaced (and still parseable) when not.
+TEST(JsonWriterTest, ThreeByteSequencesAreKeptExactlyWhenValid) {
+  const unsigned char seconds[] = {0x00, 0x41, 0x7F, 0x80, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF};
+  int kept = 0;
+  for (unsigned lead = 0xE0; lead <= 0xEF; ++lead) {
+    for (unsigned char b1 : seconds) {
+      for (unsigned char b2 : seconds) {
+        std::string seq = {static_cast<char>(lead), static_cast<char>(b1), static_cast<char>(b2)};
+        if (b1 == 0 || b2 == 0) {
+          seq.resize(b1 == 0 ? 1 : 2);  // truncated at the end of the string
+        }
+        JsonWriter w;
+        w.String(seq);
+        const std::string out = std::move(w).Take();
+        if (utf8::IsValid(seq)) {
+          EXPECT_EQ(out, "\"" + seq + "\"") << lead << " " << int{b1} << " " << int{b2};
+          ++kept;
+        } else {
+          EXPECT_NE(out.find("\xEF\xBF\xBD"), std::string::npos);
+          EXPECT_TRUE(nlohmann::json::accept(out)) << lead << " " << int{b1} << " " << int{b2};
+        }
+      }
+    }
+  }
+  EXPECT_GT(kept, 16);
+  // A CJK run beside ASCII, a four-byte emoji and a two-byte letter, written as nlohmann does.
+  const std::string mixed = "订单order 2026😡é到哪了";
+  JsonWriter w;
+  w.String(mixed);
+  EXPECT_EQ(std::move(w).Take(), nlohmann::json(mixed).dump());
 }
 
 TEST(JsonWriterTest, DoublesRoundTripAndStayFloatingPoint) {
