@@ -13,6 +13,8 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   libicu-dev libopencc-dev opencc libfriso-dev friso-dict libfasttext-dev fasttext libhnswlib-dev
   libyaml-cpp-dev
+  # pinyin readings of Han characters (text/pinyin.h reads the table from its Go source)
+  golang-github-mozillazg-go-pinyin-dev
   # voice: pocketsphinx (en-US acoustic model) for recognition, espeak-ng for synthesis
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us libespeak-ng-dev espeak-ng
   # tests and benchmarks

@@ -115,6 +115,7 @@ struct EvalRetrievalFlags {
   std::string mode = "all";
   std::string lang;
   std::string report;
+  std::string ranks;            // TSV of each query's rank per mode, for reading the misses
   bool train_embedding = true;  // with --import: learn the embedding from the imported text
   int embedding_epochs = 0;     // 0: enough passes to see about 2 million tokens (10 at least)
 };

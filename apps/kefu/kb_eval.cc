@@ -166,8 +166,10 @@ struct RetrievalScores {
 };
 
 // Chunks are ranked; relevance is per document, so each document counts at its first chunk.
+// With `ranks`, one line per query: mode, first relevant rank (0: none), relevant ids, top 3,
+// query.
 RetrievalScores Score(const kb::KnowledgeBase& kb, const std::vector<QueryCase>& cases,
-                      kb::SearchMode mode, const std::string& lang) {
+                      kb::SearchMode mode, const std::string& lang, std::ostream* ranks) {
   RetrievalScores s;
   std::vector<double> latencies;
   size_t done = 0;
@@ -218,6 +220,25 @@ RetrievalScores Score(const kb::KnowledgeBase& kb, const std::vector<QueryCase>&
       ideal += 1.0 / std::log2(static_cast<double>(i) + 2);
     }
     s.ndcg10 += ideal > 0 ? dcg / ideal : 0;
+    if (ranks != nullptr) {
+      size_t first = 0;
+      for (size_t i = 0; i < docs.size() && first == 0; ++i) {
+        first = relevant(docs[i]) ? i + 1 : 0;
+      }
+      auto joined = [](const std::vector<std::string>& ids, size_t n) {
+        std::string out;
+        for (size_t i = 0; i < std::min(n, ids.size()); ++i) {
+          out.append(i > 0 ? "," : "").append(ids[i]);
+        }
+        return out;
+      };
+      std::string query = c.query;
+      std::replace_if(
+          query.begin(), query.end(), [](char ch) { return ch == '\t' || ch == '\n'; }, ' ');
+      *ranks << kb::SearchModeName(mode) << '\t' << first << '\t'
+             << joined(c.relevant, c.relevant.size()) << '\t' << joined(docs, 3) << '\t' << query
+             << '\n';
+    }
     PrintProgress(std::string("eval ").append(kb::SearchModeName(mode)).c_str(), ++done,
                   cases.size());
   }
@@ -452,10 +473,18 @@ int RunEvalRetrieval(const CommonFlags& common, const EvalRetrievalFlags& flags)
     std::cerr << "eval retrieval: " << rt->kb->document_count() << " documents, "
               << rt->kb->chunk_count() << " chunks" << std::endl;
   }
+  std::ofstream ranks;
+  if (!flags.ranks.empty()) {
+    ranks.open(flags.ranks);
+    if (!ranks) {
+      cleanup();
+      return Fail(InvalidArgumentError("cannot write " + flags.ranks));
+    }
+  }
   std::vector<std::pair<std::string, RetrievalScores>> rows;
   for (kb::SearchMode mode : modes) {
     rows.emplace_back(std::string(kb::SearchModeName(mode)),
-                      Score(*rt->kb, *cases, mode, flags.lang));
+                      Score(*rt->kb, *cases, mode, flags.lang, ranks.is_open() ? &ranks : nullptr));
   }
   std::printf("%zu queries from %s\n\n", cases->size(), flags.data.c_str());
   std::printf("| mode | recall@1 | recall@5 | MRR | nDCG@10 | p50 ms | p99 ms |\n");

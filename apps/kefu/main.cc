@@ -172,6 +172,10 @@ int main(int argc, char** argv) {
   eval_retrieval->add_option("--mode", retrieval_flags.mode, "all, hybrid, bm25 or vector");
   eval_retrieval->add_option("--lang", retrieval_flags.lang, "search only zh or en documents");
   eval_retrieval->add_option("--report", retrieval_flags.report, "directory for the chart");
+  eval_retrieval->add_option("--ranks", retrieval_flags.ranks,
+                             "write each query's result to this TSV: mode, rank of the first "
+                             "relevant document (0: not in the top 30), relevant ids, the top 3 "
+                             "document ids, the query");
   eval_retrieval->add_option("--embedding-epochs", retrieval_flags.embedding_epochs,
                              "with --import: training passes (default: scaled to the corpus)");
   eval_retrieval->add_flag("!--no-train", retrieval_flags.train_embedding,

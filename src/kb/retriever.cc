@@ -20,6 +20,7 @@
 #include "kb/vector_index.h"
 #include "nlu/intent_classifier.h"
 #include "text/normalize.h"
+#include "text/pinyin.h"
 
 namespace kefu::kb {
 
@@ -198,6 +199,7 @@ Status Retriever::Upsert(const KbDocument& doc, std::span<const Chunk> chunks) {
   std::vector<std::vector<std::string>> question_terms;
   for (const std::string& q : question_texts) {
     question_terms.push_back(KbTerms(q));
+    AppendPinyinTerms(q, question_terms.back());
   }
   std::vector<std::vector<float>> chunk_vecs;
   std::vector<std::vector<float>> question_vecs;
@@ -342,8 +344,12 @@ double Blend(double lexical, double cosine, bool has_vectors) {
 }  // namespace
 
 double Retriever::QuestionSimilarity(std::string_view a, std::string_view b) const {
-  const std::vector<std::string> ta = Distinct(KbTerms(a));
-  const std::vector<std::string> tb = Distinct(KbTerms(b));
+  std::vector<std::string> ta = KbTerms(a);
+  std::vector<std::string> tb = KbTerms(b);
+  AppendPinyinTerms(a, ta);
+  AppendPinyinTerms(b, tb);
+  ta = Distinct(std::move(ta));
+  tb = Distinct(std::move(tb));
   double cosine = 0;
   const bool has_vectors = index_->dim > 0;
   if (has_vectors) {
@@ -364,11 +370,23 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
   if (options.k == 0) {
     return hits;
   }
+  // Chinese typed in pinyin ("huabei fenqi tuikuan") is searched by its syllables only: the
+  // embedding and the question model read it as unknown Latin words and only add noise.
+  const bool pinyin_query = text::LooksLikePinyin(query);
   const std::vector<std::string> terms = KbTerms(query);
   const std::vector<std::string> distinct_terms = Distinct(terms);
+  // Stored questions are matched on their pinyin too (AppendPinyinTerms); passages are not.
+  // Chinese typed in pinyin is matched on its syllables alone: its words as Latin terms meet
+  // nothing in questions written in Han characters, and would only lower the overlap.
+  std::vector<std::string> question_terms;
+  if (!pinyin_query) {
+    question_terms = terms;
+  }
+  AppendPinyinTerms(query, question_terms);
+  const std::vector<std::string> question_distinct = Distinct(question_terms);
   std::vector<float> qvec;
   const bool want_lexical = options.mode != SearchMode::kVector;
-  const bool want_vectors = options.mode != SearchMode::kBm25 && index_->dim > 0;
+  const bool want_vectors = options.mode != SearchMode::kBm25 && index_->dim > 0 && !pinyin_query;
   if (want_vectors) {
     Result<std::vector<float>> v = options_.embedder->Embed(query);
     if (v.ok()) {
@@ -381,23 +399,28 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
       qvec.clear();
     }
   }
-  if (distinct_terms.empty() && qvec.empty()) {
+  if (question_distinct.empty() && qvec.empty()) {
     return hits;
   }
 
+  // Chinese typed in pinyin is searched among Chinese documents (its words would otherwise meet
+  // English ones); a caller's own language filter stands.
+  SearchFilter filter = options.filter;
+  if (filter.lang.empty() && pinyin_query) {
+    filter.lang = "zh";
+  }
   std::shared_lock lock(mutex_);
   const Index& ix = *index_;
   // Removed chunks and questions leave both indexes at once, so without a search filter no
   // filter is passed: a filter costs a lookup per candidate and makes hnswlib over-fetch.
-  const bool unfiltered =
-      options.filter.lang.empty() && options.filter.category.empty() && options.filter.tags.empty();
+  const bool unfiltered = filter.lang.empty() && filter.category.empty() && filter.tags.empty();
   const std::function<bool(uint32_t)> chunk_filter =
       unfiltered ? std::function<bool(uint32_t)>()
-                 : [&](uint32_t key) { return ix.Matches(key, options.filter); };
+                 : [&](uint32_t key) { return ix.Matches(key, filter); };
   const std::function<bool(uint32_t)> question_filter =
       unfiltered ? std::function<bool(uint32_t)>() : [&](uint32_t qkey) {
         return qkey < ix.questions.size() && ix.questions[qkey].live &&
-               ix.Matches(ix.questions[qkey].chunk, options.filter);
+               ix.Matches(ix.questions[qkey].chunk, filter);
       };
   const std::function<bool(uint32_t)>* chunk_filter_ptr = unfiltered ? nullptr : &chunk_filter;
   const std::function<bool(uint32_t)>* question_filter_ptr =
@@ -427,7 +450,7 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
     }
     return keys;
   };
-  if (want_lexical && !distinct_terms.empty()) {
+  if (want_lexical && !question_distinct.empty()) {
     std::vector<uint32_t> keys;
     for (const Bm25Hit& h : ix.chunk_bm25.Search(terms, depth, chunk_filter_ptr)) {
       keys.push_back(h.key);
@@ -435,7 +458,7 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
     }
     add_list(keys, lexical_weight);
     std::vector<uint32_t> qkeys;
-    for (const Bm25Hit& h : ix.question_bm25.Search(terms, depth, question_filter_ptr)) {
+    for (const Bm25Hit& h : ix.question_bm25.Search(question_terms, depth, question_filter_ptr)) {
       qkeys.push_back(h.key);
     }
     add_list(question_list(qkeys), lexical_weight);
@@ -458,7 +481,7 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
   // The question model's most likely FAQs join the candidates with their probability.
   std::unordered_map<uint32_t, double> asked;
   if (options.mode == SearchMode::kHybrid && question_model_ != nullptr &&
-      options_.question_model_weight > 0) {
+      options_.question_model_weight > 0 && !pinyin_query) {
     const nlu::IntentPrediction p =
         question_model_->classifier->Predict(text::Normalize(query).text, kQuestionModelTop);
     auto add = [&](const std::string& doc_id, double prob) {
@@ -467,7 +490,7 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
         return;  // removed since the model was made
       }
       const uint32_t key = d->second.chunks.front();
-      if (!unfiltered && !ix.Matches(key, options.filter)) {
+      if (!unfiltered && !ix.Matches(key, filter)) {
         return;
       }
       asked[key] = prob;
@@ -521,7 +544,7 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
     // Question-to-question similarity against every stored way of asking this FAQ.
     for (uint32_t q : c.questions) {
       const QuestionEntry& qe = ix.questions[q];
-      const double lexical = WeightedOverlap(distinct_terms, qe.terms, idf);
+      const double lexical = WeightedOverlap(question_distinct, qe.terms, idf);
       const double cosine = qvec.empty() ? 0 : Dot(qvec, ix.question_vecs[q]);
       const double sim = Blend(lexical, cosine, !qvec.empty());
       if (sim > h.faq_similarity) {

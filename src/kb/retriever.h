@@ -10,7 +10,10 @@
 //
 // FAQ documents are indexed twice: their chunk (question and answer) like any other chunk, and
 // each stored question and paraphrase as a question entry, so that a shopper's question is
-// matched against the ways the question was already asked.
+// matched against the ways the question was already asked. Stored questions also carry their
+// pinyin (kb/tokenizer.h AppendPinyinTerms), so homophone slips and pinyin typed with the input
+// method off still meet them; a query that is all pinyin is searched by its syllables among
+// Chinese documents only.
 //
 // Thread-safety: Search and QuestionSimilarity may run concurrently with each other; Upsert and
 // Remove take an exclusive lock.

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "text/normalize.h"
+#include "text/pinyin.h"
 
 namespace kefu::kb {
 namespace {
@@ -362,6 +363,18 @@ std::vector<std::string> KbTerms(std::string_view raw_text, const text::Segmente
 
 std::vector<std::string> KbTerms(std::string_view raw_text) {
   return KbTerms(raw_text, text::DefaultSegmenter());
+}
+
+void AppendPinyinTerms(std::string_view raw_text, std::vector<std::string>& out) {
+  const text::NormalizedText n = text::Normalize(raw_text);
+  for (const std::vector<std::string_view>& run : text::PinyinRuns(n.text)) {
+    for (size_t i = 1; i < run.size(); ++i) {
+      std::string term;
+      term.reserve(run[i - 1].size() + 1 + run[i].size());
+      term.append(run[i - 1]).append(1, '\'').append(run[i]);
+      out.push_back(std::move(term));
+    }
+  }
 }
 
 std::vector<KbTerm> KbTermsWithPositions(std::string_view raw_text,

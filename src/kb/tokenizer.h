@@ -63,6 +63,13 @@ std::vector<KbTerm> KbTermsWithPositions(std::string_view raw_text,
 // Segment and this. For callers that have the tokens anyway (the NLU stage).
 void AppendKbTerms(std::span<const text::Token> tokens, std::vector<std::string>& out);
 
+// Appends the pinyin bigrams of `raw_text` ("tui'kuan"), after normalization: consecutive
+// syllables of its Han characters and of pinyin typed in Latin letters (text/pinyin.h). FAQ
+// questions and the shopper's question carry them beside their KbTerms, so that a homophone slip
+// (退宽) or pinyin typed with the input method off ("tuikuan") still meets 退款. The apostrophe
+// keeps them apart from KbTerms, which never hold one. Nothing when the pinyin table is missing.
+void AppendPinyinTerms(std::string_view raw_text, std::vector<std::string>& out);
+
 // The light English stemmer used for Latin tokens: Porter's steps 1a and 1b (plurals, -ed,
 // -ing), "-ies" -> "-y", a guarded "-ly", and Porter's step 5a (final -e). Words that are not
 // plain ASCII a-z, or shorter than 3 letters, are returned unchanged.

@@ -37,6 +37,26 @@ std::vector<uint32_t> Keys(const std::vector<Bm25Hit>& hits) {
 // ---------------------------------------------------------------------------------------------
 // Tokenizer
 
+TEST(KbTokenizerTest, PinyinTermsAreSyllableBigramsOfHanAndTypedPinyin) {
+  std::vector<std::string> han;
+  AppendPinyinTerms("退款了吗", han);
+  EXPECT_EQ(han, (std::vector<std::string>{"tui'kuan", "kuan'le", "le'ma"}));
+  std::vector<std::string> typed;
+  AppendPinyinTerms("TuiKuan le ma?", typed);
+  EXPECT_EQ(typed, han);
+  std::vector<std::string> trad;
+  AppendPinyinTerms("退貨", trad);  // normalized first
+  EXPECT_EQ(trad, (std::vector<std::string>{"tui'huo"}));
+  std::vector<std::string> none;
+  AppendPinyinTerms("refund please", none);
+  AppendPinyinTerms("退", none);  // one syllable makes no bigram
+  EXPECT_TRUE(none.empty());
+  // KbTerms never hold an apostrophe, so the two kinds of term cannot meet by accident.
+  for (const std::string& t : KbTerms("tui'kuan xi'an it's")) {
+    EXPECT_EQ(t.find('\''), std::string::npos) << t;
+  }
+}
+
 TEST(KbTermsTest, ChineseWordsYieldTheBigramsOfTheirRun) {
   const Terms terms = KbTerms("申请退款流程");
   EXPECT_THAT(terms, Contains("申请"));

@@ -105,6 +105,33 @@ TEST_F(RetrieverTest, TraditionalChineseQueryFindsSimplifiedDocument) {
   EXPECT_EQ(hits[0].doc_id, "faq-refund-time");
 }
 
+TEST_F(RetrieverTest, PinyinAndHomophoneSlipsFindTheChineseFaq) {
+  // Typed with the input method off, and a homophone slip (宽 for 款, 道 for 到).
+  for (const char* query :
+       {"tuikuan duojiu daozhang", "退宽多久道账", "Tuikuan shenme shihou dao"}) {
+    std::vector<Hit> hits = r_.Search(query, {});
+    ASSERT_FALSE(hits.empty()) << query;
+    EXPECT_EQ(hits[0].doc_id, "faq-refund-time") << query;
+    EXPECT_EQ(hits[0].lang, "zh") << query;
+  }
+  std::vector<Hit> invoice = r_.Search("zenme kai fapiao", {});
+  ASSERT_FALSE(invoice.empty());
+  EXPECT_EQ(invoice[0].doc_id, "faq-invoice");
+  // The pinyin does not pull English questions toward Chinese answers.
+  std::vector<Hit> en = r_.Search("how long does shipping take", {});
+  ASSERT_FALSE(en.empty());
+  EXPECT_EQ(en[0].doc_id, "faq-en-shipping");
+  // A caller's language filter stands: pinyin searched among English documents finds no FAQ
+  // of the Chinese ones.
+  SearchOptions only_en;
+  only_en.filter.lang = "en";
+  for (const Hit& h : r_.Search("tuikuan duojiu daozhang", only_en)) {
+    EXPECT_EQ(h.lang, "en");
+  }
+  EXPECT_GT(r_.QuestionSimilarity("退宽多久道账", "退款多久到账"),
+            r_.QuestionSimilarity("退宽多久道账", "怎么开发票"));
+}
+
 TEST_F(RetrieverTest, PolicySectionIsCitedWithItsHeadingPath) {
   std::vector<Hit> hits = r_.Search("手机进水了还能保修吗", {.k = 3});
   ASSERT_FALSE(hits.empty());

@@ -1,0 +1,276 @@
+#include "text/pinyin.h"
+
+#include <array>
+#include <charconv>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/utf8.h"
+
+#ifndef KEFU_PINYIN_DICT
+#define KEFU_PINYIN_DICT "/usr/share/gocode/src/github.com/mozillazg/go-pinyin/pinyin_dict.go"
+#endif
+
+namespace kefu::text {
+namespace {
+
+// The longest toneless syllable ("zhuang", "chuang", "shuang").
+constexpr size_t kMaxSyllable = 6;
+
+// A toned vowel -> its plain letter; ü and its tones -> v. 0 for anything else.
+char PlainLetter(char32_t cp) {
+  if (cp >= 'a' && cp <= 'z') {
+    return static_cast<char>(cp);
+  }
+  switch (cp) {
+    case U'ā': case U'á': case U'ǎ': case U'à': return 'a';
+    case U'ē': case U'é': case U'ě': case U'è': case U'ê': return 'e';
+    case U'ī': case U'í': case U'ǐ': case U'ì': return 'i';
+    case U'ō': case U'ó': case U'ǒ': case U'ò': return 'o';
+    case U'ū': case U'ú': case U'ǔ': case U'ù': return 'u';
+    case U'ü': case U'ǖ': case U'ǘ': case U'ǚ': case U'ǜ': return 'v';
+    case U'ń': case U'ň': case U'ǹ': return 'n';
+    case U'ḿ': return 'm';
+    default: return 0;
+  }
+}
+
+// A reading without its tone ("lǜ" -> "lv"), or "" when it has a letter pinyin does not use.
+std::string Toneless(std::string_view reading) {
+  std::string out;
+  for (size_t i = 0; i < reading.size();) {
+    char32_t cp = 0;
+    const size_t n = utf8::DecodeAt(reading, i, cp);
+    if (n == 0) {
+      return "";
+    }
+    i += n;
+    if (cp == 0x0304 || cp == 0x030C) {  // combining macron / caron after ê or m
+      continue;
+    }
+    const char c = PlainLetter(cp);
+    if (c == 0) {
+      return "";
+    }
+    out += c;
+  }
+  return out;
+}
+
+bool IsBareConsonant(std::string_view s) {
+  return s == "m" || s == "n" || s == "ng" || s == "hm" || s == "hng" || s == "r";
+}
+
+struct Table {
+  Status status = OkStatus();
+  std::vector<std::unique_ptr<std::string>> syllables;  // stable addresses for string_views
+  std::unordered_map<std::string_view, uint16_t> syllable_index;
+  std::unordered_set<std::string_view> typable;  // syllables SplitPinyin accepts
+  std::unordered_map<char32_t, uint16_t> reading;
+
+  uint16_t Intern(const std::string& s) {
+    auto it = syllable_index.find(s);
+    if (it != syllable_index.end()) {
+      return it->second;
+    }
+    syllables.push_back(std::make_unique<std::string>(s));
+    const auto index = static_cast<uint16_t>(syllables.size() - 1);
+    syllable_index.emplace(*syllables.back(), index);
+    return index;
+  }
+};
+
+// Reads lines of the form `\t0x9000: "tuì,tùn",` from the Go source of the dictionary.
+Table Load(const std::string& path) {
+  Table t;
+  std::ifstream in(path);
+  if (!in) {
+    t.status = UnavailableError("pinyin table " + path +
+                                " not found (scripts/install-deps.sh installs "
+                                "golang-github-mozillazg-go-pinyin-dev)");
+    return t;
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t hex = line.find("0x");
+    const size_t colon = line.find(": \"");
+    if (hex == std::string::npos || colon == std::string::npos || colon < hex) {
+      continue;
+    }
+    uint32_t cp = 0;
+    const auto [end, ec] = std::from_chars(line.data() + hex + 2, line.data() + colon, cp, 16);
+    if (ec != std::errc() || end != line.data() + colon) {
+      continue;
+    }
+    const size_t open = colon + 3;
+    const size_t close = line.find('"', open);
+    if (close == std::string::npos) {
+      continue;
+    }
+    const std::string_view readings(line.data() + open, close - open);
+    bool first = true;
+    for (size_t start = 0; start <= readings.size();) {
+      size_t comma = readings.find(',', start);
+      if (comma == std::string_view::npos) {
+        comma = readings.size();
+      }
+      const std::string s = Toneless(readings.substr(start, comma - start));
+      if (!s.empty() && s.size() <= kMaxSyllable) {
+        const uint16_t index = t.Intern(s);
+        if (!IsBareConsonant(s)) {
+          t.typable.insert(*t.syllables[index]);
+        }
+        if (first) {
+          t.reading.emplace(static_cast<char32_t>(cp), index);
+        }
+      }
+      first = false;
+      start = comma + 1;
+    }
+  }
+  if (t.reading.empty()) {
+    t.status = UnavailableError("pinyin table " + path + " has no readings");
+  }
+  return t;
+}
+
+const Table& TheTable() {
+  static const Table* table = new Table(Load(KEFU_PINYIN_DICT));
+  return *table;
+}
+
+bool IsAsciiLetter(char32_t cp) {
+  return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+}
+
+}  // namespace
+
+Status PinyinStatus() {
+  return TheTable().status;
+}
+
+std::string_view PinyinOf(char32_t cp) {
+  const Table& t = TheTable();
+  auto it = t.reading.find(cp);
+  return it == t.reading.end() ? std::string_view() : std::string_view(*t.syllables[it->second]);
+}
+
+std::vector<std::string_view> SplitPinyin(std::string_view word) {
+  const Table& t = TheTable();
+  std::vector<std::string_view> out;
+  if (word.empty() || t.typable.empty()) {
+    return out;
+  }
+  // fewest[i]: the fewest syllables that spell word[0, i); from[i]: where the last one starts.
+  constexpr size_t kNone = static_cast<size_t>(-1);
+  std::vector<size_t> fewest(word.size() + 1, kNone);
+  std::vector<size_t> from(word.size() + 1, 0);
+  fewest[0] = 0;
+  for (size_t i = 0; i < word.size(); ++i) {
+    if (fewest[i] == kNone) {
+      continue;
+    }
+    for (size_t len = 1; len <= kMaxSyllable && i + len <= word.size(); ++len) {
+      if (t.typable.count(word.substr(i, len)) != 0 && fewest[i] + 1 < fewest[i + len]) {
+        fewest[i + len] = fewest[i] + 1;
+        from[i + len] = i;
+      }
+    }
+  }
+  if (fewest[word.size()] == kNone) {
+    return out;
+  }
+  for (size_t end = word.size(); end > 0; end = from[end]) {
+    out.push_back(*t.typable.find(word.substr(from[end], end - from[end])));
+  }
+  return {out.rbegin(), out.rend()};
+}
+
+bool LooksLikePinyin(std::string_view text) {
+  size_t words = 0;
+  size_t syllables = 0;
+  std::string word;
+  auto end_word = [&] {
+    if (word.empty()) {
+      return true;
+    }
+    const size_t n = SplitPinyin(word).size();
+    word.clear();
+    ++words;
+    syllables += n;
+    return n > 0;
+  };
+  for (size_t i = 0; i < text.size();) {
+    char32_t cp = 0;
+    const size_t n = utf8::DecodeAt(text, i, cp);
+    i += n == 0 ? 1 : n;
+    if (n != 0 && IsAsciiLetter(cp)) {
+      word += static_cast<char>(cp | 0x20);
+      continue;
+    }
+    if (!end_word() || (n != 0 && (utf8::IsHan(cp) || (cp > 0x7F && cp < 0x2000)))) {
+      return false;  // a word that is not pinyin, Han, or letters of another script
+    }
+  }
+  return end_word() && words >= 2 && syllables >= 3;
+}
+
+std::vector<std::vector<std::string_view>> PinyinRuns(std::string_view text) {
+  // One-syllable Latin words ("can", "he", "you") are pinyin only in text that is all pinyin.
+  const bool all_pinyin = LooksLikePinyin(text);
+  std::vector<std::vector<std::string_view>> runs(1);
+  auto brk = [&] {
+    if (!runs.back().empty()) {
+      runs.emplace_back();
+    }
+  };
+  std::string word;
+  auto end_word = [&] {
+    if (word.empty()) {
+      return;
+    }
+    std::vector<std::string_view> syllables = SplitPinyin(word);
+    if (syllables.empty() || (syllables.size() == 1 && !all_pinyin)) {
+      brk();
+    } else {
+      runs.back().insert(runs.back().end(), syllables.begin(), syllables.end());
+    }
+    word.clear();
+  };
+  for (size_t i = 0; i < text.size();) {
+    char32_t cp = 0;
+    size_t n = utf8::DecodeAt(text, i, cp);
+    if (n == 0) {
+      end_word();
+      brk();
+      ++i;
+      continue;
+    }
+    i += n;
+    if (IsAsciiLetter(cp)) {
+      word += static_cast<char>(cp | 0x20);
+      continue;
+    }
+    end_word();
+    if (cp == ' ' || cp == '\'') {
+      continue;  // "hua bei", "xi'an": separators inside a run
+    }
+    const std::string_view reading = utf8::IsHan(cp) ? PinyinOf(cp) : std::string_view();
+    if (reading.empty()) {
+      brk();
+    } else {
+      runs.back().push_back(reading);
+    }
+  }
+  end_word();
+  if (runs.back().empty()) {
+    runs.pop_back();
+  }
+  return runs;
+}
+
+}  // namespace kefu::text
