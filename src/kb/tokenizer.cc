@@ -367,7 +367,12 @@ std::vector<std::string> KbTerms(std::string_view raw_text) {
 
 void AppendPinyinTerms(std::string_view raw_text, std::vector<std::string>& out) {
   const text::NormalizedText n = text::Normalize(raw_text);
-  for (const std::vector<std::string_view>& run : text::PinyinRuns(n.text)) {
+  // Stopwords break the run, as they do for KbTerms: "退款了吗" gives tui'kuan alone.
+  std::string words;
+  for (const Token& t : text::DefaultSegmenter().Segment(n.text)) {
+    words.append(IsKbStopword(t.text) ? "," : t.text).append(1, ' ');
+  }
+  for (const std::vector<std::string_view>& run : text::PinyinRuns(words)) {
     for (size_t i = 1; i < run.size(); ++i) {
       std::string term;
       term.reserve(run[i - 1].size() + 1 + run[i].size());

@@ -64,7 +64,8 @@ std::vector<KbTerm> KbTermsWithPositions(std::string_view raw_text,
 void AppendKbTerms(std::span<const text::Token> tokens, std::vector<std::string>& out);
 
 // Appends the pinyin bigrams of `raw_text` ("tui'kuan"), after normalization: consecutive
-// syllables of its Han characters and of pinyin typed in Latin letters (text/pinyin.h). FAQ
+// syllables of its Han characters and of pinyin typed in Latin letters (text/pinyin.h), with
+// stopwords breaking the run as in KbTerms. FAQ
 // questions and the shopper's question carry them beside their KbTerms, so that a homophone slip
 // (退宽) or pinyin typed with the input method off ("tuikuan") still meets 退款. The apostrophe
 // keeps them apart from KbTerms, which never hold one. Nothing when the pinyin table is missing.
