@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <numeric>
@@ -140,6 +141,27 @@ struct Sparse {
   std::vector<uint32_t> rows;
   std::vector<float> values;
 };
+
+// out[0, n) += row[0, n) * v, four floats at a time. Each element gets the same multiply and
+// add as the scalar loop, in the same order, so predictions do not change; -O2 leaves the plain
+// loop scalar, and prediction is most of the time a message spends in the classifier.
+using Float4 = float __attribute__((vector_size(16)));
+
+void AddScaled(float* __restrict out, const float* __restrict row, float v, size_t n) {
+  const Float4 scale = {v, v, v, v};
+  size_t c = 0;
+  for (; c + 4 <= n; c += 4) {
+    Float4 o;
+    Float4 r;
+    std::memcpy(&o, out + c, sizeof o);
+    std::memcpy(&r, row + c, sizeof r);
+    o += r * scale;
+    std::memcpy(out + c, &o, sizeof o);
+  }
+  for (; c < n; ++c) {
+    out[c] += row[c] * v;
+  }
+}
 
 void Softmax(std::vector<double>& z) {
   const double m = *std::max_element(z.begin(), z.end());
@@ -467,21 +489,13 @@ std::vector<float> IntentClassifier::Scores(std::string_view text) const {
   std::vector<float> values;
   Vectorize(IntentFeatures(text), rows, values);
   for (size_t f = 0; f < rows.size(); ++f) {
-    const float* w = &weights_[size_t(rows[f]) * n];
-    const float v = values[f];
-    for (size_t c = 0; c < n; ++c) {
-      z[c] += w[c] * v;
-    }
+    AddScaled(z.data(), &weights_[size_t(rows[f]) * n], values[f], n);
   }
   if (hidden_ > 0) {
     const size_t hidden = size_t(hidden_);
     std::vector<float> h(hidden_bias_);
     for (size_t f = 0; f < rows.size(); ++f) {
-      const float* e = &embed_[size_t(rows[f]) * hidden];
-      const float v = values[f];
-      for (size_t j = 0; j < hidden; ++j) {
-        h[j] += e[j] * v;
-      }
+      AddScaled(h.data(), &embed_[size_t(rows[f]) * hidden], values[f], hidden);
     }
     for (float& x : h) {
       x = std::max(x, 0.f);
