@@ -27,15 +27,46 @@ char PlainLetter(char32_t cp) {
     return static_cast<char>(cp);
   }
   switch (cp) {
-    case U'ā': case U'á': case U'ǎ': case U'à': return 'a';
-    case U'ē': case U'é': case U'ě': case U'è': case U'ê': return 'e';
-    case U'ī': case U'í': case U'ǐ': case U'ì': return 'i';
-    case U'ō': case U'ó': case U'ǒ': case U'ò': return 'o';
-    case U'ū': case U'ú': case U'ǔ': case U'ù': return 'u';
-    case U'ü': case U'ǖ': case U'ǘ': case U'ǚ': case U'ǜ': return 'v';
-    case U'ń': case U'ň': case U'ǹ': return 'n';
-    case U'ḿ': return 'm';
-    default: return 0;
+    case U'ā':
+    case U'á':
+    case U'ǎ':
+    case U'à':
+      return 'a';
+    case U'ē':
+    case U'é':
+    case U'ě':
+    case U'è':
+    case U'ê':
+      return 'e';
+    case U'ī':
+    case U'í':
+    case U'ǐ':
+    case U'ì':
+      return 'i';
+    case U'ō':
+    case U'ó':
+    case U'ǒ':
+    case U'ò':
+      return 'o';
+    case U'ū':
+    case U'ú':
+    case U'ǔ':
+    case U'ù':
+      return 'u';
+    case U'ü':
+    case U'ǖ':
+    case U'ǘ':
+    case U'ǚ':
+    case U'ǜ':
+      return 'v';
+    case U'ń':
+    case U'ň':
+    case U'ǹ':
+      return 'n';
+    case U'ḿ':
+      return 'm';
+    default:
+      return 0;
   }
 }
 

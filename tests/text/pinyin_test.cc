@@ -34,8 +34,8 @@ class PinyinTest : public ::testing::Test {
 TEST_F(PinyinTest, HanCharactersReadWithoutTonesMostCommonReadingFirst) {
   EXPECT_EQ(PinyinOf(U'退'), "tui");
   EXPECT_EQ(PinyinOf(U'款'), "kuan");
-  EXPECT_EQ(PinyinOf(U'绿'), "lv");   // ü is typed v
-  EXPECT_EQ(PinyinOf(U'綠'), "lv");   // traditional characters have readings too
+  EXPECT_EQ(PinyinOf(U'绿'), "lv");  // ü is typed v
+  EXPECT_EQ(PinyinOf(U'綠'), "lv");  // traditional characters have readings too
   EXPECT_EQ(PinyinOf(U'发'), "fa");
   EXPECT_EQ(PinyinOf(U'a'), "");
   EXPECT_EQ(PinyinOf(U'😀'), "");
@@ -69,7 +69,8 @@ TEST_F(PinyinTest, RunsJoinHanAndTypedPinyinAndBreakAtEverythingElse) {
   EXPECT_TRUE(Runs("refund please").empty());
   EXPECT_TRUE(Runs("").empty());
   EXPECT_TRUE(Runs("12345 !!").empty());
-  EXPECT_EQ(Runs(std::string("tuikuan\xff" "huabei")),
+  EXPECT_EQ(Runs(std::string("tuikuan\xff"
+                             "huabei")),
             (std::vector<std::string>{"tui kuan", "hua bei"}));
 }
 
@@ -78,9 +79,9 @@ TEST_F(PinyinTest, ChineseTypedInPinyinIsToldFromEnglish) {
   EXPECT_TRUE(LooksLikePinyin("Jifen zenme suan?"));
   EXPECT_TRUE(LooksLikePinyin("yanzhengma shou bu dao"));
   EXPECT_TRUE(LooksLikePinyin("dingdan 2026112464518311 zai na"));  // numbers do not count
-  EXPECT_FALSE(LooksLikePinyin("reissue my fapiao?"));  // English with one pinyin word
-  EXPECT_FALSE(LooksLikePinyin("china"));               // one word
-  EXPECT_FALSE(LooksLikePinyin("can he"));              // two syllables
+  EXPECT_FALSE(LooksLikePinyin("reissue my fapiao?"));              // English with one pinyin word
+  EXPECT_FALSE(LooksLikePinyin("china"));                           // one word
+  EXPECT_FALSE(LooksLikePinyin("can he"));                          // two syllables
   EXPECT_FALSE(LooksLikePinyin("where is my order"));
   EXPECT_FALSE(LooksLikePinyin("退款 tuikuan zenme ban"));  // written with Han: Chinese already
   EXPECT_FALSE(LooksLikePinyin("café zai na li"));
