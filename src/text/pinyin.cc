@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "core/utf8.h"
 
@@ -26,48 +27,15 @@ char PlainLetter(char32_t cp) {
   if (cp >= 'a' && cp <= 'z') {
     return static_cast<char>(cp);
   }
-  switch (cp) {
-    case U'ā':
-    case U'á':
-    case U'ǎ':
-    case U'à':
-      return 'a';
-    case U'ē':
-    case U'é':
-    case U'ě':
-    case U'è':
-    case U'ê':
-      return 'e';
-    case U'ī':
-    case U'í':
-    case U'ǐ':
-    case U'ì':
-      return 'i';
-    case U'ō':
-    case U'ó':
-    case U'ǒ':
-    case U'ò':
-      return 'o';
-    case U'ū':
-    case U'ú':
-    case U'ǔ':
-    case U'ù':
-      return 'u';
-    case U'ü':
-    case U'ǖ':
-    case U'ǘ':
-    case U'ǚ':
-    case U'ǜ':
-      return 'v';
-    case U'ń':
-    case U'ň':
-    case U'ǹ':
-      return 'n';
-    case U'ḿ':
-      return 'm';
-    default:
-      return 0;
+  static constexpr std::pair<std::u32string_view, char> kToned[] = {
+      {U"āáǎà", 'a'}, {U"ēéěèê", 'e'}, {U"īíǐì", 'i'}, {U"ōóǒò", 'o'},
+      {U"ūúǔù", 'u'}, {U"üǖǘǚǜ", 'v'}, {U"ńňǹ", 'n'},  {U"ḿ", 'm'}};
+  for (const auto& [toned, plain] : kToned) {
+    if (toned.find(cp) != std::u32string_view::npos) {
+      return plain;
+    }
   }
+  return 0;
 }
 
 // A reading without its tone ("lǜ" -> "lv"), or "" when it has a letter pinyin does not use.
