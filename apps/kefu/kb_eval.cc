@@ -221,9 +221,9 @@ RetrievalScores Score(const kb::KnowledgeBase& kb, const std::vector<QueryCase>&
     }
     s.ndcg10 += ideal > 0 ? dcg / ideal : 0;
     if (ranks != nullptr) {
-      size_t first = 0;
-      for (size_t i = 0; i < docs.size() && first == 0; ++i) {
-        first = relevant(docs[i]) ? i + 1 : 0;
+      size_t rank = 0;
+      for (size_t i = 0; i < docs.size() && rank == 0; ++i) {
+        rank = relevant(docs[i]) ? i + 1 : 0;
       }
       auto joined = [](const std::vector<std::string>& ids, size_t n) {
         std::string out;
@@ -235,7 +235,7 @@ RetrievalScores Score(const kb::KnowledgeBase& kb, const std::vector<QueryCase>&
       std::string query = c.query;
       std::replace_if(
           query.begin(), query.end(), [](char ch) { return ch == '\t' || ch == '\n'; }, ' ');
-      *ranks << kb::SearchModeName(mode) << '\t' << first << '\t'
+      *ranks << kb::SearchModeName(mode) << '\t' << rank << '\t'
              << joined(c.relevant, c.relevant.size()) << '\t' << joined(docs, 3) << '\t' << query
              << '\n';
     }

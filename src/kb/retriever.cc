@@ -66,7 +66,8 @@ struct QuestionEntry {
   bool live = false;
   uint32_t chunk = 0;
   std::string text;
-  std::vector<std::string> terms;
+  std::vector<std::string> terms;   // distinct KbTerms and pinyin terms
+  std::vector<std::string> pinyin;  // distinct pinyin terms alone, to compare with a pinyin query
 };
 
 struct DocEntry {
@@ -197,9 +198,13 @@ Status Retriever::Upsert(const KbDocument& doc, std::span<const Chunk> chunks) {
     }
   }
   std::vector<std::vector<std::string>> question_terms;
+  std::vector<std::vector<std::string>> question_pinyin;
   for (const std::string& q : question_texts) {
     question_terms.push_back(KbTerms(q));
-    AppendPinyinTerms(q, question_terms.back());
+    question_pinyin.emplace_back();
+    AppendPinyinTerms(q, question_pinyin.back());
+    question_terms.back().insert(question_terms.back().end(), question_pinyin.back().begin(),
+                                 question_pinyin.back().end());
   }
   std::vector<std::vector<float>> chunk_vecs;
   std::vector<std::vector<float>> question_vecs;
@@ -246,7 +251,8 @@ Status Retriever::Upsert(const KbDocument& doc, std::span<const Chunk> chunks) {
     for (size_t i = 0; i < question_texts.size(); ++i) {
       const auto qkey = static_cast<uint32_t>(ix.questions.size());
       ix.question_bm25.Add(qkey, question_terms[i]);
-      ix.questions.push_back({true, chunk, question_texts[i], Distinct(question_terms[i])});
+      ix.questions.push_back({true, chunk, question_texts[i], Distinct(question_terms[i]),
+                              Distinct(question_pinyin[i])});
       if (ix.dim > 0) {
         KEFU_RETURN_IF_ERROR(ix.question_vectors->Add(qkey, question_vecs[i]));
         ix.question_vecs.push_back(std::move(question_vecs[i]));
@@ -544,7 +550,8 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
     // Question-to-question similarity against every stored way of asking this FAQ.
     for (uint32_t q : c.questions) {
       const QuestionEntry& qe = ix.questions[q];
-      const double lexical = WeightedOverlap(question_distinct, qe.terms, idf);
+      const double lexical =
+          WeightedOverlap(question_distinct, pinyin_query ? qe.pinyin : qe.terms, idf);
       const double cosine = qvec.empty() ? 0 : Dot(qvec, ix.question_vecs[q]);
       const double sim = Blend(lexical, cosine, !qvec.empty());
       if (sim > h.faq_similarity) {

@@ -6,6 +6,7 @@
 
 #include "core/utf8.h"
 #include "text/char_class.h"
+#include "text/pinyin.h"
 #include "text/text_pipeline.h"
 
 namespace kefu::text {
@@ -161,7 +162,11 @@ Language DetectLanguage(std::u32string_view text) {
     }
   }
   if (han == 0) {
-    return latin > 0 ? Language::kEn : Language::kUnknown;
+    if (latin == 0) {
+      return Language::kUnknown;
+    }
+    // Chinese typed in pinyin with the input method off ("tuihuo yunfei shei chu").
+    return LooksLikePinyin(utf8::Encode(text)) ? Language::kZh : Language::kEn;
   }
   if (latin * 100 >= static_cast<size_t>(kMixedLatinPercent) * (han + latin)) {
     return Language::kMixed;

@@ -64,7 +64,8 @@ Status NormalizerStatus();
 // Language by script, counting Han characters and Latin letters (digits, punctuation and other
 // scripts are ignored):
 //   no Han, no Latin            -> kUnknown
-//   Latin only                  -> kEn
+//   Latin only                  -> kEn, but kZh when it is all pinyin (text/pinyin.h
+//                                  LooksLikePinyin: "tuihuo yunfei shei chu")
 //   Han, and Latin letters make up at least kMixedLatinPercent of Han + Latin -> kMixed
 //   any other text with Han     -> kZh
 // "我的order到哪了" (5 Han, 5 Latin: 50%) is kMixed; "订单号ab123456到哪了" (6 Han, 2 Latin:

@@ -7,7 +7,6 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "core/utf8.h"
@@ -64,12 +63,22 @@ bool IsBareConsonant(std::string_view s) {
   return s == "m" || s == "n" || s == "ng" || s == "hm" || s == "hng" || s == "r";
 }
 
+// The readings, and the syllables a keyboard can type, in forms that cost a few array reads:
+// PinyinRuns runs over every message the classifier reads.
 struct Table {
   Status status = OkStatus();
   std::vector<std::unique_ptr<std::string>> syllables;  // stable addresses for string_views
   std::unordered_map<std::string_view, uint16_t> syllable_index;
-  std::unordered_set<std::string_view> typable;  // syllables SplitPinyin accepts
-  std::unordered_map<char32_t, uint16_t> reading;
+  // Readings: index + 1 into `syllables`, 0 for none. The BMP ideograph blocks in a flat table,
+  // the rest (extensions B and later) in a map.
+  static constexpr char32_t kFlatFirst = 0x3400;
+  static constexpr char32_t kFlatLast = 0x9FFF;
+  std::vector<uint16_t> flat = std::vector<uint16_t>(kFlatLast - kFlatFirst + 1, 0);
+  std::unordered_map<char32_t, uint16_t> other;
+  // The typable syllables as a trie over a-z: node * 26 + letter -> child node, 0 for none;
+  // `ends` holds index + 1 of the syllable that ends at a node.
+  std::vector<uint32_t> trie = std::vector<uint32_t>(26, 0);
+  std::vector<uint16_t> ends = std::vector<uint16_t>(1, 0);
 
   uint16_t Intern(const std::string& s) {
     auto it = syllable_index.find(s);
@@ -81,6 +90,35 @@ struct Table {
     syllable_index.emplace(*syllables.back(), index);
     return index;
   }
+  void SetReading(char32_t cp, uint16_t index) {
+    if (cp >= kFlatFirst && cp <= kFlatLast) {
+      uint16_t& slot = flat[cp - kFlatFirst];
+      slot = slot == 0 ? static_cast<uint16_t>(index + 1) : slot;
+    } else {
+      other.emplace(cp, static_cast<uint16_t>(index + 1));
+    }
+  }
+  uint16_t ReadingOf(char32_t cp) const {  // index + 1, or 0
+    if (cp >= kFlatFirst && cp <= kFlatLast) {
+      return flat[cp - kFlatFirst];
+    }
+    auto it = other.find(cp);
+    return it == other.end() ? 0 : it->second;
+  }
+  void AddTypable(uint16_t index) {
+    uint32_t node = 0;
+    for (char c : *syllables[index]) {
+      const size_t slot = size_t(node) * 26 + static_cast<size_t>(c - 'a');
+      if (trie[slot] == 0) {
+        trie[slot] = static_cast<uint32_t>(ends.size());
+        ends.push_back(0);
+        trie.resize(trie.size() + 26, 0);
+      }
+      node = trie[slot];
+    }
+    ends[node] = static_cast<uint16_t>(index + 1);
+  }
+  bool empty() const { return ends.size() == 1; }
 };
 
 // Reads lines of the form `\t0x9000: "tuì,tùn",` from the Go source of the dictionary.
@@ -121,17 +159,17 @@ Table Load(const std::string& path) {
       if (!s.empty() && s.size() <= kMaxSyllable) {
         const uint16_t index = t.Intern(s);
         if (!IsBareConsonant(s)) {
-          t.typable.insert(*t.syllables[index]);
+          t.AddTypable(index);
         }
         if (first) {
-          t.reading.emplace(static_cast<char32_t>(cp), index);
+          t.SetReading(static_cast<char32_t>(cp), index);
         }
       }
       first = false;
       start = comma + 1;
     }
   }
-  if (t.reading.empty()) {
+  if (t.syllables.empty()) {
     t.status = UnavailableError("pinyin table " + path + " has no readings");
   }
   return t;
@@ -154,37 +192,49 @@ Status PinyinStatus() {
 
 std::string_view PinyinOf(char32_t cp) {
   const Table& t = TheTable();
-  auto it = t.reading.find(cp);
-  return it == t.reading.end() ? std::string_view() : std::string_view(*t.syllables[it->second]);
+  const uint16_t r = t.ReadingOf(cp);
+  return r == 0 ? std::string_view() : std::string_view(*t.syllables[r - 1]);
 }
 
 std::vector<std::string_view> SplitPinyin(std::string_view word) {
   const Table& t = TheTable();
   std::vector<std::string_view> out;
-  if (word.empty() || t.typable.empty()) {
+  if (word.empty() || t.empty()) {
     return out;
   }
-  // fewest[i]: the fewest syllables that spell word[0, i); from[i]: where the last one starts.
-  constexpr size_t kNone = static_cast<size_t>(-1);
-  std::vector<size_t> fewest(word.size() + 1, kNone);
-  std::vector<size_t> from(word.size() + 1, 0);
+  // fewest[i]: the fewest syllables that spell word[0, i); last[i]: the syllable (index + 1)
+  // that ends there on that path. Syllables are found by walking the trie from each start.
+  constexpr uint32_t kNone = ~0u;
+  std::vector<uint32_t> fewest(word.size() + 1, kNone);
+  std::vector<uint16_t> last(word.size() + 1, 0);
   fewest[0] = 0;
   for (size_t i = 0; i < word.size(); ++i) {
     if (fewest[i] == kNone) {
       continue;
     }
-    for (size_t len = 1; len <= kMaxSyllable && i + len <= word.size(); ++len) {
-      if (t.typable.count(word.substr(i, len)) != 0 && fewest[i] + 1 < fewest[i + len]) {
-        fewest[i + len] = fewest[i] + 1;
-        from[i + len] = i;
+    uint32_t node = 0;
+    for (size_t j = i; j < word.size() && j - i < kMaxSyllable; ++j) {
+      const char c = word[j];
+      if (c < 'a' || c > 'z') {
+        break;
+      }
+      node = t.trie[size_t(node) * 26 + static_cast<size_t>(c - 'a')];
+      if (node == 0) {
+        break;
+      }
+      if (t.ends[node] != 0 && fewest[i] + 1 < fewest[j + 1]) {
+        fewest[j + 1] = fewest[i] + 1;
+        last[j + 1] = t.ends[node];
       }
     }
   }
   if (fewest[word.size()] == kNone) {
     return out;
   }
-  for (size_t end = word.size(); end > 0; end = from[end]) {
-    out.push_back(*t.typable.find(word.substr(from[end], end - from[end])));
+  for (size_t end = word.size(); end > 0;) {
+    const std::string& syllable = *t.syllables[last[end] - 1];
+    out.push_back(syllable);
+    end -= syllable.size();
   }
   return {out.rbegin(), out.rend()};
 }

@@ -250,6 +250,14 @@ TEST(NormalizeTest, MixedThresholdIsThirtyPercentOfLetters) {
   EXPECT_EQ(DetectLanguage("é一二"), Language::kMixed);               // Latin beyond ASCII
 }
 
+TEST(NormalizeTest, ChineseTypedInPinyinIsChinese) {
+  EXPECT_EQ(Normalize("tuihuo yunfei shei chu").lang, Language::kZh);
+  EXPECT_EQ(Normalize("Huabei fenqi zenme tuikuan?").lang, Language::kZh);
+  EXPECT_EQ(Normalize("where is my order").lang, Language::kEn);
+  EXPECT_EQ(Normalize("reissue my fapiao").lang, Language::kEn);  // English with one pinyin word
+  EXPECT_EQ(Normalize("china").lang, Language::kEn);
+}
+
 TEST(NormalizeTest, PrimaryLanguageMapsMixedToChinese) {
   EXPECT_EQ(PrimaryLanguage(Language::kMixed), Language::kZh);
   EXPECT_EQ(PrimaryLanguage(Language::kZh), Language::kZh);
