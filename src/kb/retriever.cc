@@ -200,9 +200,9 @@ Status Retriever::Upsert(const KbDocument& doc, std::span<const Chunk> chunks) {
   std::vector<std::vector<std::string>> question_terms;
   std::vector<std::vector<std::string>> question_pinyin;
   for (const std::string& q : question_texts) {
-    question_terms.push_back(KbTerms(q));
+    question_terms.emplace_back();
     question_pinyin.emplace_back();
-    AppendPinyinTerms(q, question_pinyin.back());
+    KbTermsAndPinyin(q, question_terms.back(), question_pinyin.back());
     question_terms.back().insert(question_terms.back().end(), question_pinyin.back().begin(),
                                  question_pinyin.back().end());
   }
@@ -350,10 +350,10 @@ double Blend(double lexical, double cosine, bool has_vectors) {
 }  // namespace
 
 double Retriever::QuestionSimilarity(std::string_view a, std::string_view b) const {
-  std::vector<std::string> ta = KbTerms(a);
-  std::vector<std::string> tb = KbTerms(b);
-  AppendPinyinTerms(a, ta);
-  AppendPinyinTerms(b, tb);
+  std::vector<std::string> ta;
+  std::vector<std::string> tb;
+  KbTermsAndPinyin(a, ta, ta);
+  KbTermsAndPinyin(b, tb, tb);
   ta = Distinct(std::move(ta));
   tb = Distinct(std::move(tb));
   double cosine = 0;
@@ -379,16 +379,17 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
   // Chinese typed in pinyin ("huabei fenqi tuikuan") is searched by its syllables only: the
   // embedding and the question model read it as unknown Latin words and only add noise.
   const bool pinyin_query = text::LooksLikePinyin(query);
-  const std::vector<std::string> terms = KbTerms(query);
+  std::vector<std::string> terms;
+  std::vector<std::string> pinyin;
+  KbTermsAndPinyin(query, terms, pinyin);
   const std::vector<std::string> distinct_terms = Distinct(terms);
-  // Stored questions are matched on their pinyin too (AppendPinyinTerms); passages are not.
-  // Chinese typed in pinyin is matched on its syllables alone: its words as Latin terms meet
-  // nothing in questions written in Han characters, and would only lower the overlap.
-  std::vector<std::string> question_terms;
+  // Stored questions are matched on their pinyin too; passages are not. Chinese typed in pinyin
+  // is matched on its syllables alone: its words as Latin terms meet nothing in questions
+  // written in Han characters, and would only lower the overlap.
+  std::vector<std::string> question_terms = pinyin_query ? pinyin : terms;
   if (!pinyin_query) {
-    question_terms = terms;
+    question_terms.insert(question_terms.end(), pinyin.begin(), pinyin.end());
   }
-  AppendPinyinTerms(query, question_terms);
   const std::vector<std::string> question_distinct = Distinct(question_terms);
   std::vector<float> qvec;
   const bool want_lexical = options.mode != SearchMode::kVector;

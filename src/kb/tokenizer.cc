@@ -365,11 +365,13 @@ std::vector<std::string> KbTerms(std::string_view raw_text) {
   return KbTerms(raw_text, text::DefaultSegmenter());
 }
 
-void AppendPinyinTerms(std::string_view raw_text, std::vector<std::string>& out) {
-  const text::NormalizedText n = text::Normalize(raw_text);
+namespace {
+
+// The pinyin bigrams of segmented, normalized text (AppendPinyinTerms).
+void AppendPinyinOfTokens(std::span<const Token> tokens, std::vector<std::string>& out) {
   // Stopwords break the run, as they do for KbTerms: "退款了吗" gives tui'kuan alone.
   std::string words;
-  for (const Token& t : text::DefaultSegmenter().Segment(n.text)) {
+  for (const Token& t : tokens) {
     words.append(IsKbStopword(t.text) ? "," : t.text).append(1, ' ');
   }
   for (const std::vector<std::string_view>& run : text::PinyinRuns(words)) {
@@ -380,6 +382,21 @@ void AppendPinyinTerms(std::string_view raw_text, std::vector<std::string>& out)
       out.push_back(std::move(term));
     }
   }
+}
+
+}  // namespace
+
+void AppendPinyinTerms(std::string_view raw_text, std::vector<std::string>& out) {
+  const text::NormalizedText n = text::Normalize(raw_text);
+  AppendPinyinOfTokens(text::DefaultSegmenter().Segment(n.text), out);
+}
+
+void KbTermsAndPinyin(std::string_view raw_text, std::vector<std::string>& terms,
+                      std::vector<std::string>& pinyin) {
+  const text::NormalizedText n = text::Normalize(raw_text);
+  const std::vector<Token> tokens = text::DefaultSegmenter().Segment(n.text);
+  AppendKbTerms(tokens, terms);
+  AppendPinyinOfTokens(tokens, pinyin);
 }
 
 std::vector<KbTerm> KbTermsWithPositions(std::string_view raw_text,

@@ -71,6 +71,11 @@ void AppendKbTerms(std::span<const text::Token> tokens, std::vector<std::string>
 // keeps them apart from KbTerms, which never hold one. Nothing when the pinyin table is missing.
 void AppendPinyinTerms(std::string_view raw_text, std::vector<std::string>& out);
 
+// KbTerms and AppendPinyinTerms of one text, normalized and segmented once: appends to `terms`
+// and `pinyin`.
+void KbTermsAndPinyin(std::string_view raw_text, std::vector<std::string>& terms,
+                      std::vector<std::string>& pinyin);
+
 // The light English stemmer used for Latin tokens: Porter's steps 1a and 1b (plurals, -ed,
 // -ing), "-ies" -> "-y", a guarded "-ly", and Porter's step 5a (final -e). Words that are not
 // plain ASCII a-z, or shorter than 3 letters, are returned unchanged.
