@@ -15,6 +15,7 @@
 #include <chrono>
 #include <csignal>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -181,9 +182,18 @@ class FakeLlmServer {
       --in_flight_;
       return;
     }
+    // A streamed reply leaves the in-flight count before the bytes that let the client finish
+    // ([DONE], or the end of the stream): the client may send its next request as soon as it
+    // has them, before httplib calls the releaser below.
+    auto left = std::make_shared<std::atomic<bool>>(false);
+    auto leave = [this, left] {
+      if (!left->exchange(true)) {
+        --in_flight_;
+      }
+    };
     res.set_chunked_content_provider(
         "text/event-stream",
-        [this, reply](size_t, httplib::DataSink& sink) {
+        [this, reply, leave](size_t, httplib::DataSink& sink) {
           for (const Chunk& chunk : reply.chunks) {
             Sleep(chunk.delay_ms);
             std::string bytes = chunk.raw ? chunk.data : "data: " + chunk.data + "\n\n";
@@ -195,6 +205,7 @@ class FakeLlmServer {
           if (reply.cut) {
             return false;
           }
+          leave();
           if (reply.done) {
             const std::string done = "data: [DONE]\n\n";
             if (!sink.write(done.data(), done.size())) {
@@ -205,7 +216,7 @@ class FakeLlmServer {
           sink.done();
           return true;
         },
-        [this](bool) { --in_flight_; });
+        [leave](bool) { leave(); });
   }
 
   httplib::Server server_;
