@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/utf8.h"
+#include "text/char_class.h"
 
 #ifndef KEFU_PINYIN_DICT
 #define KEFU_PINYIN_DICT "/usr/share/gocode/src/github.com/mozillazg/go-pinyin/pinyin_dict.go"
@@ -180,10 +181,6 @@ const Table& TheTable() {
   return *table;
 }
 
-bool IsAsciiLetter(char32_t cp) {
-  return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
-}
-
 }  // namespace
 
 Status PinyinStatus() {
@@ -257,12 +254,14 @@ bool LooksLikePinyin(std::string_view text) {
     char32_t cp = 0;
     const size_t n = utf8::DecodeAt(text, i, cp);
     i += n == 0 ? 1 : n;
-    if (n != 0 && IsAsciiLetter(cp)) {
+    if (n != 0 && internal::IsAsciiAlpha(cp)) {
       word += static_cast<char>(cp | 0x20);
       continue;
     }
-    if (!end_word() || (n != 0 && (utf8::IsHan(cp) || (cp > 0x7F && cp < 0x2000)))) {
-      return false;  // a word that is not pinyin, Han, or letters of another script
+    const internal::CharClass cls = n == 0 ? internal::CharClass::kOther : internal::ClassOf(cp);
+    if (!end_word() || cls == internal::CharClass::kHan ||
+        cls == internal::CharClass::kLatinLetter || cls == internal::CharClass::kOtherLetter) {
+      return false;  // a word that is not pinyin, Han, or letters beyond a-z (café, кафе)
     }
   }
   return end_word() && words >= 2 && syllables >= 3;
@@ -300,7 +299,7 @@ std::vector<std::vector<std::string_view>> PinyinRuns(std::string_view text) {
       continue;
     }
     i += n;
-    if (IsAsciiLetter(cp)) {
+    if (internal::IsAsciiAlpha(cp)) {
       word += static_cast<char>(cp | 0x20);
       continue;
     }

@@ -85,6 +85,8 @@ TEST_F(PinyinTest, ChineseTypedInPinyinIsToldFromEnglish) {
   EXPECT_FALSE(LooksLikePinyin("where is my order"));
   EXPECT_FALSE(LooksLikePinyin("退款 tuikuan zenme ban"));  // written with Han: Chinese already
   EXPECT_FALSE(LooksLikePinyin("café zai na li"));
+  EXPECT_FALSE(LooksLikePinyin("кафе zai na li"));
+  EXPECT_TRUE(LooksLikePinyin("tuihuo yunfei · shei chu"));  // punctuation beyond ASCII
   EXPECT_FALSE(LooksLikePinyin(""));
 }
 
