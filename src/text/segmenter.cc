@@ -1,11 +1,16 @@
 #include "text/segmenter.h"
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <thread>
+#include <utility>
 
 #include "core/logging.h"
 #include "core/utf8.h"
@@ -205,94 +210,13 @@ Result<std::vector<std::string>> ReadLexicon(const std::string& path) {
   return terms;
 }
 
-// friso's MMSEG segmenter over the system dictionary plus our words.
-class FrisoSegmenter final : public Segmenter {
- public:
-  FrisoSegmenter(FrisoPtr friso, FrisoConfigPtr config)
-      : friso_(std::move(friso)), config_(std::move(config)) {}
-  FrisoSegmenter(const FrisoSegmenter&) = delete;
-  FrisoSegmenter& operator=(const FrisoSegmenter&) = delete;
-
-  std::vector<Token> Segment(std::string_view normalized) const override {
-    return Tokenize(normalized, [this](std::u32string_view run, std::vector<uint32_t>& lengths) {
-      for (size_t i = 0; i < run.size(); i += kMaxHanPiece) {
-        SplitPiece(run.substr(i, kMaxHanPiece), lengths);
-      }
-    });
-  }
-  std::string_view backend() const override { return "friso"; }
-
-  // Adds each run of two or more BMP Han characters of the normalized `term` as a word.
-  // Returns the number of words added. Not thread-safe: called before the segmenter is shared.
-  size_t AddTerm(std::string_view term) {
-    const std::u32string cps = utf8::Decode(Normalize(term).text);
-    size_t added = 0;
-    size_t i = 0;
-    while (i < cps.size()) {
-      if (!internal::IsBmpHan(cps[i])) {
-        ++i;
-        continue;
-      }
-      size_t j = i;
-      while (j < cps.size() && internal::IsBmpHan(cps[j])) {
-        ++j;
-      }
-      if (j - i >= 2 && j - i <= kMaxWordChars) {
-        std::string word = utf8::Encode(std::u32string_view(cps.data() + i, j - i));
-        if (friso_dic_match(friso_->dic, __LEX_CJK_WORDS__, word.data()) == 0) {
-          // friso's dictionary owns the malloc'ed word and frees it in friso_free().
-          friso_dic_add(friso_->dic, __LEX_CJK_WORDS__, strdup(word.c_str()), nullptr);
-          ++added;
-        }
-        config_->max_len = std::max<uint16_t>(config_->max_len, static_cast<uint16_t>(j - i));
-      }
-      i = j;
-    }
-    return added;
-  }
-
- private:
-  // Appends the word lengths of one piece of a Han run. friso's offsets are bytes; every BMP
-  // Han character is 3 UTF-8 bytes. Tokens friso skips or that do not line up with the input
-  // become one-character words, so the lengths always cover the piece.
-  void SplitPiece(std::u32string_view piece, std::vector<uint32_t>& lengths) const {
-    constexpr int kHanBytes = 3;
-    std::string text = utf8::Encode(piece);
-    uint32_t cursor = 0;
-    {
-      // friso writes into shared dictionary entries while it segments (lex_entry->offset in
-      // next_mmseg_token), so calls into it must not overlap.
-      std::scoped_lock lock(mutex_);
-      FrisoTaskPtr task(friso_new_task());
-      friso_set_text(task.get(), text.data());
-      friso_token_t tok = nullptr;
-      while ((tok = config_->next_token(friso_.get(), config_.get(), task.get())) != nullptr) {
-        const int offset = tok->offset;
-        const int len = tok->length;
-        if (offset < 0 || len <= 0 || offset % kHanBytes != 0 || len % kHanBytes != 0 ||
-            static_cast<size_t>(offset + len) > text.size() ||
-            std::memcmp(tok->word, text.data() + offset, static_cast<size_t>(len)) != 0) {
-          continue;
-        }
-        const auto start = static_cast<uint32_t>(offset / kHanBytes);
-        if (start < cursor) {
-          continue;  // overlaps what we already have
-        }
-        for (; cursor < start; ++cursor) {
-          lengths.push_back(1);
-        }
-        lengths.push_back(static_cast<uint32_t>(len / kHanBytes));
-        cursor += static_cast<uint32_t>(len / kHanBytes);
-      }
-    }
-    for (; cursor < piece.size(); ++cursor) {
-      lengths.push_back(1);
-    }
-  }
-
-  FrisoPtr friso_;
-  FrisoConfigPtr config_;
-  mutable std::mutex mutex_;  // serializes every call into friso
+// One friso instance: a dictionary, its configuration, and the lock that serializes calls into
+// it (friso writes into shared dictionary entries while it segments: lex_entry->offset in
+// next_mmseg_token).
+struct FrisoLane {
+  FrisoPtr friso;
+  FrisoConfigPtr config;
+  std::mutex mutex;
 };
 
 bool HasDictionary(const friso_entry& f) {
@@ -300,7 +224,7 @@ bool HasDictionary(const friso_entry& f) {
 }
 
 // Loads friso's configuration and system dictionary: the ini's lex_dir first, then dict_dir.
-Result<std::unique_ptr<FrisoSegmenter>> LoadFriso(const SegmenterOptions& options) {
+Result<std::unique_ptr<FrisoLane>> LoadFrisoLane(const SegmenterOptions& options) {
   FrisoPtr friso(friso_new());
   FrisoConfigPtr config(friso_new_config());
   std::error_code ec;
@@ -346,8 +270,185 @@ Result<std::unique_ptr<FrisoSegmenter>> LoadFriso(const SegmenterOptions& option
   config->spx_out = 0;
   config->en_sseg = 0;
   friso_set_mode(config.get(), __FRISO_COMPLEX_MODE__);
-  return std::make_unique<FrisoSegmenter>(std::move(friso), std::move(config));
+  auto lane = std::make_unique<FrisoLane>();
+  lane->friso = std::move(friso);
+  lane->config = std::move(config);
+  return lane;
 }
+
+// Adds a word (two to kMaxWordChars Han characters) to one lane's dictionary; false when it was
+// already there.
+bool AddWord(FrisoLane& lane, const std::string& word, size_t chars) {
+  lane.config->max_len = std::max<uint16_t>(lane.config->max_len, static_cast<uint16_t>(chars));
+  if (friso_dic_match(lane.friso->dic, __LEX_CJK_WORDS__, const_cast<char*>(word.c_str())) != 0) {
+    return false;
+  }
+  // friso's dictionary owns the malloc'ed word and frees it in friso_free().
+  friso_dic_add(lane.friso->dic, __LEX_CJK_WORDS__, strdup(word.c_str()), nullptr);
+  return true;
+}
+
+// friso's MMSEG segmenter over the system dictionary plus our words.
+//
+// Calls into one friso instance must not overlap, so a single instance lets only one thread
+// segment at a time: the server's I/O threads and a knowledge-base import's threads queued on it.
+// The segmenter therefore keeps up to one instance ("lane") per core, each with the same words.
+// It starts with one; when a call finds every lane busy, it waits on one of them and another
+// lane is loaded in the background (about 0.2 s and 22 MB each), so a process that never
+// segments from two threads at once never pays for a second.
+class FrisoSegmenter final : public Segmenter {
+ public:
+  static constexpr size_t kMaxLanes = 8;
+
+  FrisoSegmenter(SegmenterOptions options, std::unique_ptr<FrisoLane> first)
+      : options_(std::move(options)),
+        max_lanes_(std::clamp<size_t>(std::thread::hardware_concurrency(), 1, kMaxLanes)) {
+    lanes_[0].store(first.get());
+    owned_.push_back(std::move(first));
+  }
+  ~FrisoSegmenter() override {
+    std::scoped_lock lock(grow_mutex_);
+    if (grower_.joinable()) {
+      grower_.join();
+    }
+  }
+  FrisoSegmenter(const FrisoSegmenter&) = delete;
+  FrisoSegmenter& operator=(const FrisoSegmenter&) = delete;
+
+  std::vector<Token> Segment(std::string_view normalized) const override {
+    return Tokenize(normalized, [this](std::u32string_view run, std::vector<uint32_t>& lengths) {
+      for (size_t i = 0; i < run.size(); i += kMaxHanPiece) {
+        SplitPiece(run.substr(i, kMaxHanPiece), lengths);
+      }
+    });
+  }
+  std::string_view backend() const override { return "friso"; }
+
+  // Adds each run of two or more BMP Han characters of the normalized `term` as a word.
+  // Returns the number of words added. Not thread-safe: called before the segmenter is shared.
+  size_t AddTerm(std::string_view term) {
+    const std::u32string cps = utf8::Decode(Normalize(term).text);
+    size_t added = 0;
+    size_t i = 0;
+    while (i < cps.size()) {
+      if (!internal::IsBmpHan(cps[i])) {
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < cps.size() && internal::IsBmpHan(cps[j])) {
+        ++j;
+      }
+      if (j - i >= 2 && j - i <= kMaxWordChars) {
+        std::string word = utf8::Encode(std::u32string_view(cps.data() + i, j - i));
+        added += AddWord(*owned_.front(), word, j - i) ? 1 : 0;
+        words_.emplace_back(std::move(word), j - i);  // also when known: it raised max_len
+      }
+      i = j;
+    }
+    return added;
+  }
+
+  // Lanes loaded so far (for tests).
+  size_t lanes() const { return lane_count_.load(); }
+
+ private:
+  // A free lane, locked into `lock`; when all are busy, asks for another and waits on one.
+  FrisoLane& Acquire(std::unique_lock<std::mutex>& lock) const {
+    const size_t n = lane_count_.load(std::memory_order_acquire);
+    for (size_t i = 0; i < n; ++i) {
+      FrisoLane* lane = lanes_[i].load(std::memory_order_acquire);
+      std::unique_lock<std::mutex> attempt(lane->mutex, std::try_to_lock);
+      if (attempt.owns_lock()) {
+        lock = std::move(attempt);
+        return *lane;
+      }
+    }
+    Grow(n);
+    FrisoLane* lane = lanes_[std::hash<std::thread::id>{}(std::this_thread::get_id()) % n].load(
+        std::memory_order_acquire);
+    lock = std::unique_lock<std::mutex>(lane->mutex);
+    return *lane;
+  }
+
+  // Loads lane number `n` in the background, unless one is loading or the lanes are all there.
+  void Grow(size_t n) const {
+    if (n >= max_lanes_ || growing_.exchange(true)) {
+      return;
+    }
+    std::scoped_lock lock(grow_mutex_);
+    if (grower_.joinable()) {
+      grower_.join();  // the previous load, finished: growing_ was false
+    }
+    grower_ = std::thread([this, n] {
+      Result<std::unique_ptr<FrisoLane>> lane = LoadFrisoLane(options_);
+      if (!lane.ok()) {
+        KEFU_LOG_WARN("segmenter: no extra friso instance: {}", lane.status().message());
+        return;  // growing_ stays true: no more tries
+      }
+      for (const auto& [word, chars] : words_) {
+        AddWord(**lane, word, chars);
+      }
+      {
+        std::scoped_lock owned_lock(owned_mutex_);
+        lanes_[n].store(lane->get(), std::memory_order_release);
+        owned_.push_back(std::move(*lane));
+      }
+      lane_count_.store(n + 1, std::memory_order_release);
+      KEFU_LOG_DEBUG("segmenter: friso instance {} of at most {} loaded", n + 1, max_lanes_);
+      growing_.store(false);
+    });
+  }
+
+  // Appends the word lengths of one piece of a Han run. friso's offsets are bytes; every BMP
+  // Han character is 3 UTF-8 bytes. Tokens friso skips or that do not line up with the input
+  // become one-character words, so the lengths always cover the piece.
+  void SplitPiece(std::u32string_view piece, std::vector<uint32_t>& lengths) const {
+    constexpr int kHanBytes = 3;
+    std::string text = utf8::Encode(piece);
+    uint32_t cursor = 0;
+    {
+      std::unique_lock<std::mutex> lock;
+      FrisoLane& lane = Acquire(lock);
+      FrisoTaskPtr task(friso_new_task());
+      friso_set_text(task.get(), text.data());
+      friso_token_t tok = nullptr;
+      while ((tok = lane.config->next_token(lane.friso.get(), lane.config.get(), task.get())) !=
+             nullptr) {
+        const int offset = tok->offset;
+        const int len = tok->length;
+        if (offset < 0 || len <= 0 || offset % kHanBytes != 0 || len % kHanBytes != 0 ||
+            static_cast<size_t>(offset + len) > text.size() ||
+            std::memcmp(tok->word, text.data() + offset, static_cast<size_t>(len)) != 0) {
+          continue;
+        }
+        const auto start = static_cast<uint32_t>(offset / kHanBytes);
+        if (start < cursor) {
+          continue;  // overlaps what we already have
+        }
+        for (; cursor < start; ++cursor) {
+          lengths.push_back(1);
+        }
+        lengths.push_back(static_cast<uint32_t>(len / kHanBytes));
+        cursor += static_cast<uint32_t>(len / kHanBytes);
+      }
+    }
+    for (; cursor < piece.size(); ++cursor) {
+      lengths.push_back(1);
+    }
+  }
+
+  const SegmenterOptions options_;
+  const size_t max_lanes_;
+  std::vector<std::pair<std::string, size_t>> words_;  // AddTerm's words, for new lanes
+  mutable std::array<std::atomic<FrisoLane*>, kMaxLanes> lanes_{};
+  mutable std::atomic<size_t> lane_count_{1};
+  mutable std::mutex owned_mutex_;
+  mutable std::vector<std::unique_ptr<FrisoLane>> owned_;  // guarded by owned_mutex_ once shared
+  mutable std::mutex grow_mutex_;
+  mutable std::thread grower_;  // guarded by grow_mutex_
+  mutable std::atomic<bool> growing_{false};
+};
 
 }  // namespace
 
@@ -382,7 +483,8 @@ Result<std::unique_ptr<Segmenter>> NewSegmenter(const SegmenterOptions& options)
       KEFU_ASSIGN_OR_RETURN(terms, ReadLexicon(path));
     }
   }
-  KEFU_ASSIGN_OR_RETURN(std::unique_ptr<FrisoSegmenter> segmenter, LoadFriso(options));
+  KEFU_ASSIGN_OR_RETURN(std::unique_ptr<FrisoLane> lane, LoadFrisoLane(options));
+  auto segmenter = std::make_unique<FrisoSegmenter>(options, std::move(lane));
   for (const std::string& term : terms) {
     segmenter->AddTerm(term);
   }

@@ -219,6 +219,34 @@ TEST(SegmenterOptionsTest, ExtraWordsBecomeSingleTokens) {
   EXPECT_TRUE(HasToken(tokens, "星河手环"));
 }
 
+// Threads that find friso busy make the segmenter load more friso instances in the background;
+// each must carry the extra words, so every thread keeps getting the same tokens meanwhile.
+TEST(SegmenterOptionsTest, ExtraWordsHoldInEveryFrisoInstanceUnderConcurrentUse) {
+  SegmenterOptions options;
+  options.extra_words = {"曜石黑", "星河手环 Pro", "极光蓝"};
+  Result<std::unique_ptr<Segmenter>> seg = NewSegmenter(options);
+  ASSERT_TRUE(seg.ok()) << seg.status().ToString();
+  const std::string text = "我买的曜石黑星河手环和极光蓝的耳机什么时候发货";
+  const std::vector<std::string> expected = Texts((*seg)->Segment(text));
+  ASSERT_TRUE(HasToken((*seg)->Segment(text), "曜石黑"));
+  std::atomic<int> mismatches{0};
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(800);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      while (std::chrono::steady_clock::now() < until) {
+        if (Texts((*seg)->Segment(text)) != expected) {
+          ++mismatches;
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) {
+    th.join();
+  }
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
 TEST(SegmenterOptionsTest, LexiconPathCanBeOverridden) {
   testing::TempDir dir;
   {
