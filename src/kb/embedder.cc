@@ -50,6 +50,10 @@ Result<std::vector<std::vector<float>>> Embedder::EmbedBatch(
   return out;
 }
 
+Result<std::vector<float>> Embedder::EmbedTokens(std::span<const text::Token> /*tokens*/) const {
+  return UnimplementedError("embedder " + name() + " embeds text, not tokens");
+}
+
 double Cosine(std::span<const float> a, std::span<const float> b) {
   KEFU_CHECK(a.size() == b.size());
   double dot = 0;
@@ -94,25 +98,24 @@ constexpr int kPowerIterations = 200;
 // The share of an unseen word's n-grams that must be trained for the word to get a vector.
 constexpr double kMinKnownNgramShare = 0.5;
 
-// The tokens a text is trained and embedded as; see the header.
-std::vector<std::string> EmbeddingTokens(std::string_view text, bool han_chars) {
-  const text::NormalizedText n = text::Normalize(text);
+// The tokens a text is trained and embedded as, from its segmented, normalized text; see the
+// header.
+std::vector<std::string> EmbeddingTokens(std::span<const text::Token> tokens, bool han_chars) {
   std::vector<std::string> out;
-  for (text::Token& t : text::Segment(n.text)) {
+  for (const text::Token& t : tokens) {
     switch (t.kind) {
       case text::TokenKind::kPunct:
       case text::TokenKind::kEmoji:
         break;
       case text::TokenKind::kNumber:
-        out.push_back(t.text.size() > kMaxNumberChars ? std::string(kNumberToken)
-                                                      : std::move(t.text));
+        out.push_back(t.text.size() > kMaxNumberChars ? std::string(kNumberToken) : t.text);
         break;
       case text::TokenKind::kLatin:
-        out.push_back(std::move(t.text));
+        out.push_back(t.text);
         break;
       case text::TokenKind::kWord: {
         const bool split = han_chars && t.end - t.start >= 2;
-        std::string word = std::move(t.text);
+        std::string word = t.text;
         if (split) {
           const std::u32string cps = utf8::Decode(word);
           out.push_back(std::move(word));
@@ -131,6 +134,10 @@ std::vector<std::string> EmbeddingTokens(std::string_view text, bool han_chars) 
     }
   }
   return out;
+}
+
+std::vector<std::string> EmbeddingTokens(std::string_view text, bool han_chars) {
+  return EmbeddingTokens(text::Segment(text::Normalize(text).text), han_chars);
 }
 
 // fastText's Dictionary::hash: FNV-1a over the bytes taken as signed chars.
@@ -283,6 +290,10 @@ class FastTextEmbedder final : public Embedder {
 
   Result<std::vector<float>> Embed(std::string_view text) const override {
     return SentenceVector(m_, EmbeddingTokens(text, m_.han_chars), /*project=*/true);
+  }
+  bool takes_tokens() const override { return true; }
+  Result<std::vector<float>> EmbedTokens(std::span<const text::Token> tokens) const override {
+    return SentenceVector(m_, EmbeddingTokens(tokens, m_.han_chars), /*project=*/true);
   }
 
  private:

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "text/segmenter.h"
 
 namespace kefu::kb {
 
@@ -55,6 +56,14 @@ class Embedder {
   // error; the OpenAI embedder sends up to max_batch texts per request.
   virtual Result<std::vector<std::vector<float>>> EmbedBatch(
       std::span<const std::string> texts) const;
+
+  // Whether EmbedTokens works: true for the own embedding, which reads text as the lexical side
+  // does, false for a remote one.
+  virtual bool takes_tokens() const { return false; }
+  // Embed() of a text the caller has already normalized and segmented (the tokens of
+  // text::Segment(text::Normalize(text).text), of one or more pieces of text in order): the same
+  // vector, without normalizing and segmenting again. kUnimplemented when !takes_tokens().
+  virtual Result<std::vector<float>> EmbedTokens(std::span<const text::Token> tokens) const;
 
   // Identifies the model, e.g. "fasttext-skipgram-d64" or "openai:bge-m3". Vectors from
   // embedders with different names must not be mixed in one index.

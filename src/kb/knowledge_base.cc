@@ -83,6 +83,18 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Open(store::Store& store, 
   std::unique_ptr<KnowledgeBase> kb(new KnowledgeBase(store, clock, std::move(options)));
   KEFU_ASSIGN_OR_RETURN(std::vector<store::KbDocumentRecord> records,
                         store.ListKbDocuments(/*with_content=*/true));
+  // Indexed kLoadBatch documents at a time (Retriever::UpsertBatch uses every core).
+  constexpr size_t kLoadBatch = 256;
+  std::vector<std::pair<KbDocument, std::vector<Chunk>>> loaded;
+  auto index = [&]() -> Status {
+    std::vector<DocChunks> batch;
+    for (const auto& [doc, chunks] : loaded) {
+      batch.push_back({&doc, chunks});
+    }
+    KEFU_RETURN_IF_ERROR(kb->retriever_.UpsertBatch(batch));
+    loaded.clear();
+    return OkStatus();
+  };
   for (const store::KbDocumentRecord& r : records) {
     Result<std::pair<KbDocument, std::vector<Chunk>>> parsed = FromRecord(r);
     if (!parsed.ok()) {
@@ -91,9 +103,13 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Open(store::Store& store, 
       KEFU_LOG_WARN("knowledge base: skipping document: {}", parsed.status().ToString());
       continue;
     }
-    KEFU_RETURN_IF_ERROR(kb->retriever_.Upsert(parsed->first, parsed->second));
+    loaded.push_back(std::move(*parsed));
     kb->hashes_[r.id] = r.content_hash;
+    if (loaded.size() == kLoadBatch) {
+      KEFU_RETURN_IF_ERROR(index());
+    }
   }
+  KEFU_RETURN_IF_ERROR(index());
   kb->RefreshQuestionModel();
   return kb;
 }
@@ -119,8 +135,12 @@ Result<ImportReport> KnowledgeBase::Import(std::vector<KbDocument> docs,
       return OkStatus();
     }
     KEFU_RETURN_IF_ERROR(store_.PutKbDocuments(records));
+    std::vector<DocChunks> batch;
     for (auto& [doc, chunks] : pending) {
-      KEFU_RETURN_IF_ERROR(retriever_.Upsert(*doc, chunks));
+      batch.push_back({doc, chunks});
+    }
+    KEFU_RETURN_IF_ERROR(retriever_.UpsertBatch(batch));
+    for (auto& [doc, chunks] : pending) {
       hashes_[doc->id] = doc->content_hash;
       report.chunks += chunks.size();
     }

@@ -5,9 +5,11 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -21,6 +23,7 @@
 #include "nlu/intent_classifier.h"
 #include "text/normalize.h"
 #include "text/pinyin.h"
+#include "text/segmenter.h"
 
 namespace kefu::kb {
 
@@ -37,6 +40,17 @@ std::string_view SearchModeName(SearchMode mode) {
 }
 
 namespace {
+
+// UpsertBatch starts another preparing thread for each this many chunks of a batch.
+constexpr size_t kChunksPerImportThread = 32;
+
+// RetrieverOptions::import_threads, with 0 read as one per core (at most 8).
+int ImportThreads(int configured) {
+  if (configured > 0) {
+    return configured;
+  }
+  return int(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+}
 
 // How many fused candidates the reranker looks at.
 constexpr size_t kRerankDepth = 40;
@@ -171,99 +185,223 @@ size_t Retriever::chunk_count() const {
 }
 
 Status Retriever::Upsert(const KbDocument& doc, std::span<const Chunk> chunks) {
-  // Terms and vectors are computed before taking the lock: searches go on meanwhile.
-  struct Prepared {
-    std::vector<std::string> title_terms;
-    std::vector<std::string> body_terms;
-    std::vector<float> vec;
-  };
-  std::vector<Prepared> prepared(chunks.size());
-  std::vector<std::string> embed_texts;
-  for (size_t i = 0; i < chunks.size(); ++i) {
-    std::string title = doc.title;
-    if (!chunks[i].heading_path.empty() && chunks[i].heading_path != doc.title) {
-      title += " " + chunks[i].heading_path;
-    }
-    prepared[i].title_terms = KbTerms(title);
-    prepared[i].body_terms = KbTerms(chunks[i].text);
-    embed_texts.push_back(EmbeddingText(chunks[i], doc));
-  }
+  const DocChunks one{&doc, chunks};
+  return UpsertBatch(std::span<const DocChunks>(&one, 1));
+}
+
+namespace {
+
+// What a document brings to the index, computed before the lock is taken.
+struct PreparedDoc {
+  std::vector<std::vector<std::string>> title_terms;  // per chunk
+  std::vector<std::vector<std::string>> body_terms;   // per chunk
+  std::vector<std::vector<float>> chunk_vecs;         // per chunk; empty without an embedder
+  std::vector<std::string> question_texts;            // an FAQ's question and paraphrases
+  std::vector<std::vector<std::string>> question_terms;
+  std::vector<std::vector<std::string>> question_pinyin;
+  std::vector<std::vector<float>> question_vecs;
+};
+
+// Terms of docs[begin, end), and their vectors in two EmbedBatch calls (chunks, questions), so
+// that a remote embedder gets whole batches.
+Status Prepare(std::span<const DocChunks> docs, size_t begin, size_t end, const Embedder* embedder,
+               std::vector<PreparedDoc>& out) {
+  std::vector<std::string> chunk_texts;
   std::vector<std::string> question_texts;
-  if (doc.faq) {
-    question_texts.push_back(doc.faq->question);
-    for (const std::string& p : doc.faq->paraphrases) {
-      if (!p.empty()) {
-        question_texts.push_back(p);
+  for (size_t d = begin; d < end; ++d) {
+    const KbDocument& doc = *docs[d].doc;
+    PreparedDoc& p = out[d];
+    for (const Chunk& chunk : docs[d].chunks) {
+      std::string title = doc.title;
+      if (!chunk.heading_path.empty() && chunk.heading_path != doc.title) {
+        title += " " + chunk.heading_path;
+      }
+      if (embedder != nullptr && embedder->takes_tokens()) {
+        // The own embedding reads the title, heading and body as KbTerms does: normalized and
+        // segmented once for both (EmbeddingText's pieces, in its order).
+        std::vector<text::Token> tokens = text::Segment(text::Normalize(title).text);
+        p.title_terms.emplace_back();
+        AppendKbTerms(tokens, p.title_terms.back());
+        std::vector<text::Token> body = text::Segment(text::Normalize(chunk.text).text);
+        p.body_terms.emplace_back();
+        AppendKbTerms(body, p.body_terms.back());
+        tokens.insert(tokens.end(), std::make_move_iterator(body.begin()),
+                      std::make_move_iterator(body.end()));
+        KEFU_ASSIGN_OR_RETURN(std::vector<float> vec, embedder->EmbedTokens(tokens));
+        p.chunk_vecs.push_back(std::move(vec));
+        continue;
+      }
+      p.title_terms.push_back(KbTerms(title));
+      p.body_terms.push_back(KbTerms(chunk.text));
+      if (embedder != nullptr) {
+        chunk_texts.push_back(EmbeddingText(chunk, doc));
+      }
+    }
+    if (doc.faq) {
+      p.question_texts.push_back(doc.faq->question);
+      for (const std::string& q : doc.faq->paraphrases) {
+        if (!q.empty()) {
+          p.question_texts.push_back(q);
+        }
+      }
+    }
+    for (const std::string& q : p.question_texts) {
+      p.question_terms.emplace_back();
+      p.question_pinyin.emplace_back();
+      KbTermsAndPinyin(q, p.question_terms.back(), p.question_pinyin.back());
+      p.question_terms.back().insert(p.question_terms.back().end(),
+                                     p.question_pinyin.back().begin(),
+                                     p.question_pinyin.back().end());
+      if (embedder != nullptr) {
+        question_texts.push_back(q);
       }
     }
   }
-  std::vector<std::vector<std::string>> question_terms;
-  std::vector<std::vector<std::string>> question_pinyin;
-  for (const std::string& q : question_texts) {
-    question_terms.emplace_back();
-    question_pinyin.emplace_back();
-    KbTermsAndPinyin(q, question_terms.back(), question_pinyin.back());
-    question_terms.back().insert(question_terms.back().end(), question_pinyin.back().begin(),
-                                 question_pinyin.back().end());
+  if (embedder == nullptr) {
+    return OkStatus();
   }
-  std::vector<std::vector<float>> chunk_vecs;
-  std::vector<std::vector<float>> question_vecs;
-  if (index_->dim > 0) {
-    KEFU_ASSIGN_OR_RETURN(chunk_vecs, options_.embedder->EmbedBatch(embed_texts));
-    KEFU_ASSIGN_OR_RETURN(question_vecs, options_.embedder->EmbedBatch(question_texts));
+  KEFU_ASSIGN_OR_RETURN(std::vector<std::vector<float>> chunk_vecs,
+                        embedder->EmbedBatch(chunk_texts));
+  KEFU_ASSIGN_OR_RETURN(std::vector<std::vector<float>> question_vecs,
+                        embedder->EmbedBatch(question_texts));
+  size_t c = 0;
+  size_t q = 0;
+  for (size_t d = begin; d < end; ++d) {
+    PreparedDoc& p = out[d];
+    for (size_t i = p.chunk_vecs.size(); i < docs[d].chunks.size(); ++i) {
+      p.chunk_vecs.push_back(std::move(chunk_vecs.at(c++)));
+    }
+    for (size_t i = 0; i < p.question_texts.size(); ++i) {
+      p.question_vecs.push_back(std::move(question_vecs.at(q++)));
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status Retriever::UpsertBatch(std::span<const DocChunks> docs) {
+  if (docs.empty()) {
+    return OkStatus();
+  }
+  // Terms and vectors are computed before taking the lock (searches go on meanwhile), by
+  // several threads for a large batch, each on a contiguous run of documents.
+  const Embedder* embedder = index_->dim > 0 ? options_.embedder.get() : nullptr;
+  size_t chunk_total = 0;
+  for (const DocChunks& d : docs) {
+    chunk_total += d.chunks.size();
+  }
+  const size_t threads = std::clamp<size_t>(chunk_total / kChunksPerImportThread, 1,
+                                            size_t(ImportThreads(options_.import_threads)));
+  std::vector<PreparedDoc> prepared(docs.size());
+  {
+    std::vector<Status> statuses(threads);
+    std::vector<std::thread> pool;
+    for (size_t t = 0; t < threads; ++t) {
+      const size_t begin = docs.size() * t / threads;
+      const size_t end = docs.size() * (t + 1) / threads;
+      auto run = [&, t, begin, end] {
+        statuses[t] = Prepare(docs, begin, end, embedder, prepared);
+      };
+      if (t + 1 == threads) {
+        run();
+      } else {
+        pool.emplace_back(run);
+      }
+    }
+    for (std::thread& th : pool) {
+      th.join();
+    }
+    for (const Status& st : statuses) {
+      KEFU_RETURN_IF_ERROR(st);
+    }
   }
 
   std::unique_lock lock(mutex_);
   Index& ix = *index_;
-  RemoveLocked(doc.id);
-  DocEntry entry;
-  for (size_t i = 0; i < chunks.size(); ++i) {
-    const auto key = static_cast<uint32_t>(ix.chunks.size());
-    ChunkEntry c;
-    c.live = true;
-    c.doc_id = doc.id;
-    c.ordinal = chunks[i].ordinal;
-    c.title = doc.title;
-    c.heading_path = chunks[i].heading_path;
-    c.text = chunks[i].text;
-    c.lang = doc.lang;
-    c.category = doc.category;
-    c.tags = doc.tags;
-    c.format = doc.format;
-    if (doc.faq) {
-      c.faq_answer = doc.faq->answer;
-    }
-    const Bm25Field fields[] = {
-        {prepared[i].title_terms, static_cast<float>(options_.title_weight)},
-        {prepared[i].body_terms, 1.0f}};
-    ix.chunk_bm25.Add(key, fields);
-    if (ix.dim > 0) {
-      ix.chunk_vecs.insert(ix.chunk_vecs.end(), chunk_vecs[i].begin(), chunk_vecs[i].end());
-      KEFU_RETURN_IF_ERROR(ix.chunk_vectors->Add(key, chunk_vecs[i]));
-    }
-    ix.chunks.push_back(std::move(c));
-    entry.chunks.push_back(key);
-    ++ix.live_chunks;
-  }
-  // Question entries point at the FAQ's first chunk (the one holding its question).
-  if (!entry.chunks.empty()) {
-    const uint32_t chunk = entry.chunks.front();
-    for (size_t i = 0; i < question_texts.size(); ++i) {
-      const auto qkey = static_cast<uint32_t>(ix.questions.size());
-      ix.question_bm25.Add(qkey, question_terms[i]);
-      ix.questions.push_back({true, chunk, question_texts[i], Distinct(question_terms[i]),
-                              Distinct(question_pinyin[i])});
-      if (ix.dim > 0) {
-        KEFU_RETURN_IF_ERROR(ix.question_vectors->Add(qkey, question_vecs[i]));
-        ix.question_vecs.push_back(std::move(question_vecs[i]));
-      } else {
-        ix.question_vecs.emplace_back();
+  // Vectors go into HNSW together at the end (VectorIndex::AddBatch, in parallel when large).
+  std::vector<uint32_t> chunk_keys;
+  std::vector<float> chunk_flat;
+  std::vector<uint32_t> question_keys;
+  std::vector<float> question_flat;
+  for (size_t d = 0; d < docs.size(); ++d) {
+    const KbDocument& doc = *docs[d].doc;
+    const std::span<const Chunk> chunks = docs[d].chunks;
+    PreparedDoc& p = prepared[d];
+    RemoveLocked(doc.id);
+    DocEntry entry;
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      const auto key = static_cast<uint32_t>(ix.chunks.size());
+      ChunkEntry c;
+      c.live = true;
+      c.doc_id = doc.id;
+      c.ordinal = chunks[i].ordinal;
+      c.title = doc.title;
+      c.heading_path = chunks[i].heading_path;
+      c.text = chunks[i].text;
+      c.lang = doc.lang;
+      c.category = doc.category;
+      c.tags = doc.tags;
+      c.format = doc.format;
+      if (doc.faq) {
+        c.faq_answer = doc.faq->answer;
       }
-      ix.chunks[chunk].questions.push_back(qkey);
-      entry.questions.push_back(qkey);
+      const Bm25Field fields[] = {{p.title_terms[i], static_cast<float>(options_.title_weight)},
+                                  {p.body_terms[i], 1.0f}};
+      ix.chunk_bm25.Add(key, fields);
+      if (ix.dim > 0) {
+        ix.chunk_vecs.insert(ix.chunk_vecs.end(), p.chunk_vecs[i].begin(), p.chunk_vecs[i].end());
+        chunk_keys.push_back(key);
+        chunk_flat.insert(chunk_flat.end(), p.chunk_vecs[i].begin(), p.chunk_vecs[i].end());
+      }
+      ix.chunks.push_back(std::move(c));
+      entry.chunks.push_back(key);
+      ++ix.live_chunks;
     }
+    // Question entries point at the FAQ's first chunk (the one holding its question).
+    if (!entry.chunks.empty()) {
+      const uint32_t chunk = entry.chunks.front();
+      for (size_t i = 0; i < p.question_texts.size(); ++i) {
+        const auto qkey = static_cast<uint32_t>(ix.questions.size());
+        ix.question_bm25.Add(qkey, p.question_terms[i]);
+        ix.questions.push_back({true, chunk, p.question_texts[i], Distinct(p.question_terms[i]),
+                                Distinct(p.question_pinyin[i])});
+        if (ix.dim > 0) {
+          question_keys.push_back(qkey);
+          question_flat.insert(question_flat.end(), p.question_vecs[i].begin(),
+                               p.question_vecs[i].end());
+          ix.question_vecs.push_back(std::move(p.question_vecs[i]));
+        } else {
+          ix.question_vecs.emplace_back();
+        }
+        ix.chunks[chunk].questions.push_back(qkey);
+        entry.questions.push_back(qkey);
+      }
+    }
+    ix.docs[doc.id] = std::move(entry);
   }
-  ix.docs[doc.id] = std::move(entry);
+  if (ix.dim > 0) {
+    // A document repeated in the batch removed its earlier version's entries above; their
+    // vectors are left out rather than indexed for dead keys.
+    auto drop_dead = [&](std::vector<uint32_t>& keys, std::vector<float>& flat, auto live) {
+      const auto dim = size_t(ix.dim);
+      size_t kept = 0;
+      for (size_t i = 0; i < keys.size(); ++i) {
+        if (live(keys[i])) {
+          keys[kept] = keys[i];
+          std::copy_n(flat.begin() + long(i * dim), dim, flat.begin() + long(kept * dim));
+          ++kept;
+        }
+      }
+      keys.resize(kept);
+      flat.resize(kept * dim);
+    };
+    drop_dead(chunk_keys, chunk_flat, [&](uint32_t k) { return ix.chunks[k].live; });
+    drop_dead(question_keys, question_flat, [&](uint32_t k) { return ix.questions[k].live; });
+    const int hnsw_threads = ImportThreads(options_.import_threads);
+    KEFU_RETURN_IF_ERROR(ix.chunk_vectors->AddBatch(chunk_keys, chunk_flat, hnsw_threads));
+    KEFU_RETURN_IF_ERROR(ix.question_vectors->AddBatch(question_keys, question_flat, hnsw_threads));
+  }
   return OkStatus();
 }
 

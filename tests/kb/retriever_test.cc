@@ -387,6 +387,42 @@ TEST_F(HybridRetrieverTest, HybridHitsCarryBothSignals) {
   EXPECT_GE(hits[0].confidence, hits[0].faq_similarity);
 }
 
+// UpsertBatch is Upsert of each document in order: the same hits, whatever the thread count; a
+// document repeated in the batch ends as its last version, with no trace of the earlier one.
+TEST_F(HybridRetrieverTest, UpsertBatchIndexesLikeUpsertOneByOne) {
+  std::vector<KbDocument> docs = ShopDocs();
+  docs.push_back(Faq("faq-invoice", "zh", "怎么开发票？", "请联系客服开具纸质专用发票。"));
+  std::vector<std::vector<Chunk>> chunks;
+  for (const KbDocument& d : docs) {
+    chunks.push_back(ChunkDocument(d, {}));
+  }
+  std::vector<DocChunks> batch;
+  for (size_t i = 0; i < docs.size(); ++i) {
+    batch.push_back({&docs[i], chunks[i]});
+  }
+  Retriever batched(RetrieverOptions{.embedder = r_->options().embedder, .import_threads = 3});
+  ASSERT_OK(batched.UpsertBatch(batch));
+  ASSERT_OK(r_->Upsert(docs.back(), chunks.back()));  // r_ already holds ShopDocs()
+  EXPECT_EQ(batched.document_count(), r_->document_count());
+  EXPECT_EQ(batched.chunk_count(), r_->chunk_count());
+  for (const char* q : {"退款多久到账", "开发票", "能开电子发票吗", "shipping time", "保修 进水"}) {
+    for (SearchMode mode : {SearchMode::kHybrid, SearchMode::kBm25, SearchMode::kVector}) {
+      const std::vector<Hit> want = r_->Search(q, {.k = 5, .mode = mode});
+      const std::vector<Hit> got = batched.Search(q, {.k = 5, .mode = mode});
+      ASSERT_EQ(got.size(), want.size()) << q << " " << SearchModeName(mode);
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i].doc_id, want[i].doc_id) << q << " " << SearchModeName(mode);
+        EXPECT_EQ(got[i].text, want[i].text) << q << " " << SearchModeName(mode);
+        EXPECT_NEAR(got[i].score, want[i].score, 1e-9) << q << " " << SearchModeName(mode);
+      }
+    }
+  }
+  for (const Hit& h : batched.Search("能开电子发票吗", {.k = 10})) {
+    EXPECT_NE(h.matched_question, "能开电子发票吗");
+  }
+  EXPECT_OK(batched.UpsertBatch({}));
+}
+
 // The store-backed facade.
 class KnowledgeBaseTest : public ::testing::Test {
  protected:

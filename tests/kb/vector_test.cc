@@ -35,6 +35,8 @@
 #include "kb/embedder.h"
 #include "kb/vector_index.h"
 #include "test_util.h"
+#include "text/normalize.h"
+#include "text/segmenter.h"
 
 namespace kefu::kb {
 namespace {
@@ -234,6 +236,29 @@ TEST_F(EmbeddingTest, EmbedBatchMatchesEmbed) {
   ASSERT_EQ(batch->size(), 3u);
   for (size_t i = 0; i < texts.size(); ++i) {
     EXPECT_EQ((*batch)[i], Vec(texts[i]));
+  }
+}
+
+// The knowledge base embeds a chunk from the tokens it has already made for its index terms:
+// title and body segmented apart must give the vector of the joined text.
+TEST_F(EmbeddingTest, EmbedTokensOfPiecesMatchesEmbedOfTheJoinedText) {
+  ASSERT_TRUE(embedder_->takes_tokens());
+  const std::vector<std::pair<std::string, std::string>> pieces = {
+      {"退货政策 七天无理由", "签收后7天内可申请退货，商品需保持完好。"},
+      {"Returns Policy",
+       "Items can be RETURNED within 7 days of delivery; order 2026112464518311."},
+      {"退貨運費", "質量問題由我們承擔 shipping fee"},
+  };
+  for (const auto& [title, body] : pieces) {
+    std::vector<text::Token> tokens = text::Segment(text::Normalize(title).text);
+    for (text::Token& t : text::Segment(text::Normalize(body).text)) {
+      tokens.push_back(std::move(t));
+    }
+    Result<std::vector<float>> from_tokens = embedder_->EmbedTokens(tokens);
+    Result<std::vector<float>> from_text = embedder_->Embed(title + "\n" + body);
+    ASSERT_OK_RESULT(from_tokens);
+    ASSERT_OK_RESULT(from_text);
+    EXPECT_EQ(*from_tokens, *from_text) << title;
   }
 }
 
@@ -452,6 +477,73 @@ TEST_F(VectorIndexTest, RecallIsHighOnClusteredData) {
         size_t(std::count_if(want.begin(), want.end(), [&](uint32_t k) { return g.count(k); }));
   }
   EXPECT_GE(double(found) / 500.0, 0.95);
+}
+
+// Rows of `vs` as one flat array, for AddBatch.
+std::vector<float> Flat(const std::vector<std::vector<float>>& vs) {
+  std::vector<float> out;
+  for (const std::vector<float>& v : vs) {
+    out.insert(out.end(), v.begin(), v.end());
+  }
+  return out;
+}
+
+TEST_F(VectorIndexTest, AddBatchInParallelFindsEveryVectorAndKeepsRecall) {
+  // Past kParallelMinSize, so the batch is inserted from several threads.
+  const size_t n = VectorIndex::kParallelMinSize + 2000;
+  std::vector<uint32_t> keys;
+  for (size_t i = 0; i < n; ++i) {
+    vectors_.push_back(RandomUnit(rng_, kDim));
+    keys.push_back(uint32_t(i));
+  }
+  VectorIndex index(kDim);
+  ASSERT_OK(index.AddBatch(keys, Flat(vectors_), 4));
+  EXPECT_EQ(index.size(), n);
+  EXPECT_GE(index.capacity(), n);
+  size_t self = 0;
+  size_t found = 0;
+  for (size_t t = 0; t < 100; ++t) {
+    const std::vector<float>& q = vectors_[t * 211];
+    const std::vector<uint32_t> got = SearchKeys(index, q, 10);
+    self += !got.empty() && got[0] == uint32_t(t * 211) ? 1 : 0;
+    const std::vector<uint32_t> want = BruteForce(vectors_, q, 10);
+    const std::set<uint32_t> g(got.begin(), got.end());
+    found +=
+        size_t(std::count_if(want.begin(), want.end(), [&](uint32_t k) { return g.count(k); }));
+  }
+  EXPECT_GE(self, 99u);
+  EXPECT_GE(double(found) / 1000.0, 0.9);  // uniform random vectors are the hard case for HNSW
+}
+
+TEST_F(VectorIndexTest, SmallAddBatchBuildsTheSameIndexAsAddOneByOne) {
+  std::vector<uint32_t> keys;
+  VectorIndex one_by_one(kDim);
+  for (uint32_t i = 0; i < 500; ++i) {
+    vectors_.push_back(RandomUnit(rng_, kDim));
+    keys.push_back(i);
+    ASSERT_OK(one_by_one.Add(i, vectors_.back()));
+  }
+  VectorIndex batched(kDim);
+  ASSERT_OK(batched.AddBatch(keys, Flat(vectors_), 4));
+  EXPECT_EQ(batched.Serialize(), one_by_one.Serialize());
+}
+
+TEST_F(VectorIndexTest, AddBatchChecksEveryVectorFirstAndAppliesRepeatsInOrder) {
+  VectorIndex index(kDim);
+  std::vector<std::vector<float>> vs = {RandomUnit(rng_, kDim), RandomUnit(rng_, kDim),
+                                        RandomUnit(rng_, kDim)};
+  std::vector<float> bad = Flat(vs);
+  bad[kDim + 3] = std::nanf("");
+  EXPECT_EQ(index.AddBatch(std::vector<uint32_t>{1, 2, 3}, bad, 2).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(index.size(), 0u);
+  EXPECT_EQ(index.AddBatch(std::vector<uint32_t>{1, 2}, Flat(vs), 2).code(),
+            StatusCode::kInvalidArgument);  // three vectors for two keys
+  // Key 5 twice: the second vector wins.
+  ASSERT_OK(index.AddBatch(std::vector<uint32_t>{5, 6, 5}, Flat(vs), 2));
+  EXPECT_EQ(index.size(), 2u);
+  EXPECT_EQ(SearchKeys(index, vs[2], 1), std::vector<uint32_t>{5});
+  EXPECT_EQ(SearchKeys(index, vs[1], 1), std::vector<uint32_t>{6});
 }
 
 TEST_F(VectorIndexTest, RemoveHidesAKeyAndIgnoresUnknownKeys) {
