@@ -156,6 +156,7 @@ struct Turn {
   int64_t received_at = 0;
   store::Conversation conversation;
   text::NormalizedText normalized;
+  std::string read_as;  // Chinese typed in pinyin, read back (kb::Retriever::ReadPinyin)
   nlu::Understanding understanding;
   sentiment::SentimentResult sentiment;
   dialog::DialogState state;
@@ -283,6 +284,9 @@ std::string TraceJson(const Turn& t, const RequestContext& ctx) {
   w.Key("trace_id").String(ctx.trace_id());
   w.Key("lang").String(t.state.lang);
   w.Key("normalized_lang").String(text::LanguageCode(t.normalized.lang));
+  if (!t.read_as.empty()) {
+    w.Key("pinyin_read_as").String(t.read_as);
+  }
   w.Key("intent").String(t.understanding.intent);
   w.Key("confidence").Double(t.understanding.confidence);
   w.Key("entities").BeginArray();
@@ -422,8 +426,14 @@ struct Engine::Impl {
         responder(options.llm, options.responder) {
     read_stages = {
         {"text.normalize",
-         [](Turn& t, RequestContext&) {
-           t.normalized = text::Normalize(t.raw);
+         [this](Turn& t, RequestContext&) {
+           // Chinese typed in pinyin ("wo de dingdan dao na le") is read back into the wording
+           // of the shop's FAQ and understood, and answered, as that Chinese; the stored
+           // message keeps what the shopper typed.
+           if (options.knowledge_base != nullptr) {
+             t.read_as = options.knowledge_base->retriever().ReadPinyin(t.raw);
+           }
+           t.normalized = text::Normalize(t.read_as.empty() ? t.raw : t.read_as);
            return OkStatus();
          }},
         {"sentiment.analyze",

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -82,6 +83,7 @@ struct QuestionEntry {
   std::string text;
   std::vector<std::string> terms;   // distinct KbTerms and pinyin terms
   std::vector<std::string> pinyin;  // distinct pinyin terms alone, to compare with a pinyin query
+  std::vector<PinyinWord> words;    // its Chinese words with their readings (Index::pinyin_words)
 };
 
 struct DocEntry {
@@ -125,6 +127,79 @@ struct Retriever::Index {
   size_t live_chunks = 0;
   Bm25Index chunk_bm25;
   Bm25Index question_bm25;
+  // The stored questions' Chinese words by reading: reading -> word -> how many questions hold
+  // it. ReadPinyin turns pinyin typed by a shopper back into these words.
+  std::unordered_map<std::string, std::map<std::string, uint32_t>> pinyin_words;
+
+  void CountWords(const std::vector<PinyinWord>& words, int delta) {
+    for (const PinyinWord& w : words) {
+      auto& by_word = pinyin_words[w.reading];
+      uint32_t& n = by_word[w.word];
+      n = uint32_t(int64_t(n) + delta);
+      if (n == 0) {
+        by_word.erase(w.word);
+        if (by_word.empty()) {
+          pinyin_words.erase(w.reading);
+        }
+      }
+    }
+  }
+
+  // See Retriever::ReadPinyin.
+  std::string ReadPinyin(std::string_view query) const {
+    std::string out;
+    size_t covered = 0;
+    size_t total = 0;
+    std::vector<std::string> syllables;  // of the letters since the last non-letter
+    std::string word;
+    auto split_word = [&] {
+      for (std::string_view sy : text::SplitPinyin(word)) {
+        syllables.emplace_back(sy);
+      }
+      word.clear();
+    };
+    auto read_syllables = [&] {
+      split_word();
+      total += syllables.size();
+      for (size_t i = 0; i < syllables.size();) {
+        size_t len = std::min<size_t>(kMaxPinyinWordChars, syllables.size() - i);
+        for (; len > 0; --len) {
+          std::string key;
+          for (size_t k = i; k < i + len; ++k) {
+            key += syllables[k];
+          }
+          auto it = pinyin_words.find(key);
+          if (it != pinyin_words.end()) {
+            const auto best =
+                std::max_element(it->second.begin(), it->second.end(),
+                                 [](const auto& x, const auto& y) { return x.second < y.second; });
+            out += best->first;
+            break;
+          }
+        }
+        if (len == 0) {
+          out += " " + syllables[i] + " ";
+          ++i;
+        } else {
+          covered += len;
+          i += len;
+        }
+      }
+      syllables.clear();
+    };
+    for (const char ch : query) {
+      if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) {
+        word.push_back(char(ch | 0x20));
+      } else if (ch == ' ' || ch == '\'') {
+        split_word();  // syllables run on across spaces: "tui kuan" is read like "tuikuan"
+      } else {
+        read_syllables();
+        out.push_back(ch);  // digits, punctuation and the rest stay where they were
+      }
+    }
+    read_syllables();
+    return covered > 0 && covered * 3 >= total * 2 ? out : std::string();
+  }
   std::unique_ptr<VectorIndex> chunk_vectors;
   std::unique_ptr<VectorIndex> question_vectors;
 
@@ -199,6 +274,7 @@ struct PreparedDoc {
   std::vector<std::string> question_texts;            // an FAQ's question and paraphrases
   std::vector<std::vector<std::string>> question_terms;
   std::vector<std::vector<std::string>> question_pinyin;
+  std::vector<std::vector<PinyinWord>> question_words;
   std::vector<std::vector<float>> question_vecs;
 };
 
@@ -248,7 +324,9 @@ Status Prepare(std::span<const DocChunks> docs, size_t begin, size_t end, const 
     for (const std::string& q : p.question_texts) {
       p.question_terms.emplace_back();
       p.question_pinyin.emplace_back();
-      KbTermsAndPinyin(q, p.question_terms.back(), p.question_pinyin.back());
+      p.question_words.emplace_back();
+      KbTermsAndPinyin(q, p.question_terms.back(), p.question_pinyin.back(),
+                       &p.question_words.back());
       p.question_terms.back().insert(p.question_terms.back().end(),
                                      p.question_pinyin.back().begin(),
                                      p.question_pinyin.back().end());
@@ -364,8 +442,9 @@ Status Retriever::UpsertBatch(std::span<const DocChunks> docs) {
       for (size_t i = 0; i < p.question_texts.size(); ++i) {
         const auto qkey = static_cast<uint32_t>(ix.questions.size());
         ix.question_bm25.Add(qkey, p.question_terms[i]);
+        ix.CountWords(p.question_words[i], +1);
         ix.questions.push_back({true, chunk, p.question_texts[i], Distinct(p.question_terms[i]),
-                                Distinct(p.question_pinyin[i])});
+                                Distinct(p.question_pinyin[i]), std::move(p.question_words[i])});
         if (ix.dim > 0) {
           question_keys.push_back(qkey);
           question_flat.insert(question_flat.end(), p.question_vecs[i].begin(),
@@ -426,6 +505,7 @@ bool Retriever::RemoveLocked(std::string_view doc_id) {
     --ix.live_chunks;
   }
   for (uint32_t qkey : it->second.questions) {
+    ix.CountWords(ix.questions[qkey].words, -1);
     ix.question_bm25.Remove(qkey);
     if (ix.question_vectors) {
       ix.question_vectors->Remove(qkey);
@@ -509,14 +589,29 @@ double Retriever::QuestionSimilarity(std::string_view a, std::string_view b) con
   return Blend(WeightedOverlap(ta, tb, idf), cosine, has_vectors);
 }
 
+std::string Retriever::ReadPinyin(std::string_view text) const {
+  if (!text::LooksLikePinyin(text)) {
+    return {};
+  }
+  std::shared_lock lock(mutex_);
+  return index_->ReadPinyin(text);
+}
+
 std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& options) const {
   std::vector<Hit> hits;
   if (options.k == 0) {
     return hits;
   }
-  // Chinese typed in pinyin ("huabei fenqi tuikuan") is searched by its syllables only: the
-  // embedding and the question model read it as unknown Latin words and only add noise.
-  const bool pinyin_query = text::LooksLikePinyin(query);
+  // Chinese typed in pinyin ("huabei fenqi tuikuan") is first read back into the words of the
+  // stored questions ("花呗分期退款") and searched as that Chinese text, among Chinese documents.
+  // When too little of it reads back, it is searched by its syllables only: the embedding and
+  // the question model would read it as unknown Latin words and only add noise.
+  const bool typed_pinyin = text::LooksLikePinyin(query);
+  const std::string read_back = typed_pinyin ? ReadPinyin(query) : std::string();
+  if (!read_back.empty()) {
+    query = read_back;
+  }
+  const bool pinyin_query = typed_pinyin && read_back.empty();
   std::vector<std::string> terms;
   std::vector<std::string> pinyin;
   KbTermsAndPinyin(query, terms, pinyin);
@@ -551,7 +646,7 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
   // Chinese typed in pinyin is searched among Chinese documents (its words would otherwise meet
   // English ones); a caller's own language filter stands.
   SearchFilter filter = options.filter;
-  if (filter.lang.empty() && pinyin_query) {
+  if (filter.lang.empty() && typed_pinyin) {
     filter.lang = "zh";
   }
   std::shared_lock lock(mutex_);

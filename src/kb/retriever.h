@@ -12,8 +12,9 @@
 // each stored question and paraphrase as a question entry, so that a shopper's question is
 // matched against the ways the question was already asked. Stored questions also carry their
 // pinyin (kb/tokenizer.h AppendPinyinTerms), so homophone slips and pinyin typed with the input
-// method off still meet them; a query that is all pinyin is searched by its syllables among
-// Chinese documents only.
+// method off still meet them. A query that is all pinyin is read back into the stored
+// questions' words ("tuihuo yunfei" -> 退货运费) and searched as that Chinese among Chinese
+// documents, or by its syllables alone when too little of it reads back.
 //
 // Thread-safety: Search and QuestionSimilarity may run concurrently with each other; Upsert,
 // UpsertBatch and Remove take an exclusive lock.
@@ -127,6 +128,16 @@ class Retriever {
   Status UpsertBatch(std::span<const DocChunks> docs);
   // Removes every chunk of the document; false when nothing was indexed under that id.
   bool Remove(std::string_view doc_id);
+
+  // Chinese typed in pinyin, read back into the wording of the stored questions: "tuihuo yunfei
+  // shei chu" -> "退货运费谁出". Syllables are matched longest first, across the typed spaces
+  // ("tui kuan" reads like "tuikuan"), against every stretch of up to four characters of the
+  // stored questions; a reading several stretches share goes to the one most questions hold.
+  // Digits and punctuation stay where they were; syllables nothing covers stay as typed. Empty
+  // when `text` does not look like pinyin (text::LooksLikePinyin) or less than two thirds of its
+  // syllables read back: then it is not about what the questions say, and characters forced
+  // onto it would match by accident.
+  std::string ReadPinyin(std::string_view text) const;
 
   // At most options.k hits, best first. Empty for a query with no searchable terms.
   std::vector<Hit> Search(std::string_view query, const SearchOptions& options) const;

@@ -4,6 +4,7 @@
 #include <array>
 #include <utility>
 
+#include "core/utf8.h"
 #include "text/normalize.h"
 #include "text/pinyin.h"
 
@@ -392,11 +393,51 @@ void AppendPinyinTerms(std::string_view raw_text, std::vector<std::string>& out)
 }
 
 void KbTermsAndPinyin(std::string_view raw_text, std::vector<std::string>& terms,
-                      std::vector<std::string>& pinyin) {
+                      std::vector<std::string>& pinyin, std::vector<PinyinWord>* words) {
   const text::NormalizedText n = text::Normalize(raw_text);
   const std::vector<Token> tokens = text::DefaultSegmenter().Segment(n.text);
   AppendKbTerms(tokens, terms);
   AppendPinyinOfTokens(tokens, pinyin);
+  if (words == nullptr) {
+    return;
+  }
+  // Every stretch of 1..kMaxPinyinWordChars characters of each run of Han characters.
+  struct HanChar {
+    std::string text;
+    char32_t cp = 0;
+    std::string_view reading;  // the first
+  };
+  std::vector<HanChar> run;
+  auto flush = [&] {
+    for (size_t i = 0; i < run.size(); ++i) {
+      // A character alone under each of its readings (谁: shui and shei); longer stretches
+      // under their first readings only.
+      const std::vector<std::string_view> readings = text::PinyinReadingsOf(run[i].cp);
+      for (size_t r = 1; r < readings.size(); ++r) {
+        words->push_back({std::string(readings[r]), run[i].text});
+      }
+      PinyinWord w;
+      for (size_t j = i; j < run.size() && j - i < kMaxPinyinWordChars; ++j) {
+        w.word += run[j].text;
+        w.reading += run[j].reading;
+        words->push_back(w);
+      }
+    }
+    run.clear();
+  };
+  for (size_t i = 0; i < n.text.size();) {
+    char32_t c = 0;
+    const size_t len = utf8::DecodeAt(n.text, i, c);
+    const std::string_view reading =
+        len > 0 && utf8::IsHan(c) ? text::PinyinOf(c) : std::string_view();
+    if (reading.empty()) {
+      flush();
+    } else {
+      run.push_back({std::string(n.text.substr(i, len)), c, reading});
+    }
+    i += std::max<size_t>(len, 1);
+  }
+  flush();
 }
 
 std::vector<KbTerm> KbTermsWithPositions(std::string_view raw_text,

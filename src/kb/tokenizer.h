@@ -71,10 +71,21 @@ void AppendKbTerms(std::span<const text::Token> tokens, std::vector<std::string>
 // keeps them apart from KbTerms, which never hold one. Nothing when the pinyin table is missing.
 void AppendPinyinTerms(std::string_view raw_text, std::vector<std::string>& out);
 
+// A stretch of Chinese characters of a text and its toneless reading, syllables joined:
+// {"tuikuan", "退款"}.
+struct PinyinWord {
+  std::string reading;
+  std::string word;
+};
+// The longest stretch KbTermsAndPinyin gives a PinyinWord.
+constexpr size_t kMaxPinyinWordChars = 4;
+
 // KbTerms and AppendPinyinTerms of one text, normalized and segmented once: appends to `terms`
-// and `pinyin`.
+// and `pinyin`, and with `words`, every stretch of one to kMaxPinyinWordChars characters of
+// each run of Han characters in the normalized text with its reading, so that pinyin typed
+// later can be read back into the text's own wording.
 void KbTermsAndPinyin(std::string_view raw_text, std::vector<std::string>& terms,
-                      std::vector<std::string>& pinyin);
+                      std::vector<std::string>& pinyin, std::vector<PinyinWord>* words = nullptr);
 
 // The light English stemmer used for Latin tokens: Porter's steps 1a and 1b (plurals, -ed,
 // -ing), "-ies" -> "-y", a guarded "-ly", and Porter's step 5a (final -e). Words that are not

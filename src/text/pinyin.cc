@@ -1,5 +1,6 @@
 #include "text/pinyin.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <fstream>
@@ -76,6 +77,8 @@ struct Table {
   static constexpr char32_t kFlatLast = 0x9FFF;
   std::vector<uint16_t> flat = std::vector<uint16_t>(kFlatLast - kFlatFirst + 1, 0);
   std::unordered_map<char32_t, uint16_t> other;
+  // The other toneless readings of a polyphonic character (谁 -> shei beside shui), in order.
+  std::unordered_map<char32_t, std::vector<uint16_t>> more;
   // The typable syllables as a trie over a-z: node * 26 + letter -> child node, 0 for none;
   // `ends` holds index + 1 of the syllable that ends at a node.
   std::vector<uint32_t> trie = std::vector<uint32_t>(26, 0);
@@ -164,6 +167,11 @@ Table Load(const std::string& path) {
         }
         if (first) {
           t.SetReading(static_cast<char32_t>(cp), index);
+        } else if (t.ReadingOf(static_cast<char32_t>(cp)) != index + 1) {
+          std::vector<uint16_t>& more = t.more[static_cast<char32_t>(cp)];
+          if (std::find(more.begin(), more.end(), index) == more.end()) {
+            more.push_back(index);
+          }
         }
       }
       first = false;
@@ -191,6 +199,22 @@ std::string_view PinyinOf(char32_t cp) {
   const Table& t = TheTable();
   const uint16_t r = t.ReadingOf(cp);
   return r == 0 ? std::string_view() : std::string_view(*t.syllables[r - 1]);
+}
+
+std::vector<std::string_view> PinyinReadingsOf(char32_t cp) {
+  const Table& t = TheTable();
+  std::vector<std::string_view> out;
+  const uint16_t r = t.ReadingOf(cp);
+  if (r == 0) {
+    return out;
+  }
+  out.emplace_back(*t.syllables[r - 1]);
+  if (auto it = t.more.find(cp); it != t.more.end()) {
+    for (uint16_t index : it->second) {
+      out.emplace_back(*t.syllables[index]);
+    }
+  }
+  return out;
 }
 
 std::vector<std::string_view> SplitPinyin(std::string_view word) {

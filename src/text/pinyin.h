@@ -34,6 +34,10 @@ Status PinyinStatus();
 // The toneless reading of one Han code point, or "" when it has none in the table.
 std::string_view PinyinOf(char32_t cp);
 
+// Every distinct toneless reading of one Han code point, PinyinOf's first (谁 -> shui, shei;
+// 行 -> xing, hang); empty when it has none in the table.
+std::vector<std::string_view> PinyinReadingsOf(char32_t cp);
+
 // Splits a word of lower-case ASCII letters into pinyin syllables, fewest syllables first
 // ("xian" -> xian, "tuikuan" -> tui kuan, "xi'an" is two words to the caller). Empty when the
 // word is not entirely syllables, or is one of the bare consonants the table lists as readings

@@ -117,6 +117,23 @@ TEST_F(RetrieverTest, PinyinAndHomophoneSlipsFindTheChineseFaq) {
   std::vector<Hit> invoice = r_.Search("zenme kai fapiao", {});
   ASSERT_FALSE(invoice.empty());
   EXPECT_EQ(invoice[0].doc_id, "faq-invoice");
+  // Pinyin is read back into the questions' own words, so it is answered as surely as the
+  // Chinese it stands for, whether the syllables are typed apart, together or in capitals.
+  const std::vector<Hit> chinese = r_.Search("退货邮费谁出", {});
+  ASSERT_FALSE(chinese.empty());
+  for (const char* query :
+       {"tuihuo youfei shei chu", "tui huo you fei shei chu", "TUIHUO YOUFEI SHEICHU"}) {
+    std::vector<Hit> hits = r_.Search(query, {});
+    ASSERT_FALSE(hits.empty()) << query;
+    EXPECT_EQ(hits[0].doc_id, "faq-return-fee") << query;
+    EXPECT_NEAR(hits[0].confidence, chinese[0].confidence, 1e-9) << query;
+  }
+  // Syllables the questions do not hold stay pinyin and are matched by their sounds.
+  std::vector<Hit> mostly_unknown = r_.Search("wo xiang mai yi tai diannao", {});
+  for (const Hit& h : mostly_unknown) {
+    EXPECT_EQ(h.lang, "zh");
+    EXPECT_LT(h.confidence, 0.6);
+  }
   // The pinyin does not pull English questions toward Chinese answers.
   std::vector<Hit> en = r_.Search("how long does shipping take", {});
   ASSERT_FALSE(en.empty());

@@ -1,5 +1,6 @@
 #include "text/pinyin.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,18 @@ TEST_F(PinyinTest, HanCharactersReadWithoutTonesMostCommonReadingFirst) {
   EXPECT_EQ(PinyinOf(U'发'), "fa");
   EXPECT_EQ(PinyinOf(U'a'), "");
   EXPECT_EQ(PinyinOf(U'😀'), "");
+}
+
+TEST_F(PinyinTest, PolyphonicCharactersListEveryReadingOnce) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(PinyinReadingsOf(U'谁'), (V{"shui", "shei"}));
+  const V hang = PinyinReadingsOf(U'行');
+  ASSERT_GE(hang.size(), 2u);
+  EXPECT_EQ(hang[0], "xing");
+  EXPECT_NE(std::find(hang.begin(), hang.end(), "hang"), hang.end());
+  EXPECT_EQ(PinyinReadingsOf(U'货'), V{"huo"});
+  EXPECT_EQ(PinyinReadingsOf(U'运'), V{"yun"});  // yùn and yǔn: one toneless reading
+  EXPECT_TRUE(PinyinReadingsOf(U'a').empty());
 }
 
 TEST_F(PinyinTest, SplitsTypedPinyinIntoTheFewestSyllables) {
