@@ -313,7 +313,8 @@ bool Turn::IsRequest() const {
 }
 
 bool Turn::IsQuestion() const {
-  return ContainsAny(lower_, {"?", "？", "吗", "呢", "怎么", "多久", "多少", "哪些", "是否"}) ||
+  return ContainsAny(lower_, {"?", "？", "吗", "呢", "怎么", "多久", "多少", "哪些", "是否", "谁",
+                              "哪里", "哪个", "什么时候", "几天"}) ||
          HasAnyWord(lower_, {"how", "what", "when", "why", "which", "can i", "do you", "is it"});
 }
 
