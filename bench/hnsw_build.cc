@@ -104,10 +104,9 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     for (size_t b = 0; b < n; b += kBatch) {
       const size_t e = std::min(n, b + kBatch);
-      const kefu::Status s = index.AddBatch(std::span<const uint32_t>(keys.data() + b, e - b),
-                                            std::span<const float>(flat.data() + b * kDim,
-                                                                   (e - b) * kDim),
-                                            kThreads);
+      const kefu::Status s =
+          index.AddBatch(std::span<const uint32_t>(keys.data() + b, e - b),
+                         std::span<const float>(flat.data() + b * kDim, (e - b) * kDim), kThreads);
       if (!s.ok()) {
         std::fprintf(stderr, "hnsw_build: %s\n", s.ToString().c_str());
         return 1;

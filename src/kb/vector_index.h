@@ -37,7 +37,7 @@ struct VectorIndexOptions {
   // Candidate list size while inserting; higher = better graph, slower. 64: recall@10 as at 100
   // (0.967 vs 0.966) at 1.4x the insert rate (bench/hnsw_build.cc, bench/results/hnsw_build.md).
   int ef_construction = 64;
-  int ef_search = 64;         // candidate list size while searching (at least k is used)
+  int ef_search = 64;              // candidate list size while searching (at least k is used)
   size_t initial_capacity = 1024;  // doubles when full
   uint64_t seed = 100;             // level assignment, so builds are reproducible
 };
