@@ -114,6 +114,7 @@ Result<std::unique_ptr<kb::KnowledgeBase>> OpenKnowledgeBase(const Config& confi
   options.retriever.vector_weight = config.kb.vector_weight;
   options.retriever.rerank_weight = config.kb.rerank_weight;
   options.retriever.question_model_weight = config.kb.question_model_weight;
+  options.retriever.import_threads = config.kb.import_threads;
   // The demo shop's question model, trained at build time; used only when the FAQ is the demo's.
   options.retriever.question_model_path = KEFU_DEFAULT_KB_QUESTION_MODEL;
   const std::string model = config.kb.embedding_model.empty()

@@ -111,6 +111,7 @@ const std::vector<Key>& Keys() {
       DoubleKey("kb", "rerank_weight", &Config::kb, &KbConfig::rerank_weight),
       DoubleKey("kb", "question_model_weight", &Config::kb, &KbConfig::question_model_weight),
       IntKey("kb", "max_upload_bytes", &Config::kb, &KbConfig::max_upload_bytes),
+      IntKey("kb", "import_threads", &Config::kb, &KbConfig::import_threads),
       StrKey("kb", "admin_key", &Config::kb, &KbConfig::admin_key),
       StrKey("sentiment", "model", &Config::sentiment, &SentimentConfig::model),
       DoubleKey("sentiment", "mood_decay", &Config::sentiment, &SentimentConfig::mood_decay),
@@ -342,6 +343,11 @@ Status Validate(const Config& c) {
       positive(c.engine.max_verification_attempts, "engine.max_verification_attempts"));
   KEFU_RETURN_IF_ERROR(positive(c.engine.history_page_limit, "engine.history_page_limit"));
   KEFU_RETURN_IF_ERROR(positive(c.kb.max_upload_bytes, "kb.max_upload_bytes"));
+  if (c.kb.import_threads < 0 || c.kb.import_threads > kMaxKbImportThreads) {
+    return InvalidArgumentError("kb.import_threads must be in [0, " +
+                                std::to_string(kMaxKbImportThreads) + "], got " +
+                                std::to_string(c.kb.import_threads));
+  }
   for (auto [v, key] : {std::pair{c.kb.lexical_weight, "kb.lexical_weight"},
                         std::pair{c.kb.vector_weight, "kb.vector_weight"},
                         std::pair{c.kb.rerank_weight, "kb.rerank_weight"},

@@ -56,6 +56,8 @@ struct EngineConfig {
   std::string intent_model;  // empty: the model trained at build time (build/models/intent.bin)
 };
 
+inline constexpr int kMaxKbImportThreads = 64;
+
 struct KbConfig {
   std::string embedding_model;  // empty: the one trained at build time (build/models/kb_embed)
   // Chosen on a held-out paraphrase per demo FAQ and 300 off-topic messages from data/nlu: at
@@ -70,6 +72,10 @@ struct KbConfig {
   // The question model's probability on top (0: off); kb/retriever.h.
   double question_model_weight = 0.5;
   int max_upload_bytes = 20 * 1024 * 1024;  // POST /v1/kb/documents and `kefu kb import` files
+  // Threads that index an import (and the documents loaded at start): 0 is one per core, at most
+  // 8; at most kMaxKbImportThreads. Searches go on meanwhile, but an import on every core slows
+  // the turns beside it.
+  int import_threads = 0;
   std::string admin_key;  // required by /v1/kb/*; empty: those endpoints answer 403
 };
 

@@ -260,6 +260,10 @@ TEST(ConfigTest, KnowledgeBaseKeysTakeNumbersAndCheckTheirRange) {
   EXPECT_NE(text.status().message().find("KEFU_KB_VECTOR_WEIGHT"), std::string::npos);
   Result<Config> negative = LoadConfig("", {{"KEFU_KB_LEXICAL_WEIGHT", "-1"}});
   EXPECT_EQ(negative.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadConfig("", {})->kb.import_threads, 0);  // one per core
+  EXPECT_EQ(LoadConfig("", {{"KEFU_KB_IMPORT_THREADS", "2"}})->kb.import_threads, 2);
+  Result<Config> threads = LoadConfig("", {{"KEFU_KB_IMPORT_THREADS", "-1"}});
+  EXPECT_NE(threads.status().message().find("kb.import_threads"), std::string::npos);
 }
 
 }  // namespace
