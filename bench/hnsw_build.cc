@@ -9,7 +9,6 @@
 // Prints one Markdown table row per setting; bench/results/hnsw_build.md keeps a run.
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <random>
 #include <set>
@@ -17,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "kb/embedder.h"
 #include "kb/vector_index.h"
 
 namespace {
@@ -28,17 +28,6 @@ constexpr size_t kQueries = 200;
 constexpr size_t kK = 10;
 constexpr size_t kBatch = 256;
 constexpr int kThreads = 2;
-
-void Normalize(std::vector<float>& v) {
-  double s = 0;
-  for (float x : v) {
-    s += double(x) * x;
-  }
-  const auto n = float(std::sqrt(s));
-  for (float& x : v) {
-    x /= n;
-  }
-}
 
 }  // namespace
 
@@ -58,14 +47,14 @@ int main(int argc, char** argv) {
     for (float& x : c) {
       x = gauss(rng);
     }
-    Normalize(c);
+    kefu::kb::L2Normalize(c);
   }
   auto sample = [&] {
     std::vector<float> v = centres[rng() % kClusters];
     for (float& x : v) {
       x += kNoise * gauss(rng);
     }
-    Normalize(v);
+    kefu::kb::L2Normalize(v);
     return v;
   };
   std::vector<float> flat(n * kDim);
