@@ -35,6 +35,8 @@ struct TrainIntentFlags {
   double min_oos_recall = 0.6;
   int hidden = 64;  // hidden-layer units beside the linear model; 0: linear only
   int hidden_epochs = 10;
+  // Optional feature families, comma-separated: edges, trigrams, pinyin; "none" for the base set.
+  std::string features = "edges,pinyin";
 };
 int RunTrainIntent(const TrainIntentFlags& flags);
 

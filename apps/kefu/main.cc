@@ -82,6 +82,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1024));
   train_intent->add_option("--hidden-epochs", train_flags.hidden_epochs, "hidden-layer epochs (10)")
       ->check(CLI::Range(1, 1000));
+  train_intent->add_option("--features", train_flags.features,
+                           "optional feature families, comma-separated: edges (first and last "
+                           "token), trigrams (word trigrams), pinyin; none: the base set only "
+                           "(default edges,pinyin)");
 
   TrainSentimentFlags train_sentiment_flags;
   CLI::App* train_sentiment = train->add_subcommand(

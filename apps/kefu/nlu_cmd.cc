@@ -16,6 +16,7 @@
 #include "nlu/keywords.h"
 #include "nlu/understanding.h"
 #include "text/normalize.h"
+#include "text/pinyin.h"
 #include "text/segmenter.h"
 
 namespace kefu::app {
@@ -36,9 +37,40 @@ std::vector<nlu::IntentExample> ToExamples(const std::vector<nlu::LabeledText>& 
   return out;
 }
 
+Result<nlu::FeatureSet> ParseFeatures(const std::string& list) {
+  nlu::FeatureSet set;
+  if (list == "none") {
+    return set;
+  }
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    const std::string name = list.substr(start, comma - start);
+    if (name == "edges") {
+      set.edges = true;
+    } else if (name == "trigrams") {
+      set.word_trigrams = true;
+    } else if (name == "pinyin") {
+      set.pinyin = true;
+    } else {
+      return InvalidArgumentError("--features: unknown feature family '" + name +
+                                  "' (edges, trigrams, pinyin or none)");
+    }
+    start = comma + 1;
+  }
+  return set;
+}
+
 }  // namespace
 
 int RunTrainIntent(const TrainIntentFlags& flags) {
+  Result<nlu::FeatureSet> features = ParseFeatures(flags.features);
+  if (!features.ok()) {
+    return Fail(features.status());
+  }
+  if (features->pinyin && !text::PinyinStatus().ok()) {
+    return Fail(text::PinyinStatus());
+  }
   Result<std::vector<nlu::LabeledText>> rows = LoadRows(flags.data, flags.split);
   if (!rows.ok()) {
     return Fail(rows.status());
@@ -70,6 +102,7 @@ int RunTrainIntent(const TrainIntentFlags& flags) {
   options.use_idf = flags.idf;
   options.hidden = flags.hidden;
   options.hidden_epochs = flags.hidden_epochs;
+  options.features = *features;
   // Linear epochs first, then the hidden layer's (each counted from 1).
   options.progress = [](int epoch, int epochs, double loss) {
     std::fprintf(stderr, "\r  epoch %2d/%d  loss %.4f", epoch, epochs, loss);

@@ -10,12 +10,15 @@
 
 #include "core/file_util.h"
 #include "core/utf8.h"
+#include "text/pinyin.h"
 
 namespace kefu::nlu {
 namespace {
 
-constexpr char kMagic[8] = {'K', 'E', 'F', 'U', 'I', 'N', 'T', '3'};
-// Version 2: the same without the hidden layer; still read.
+constexpr char kMagic[8] = {'K', 'E', 'F', 'U', 'I', 'N', 'T', '4'};
+// Version 3: the same with the base features only; version 2: also without the hidden layer.
+// Both still read.
+constexpr char kMagicV3[8] = {'K', 'E', 'F', 'U', 'I', 'N', 'T', '3'};
 constexpr char kMagicV2[8] = {'K', 'E', 'F', 'U', 'I', 'N', 'T', '2'};
 
 // Feature hashing keeps the FNV-1a basis the shipped models were trained with.
@@ -24,7 +27,20 @@ uint64_t Fnv1a(std::string_view s, uint64_t seed) {
 }
 
 // Feature kinds go into the hash seed, so "w:ab" and a character gram "ab" never collide.
-enum FeatureKind : uint64_t { kWord = 1, kBigram, kCharGram, kHan, kHan2, kDigits, kOther };
+enum FeatureKind : uint64_t {
+  kWord = 1,
+  kBigram,
+  kCharGram,
+  kHan,
+  kHan2,
+  kDigits,
+  kOther,
+  kFirst,
+  kLast,
+  kTrigram,
+  kSyllable,
+  kSyllable2
+};
 
 bool IsLatin(char32_t c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '\'';
@@ -55,10 +71,28 @@ size_t DecodeAt(std::string_view s, size_t i, char32_t& cp) {
 
 // Hashes are computed over views of the text itself: no allocation per n-gram, which keeps a
 // prediction at a few microseconds.
-std::vector<uint64_t> IntentFeatures(std::string_view text) {
+uint64_t FeatureSet::Bits() const {
+  return (edges ? 1u : 0u) | (word_trigrams ? 2u : 0u) | (pinyin ? 4u : 0u);
+}
+
+std::optional<FeatureSet> FeatureSet::FromBits(uint64_t bits) {
+  if (bits & ~uint64_t{7}) {
+    return std::nullopt;
+  }
+  return FeatureSet{(bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0};
+}
+
+std::vector<uint64_t> IntentFeatures(std::string_view text, const FeatureSet& set) {
   std::vector<uint64_t> out;
   out.reserve(text.size() * 3);
   uint64_t prev_word = 0;   // hash of the previous word, 0 at the start
+  uint64_t prev_word2 = 0;  // and of the one before it
+  uint64_t first_token = 0;
+  uint64_t last_token = 0;  // a word, a Han character or a number
+  auto token = [&](uint64_t h) {
+    first_token = first_token == 0 ? h : first_token;
+    last_token = h;
+  };
   std::vector<size_t> han;  // byte offsets of the current run of Han characters, plus its end
   std::string word;
   auto flush_han = [&](size_t end) {
@@ -69,11 +103,13 @@ std::vector<uint64_t> IntentFeatures(std::string_view text) {
     const size_t n = han.size() - 1;
     for (size_t k = 0; k < n; ++k) {
       out.push_back(Fnv1a(text.substr(han[k], han[k + 1] - han[k]), kHan));
+      token(out.back());
       if (k + 2 <= n) {
         out.push_back(Fnv1a(text.substr(han[k], han[k + 2] - han[k]), kHan2));
       }
     }
     prev_word = Fnv1a(text.substr(han[n - 1], han[n] - han[n - 1]), kWord);
+    prev_word2 = 0;
     han.clear();
   };
   size_t i = 0;
@@ -102,9 +138,14 @@ std::vector<uint64_t> IntentFeatures(std::string_view text) {
       const std::string_view w(word);
       const uint64_t wh = Fnv1a(w.substr(1, w.size() - 2), kWord);
       out.push_back(wh);
+      token(wh);
       if (prev_word != 0) {
         out.push_back((prev_word * 31) ^ (wh + kBigram));
+        if (set.word_trigrams && prev_word2 != 0) {
+          out.push_back(((prev_word2 * 31 + prev_word) * 31) ^ (wh + kTrigram));
+        }
       }
+      prev_word2 = prev_word;
       prev_word = wh;
       for (size_t n = 2; n <= 5; ++n) {
         for (size_t k = 0; k + n <= w.size(); ++k) {
@@ -120,6 +161,8 @@ std::vector<uint64_t> IntentFeatures(std::string_view text) {
       // Numbers generalize by length: an order number, a phone, four verification digits.
       out.push_back(Fnv1a(std::to_string(std::min<size_t>(j - i, 21)), kDigits));
       prev_word = Fnv1a("#", kWord);
+      prev_word2 = 0;
+      token(prev_word);
       i = j;
     } else if (IsEmoji(c) || c == '?' || c == '!') {
       out.push_back(Fnv1a(text.substr(i, len), kOther));
@@ -129,6 +172,25 @@ std::vector<uint64_t> IntentFeatures(std::string_view text) {
     }
   }
   flush_han(text.size());
+  if (set.edges && first_token != 0) {
+    // Where a word stands tells short replies apart: "ok" opening a message is a yes, a message
+    // ending in "ok?" is a question.
+    out.push_back((first_token * 31) ^ kFirst);
+    out.push_back((last_token * 31) ^ kLast);
+  }
+  if (set.pinyin) {
+    // Homophone slips (退宽 for 退款) and pinyin typed without the input method share syllables
+    // with what was meant.
+    for (const std::vector<std::string_view>& run : text::PinyinRuns(text)) {
+      for (size_t k = 0; k < run.size(); ++k) {
+        const uint64_t h = Fnv1a(run[k], kSyllable);
+        out.push_back(h);
+        if (k + 1 < run.size()) {
+          out.push_back((h * 31) ^ (Fnv1a(run[k + 1], kSyllable) + kSyllable2));
+        }
+      }
+    }
+  }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -196,12 +258,13 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Train(
     model->labels_.push_back(label);
   }
   const size_t num_labels = model->labels_.size();
+  model->features_ = options.features;
 
   // Feature dictionary, in first-seen order over the data (deterministic).
   std::vector<std::vector<uint64_t>> feats(examples.size());
   std::unordered_map<uint64_t, uint32_t> counts;
   for (size_t i = 0; i < examples.size(); ++i) {
-    feats[i] = IntentFeatures(examples[i].text);
+    feats[i] = IntentFeatures(examples[i].text, options.features);
     for (uint64_t h : feats[i]) {
       ++counts[h];
     }
@@ -487,7 +550,7 @@ std::vector<float> IntentClassifier::Scores(std::string_view text) const {
   std::vector<float> z(bias_.begin(), bias_.end());
   std::vector<uint32_t> rows;
   std::vector<float> values;
-  Vectorize(IntentFeatures(text), rows, values);
+  Vectorize(IntentFeatures(text, features_), rows, values);
   for (size_t f = 0; f < rows.size(); ++f) {
     AddScaled(z.data(), &weights_[size_t(rows[f]) * n], values[f], n);
   }
@@ -648,6 +711,7 @@ Status IntentClassifier::Save(std::ostream& out, const std::string& name) const 
     out.write(s.data(), static_cast<std::streamsize>(s.size()));
   };
   out.write(kMagic, sizeof(kMagic));
+  put_u64(features_.Bits());
   put_u64(labels_.size());
   for (const std::string& l : labels_) {
     put_str(l);
@@ -694,7 +758,8 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(std::istream& i
   };
   char magic[8];
   in.read(magic, sizeof(magic));
-  const bool v3 = in && std::equal(magic, magic + 8, kMagic);
+  const bool v4 = in && std::equal(magic, magic + 8, kMagic);
+  const bool v3 = v4 || (in && std::equal(magic, magic + 8, kMagicV3));
   if (!v3 && !(in && std::equal(magic, magic + 8, kMagicV2))) {
     return bad("not a kefu intent model");
   }
@@ -708,6 +773,14 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(std::istream& i
     return bool(in.read(s.data(), static_cast<std::streamsize>(n)));
   };
   auto model = std::unique_ptr<IntentClassifier>(new IntentClassifier());
+  if (v4) {
+    uint64_t bits = 0;
+    std::optional<FeatureSet> set = get_u64(bits) ? FeatureSet::FromBits(bits) : std::nullopt;
+    if (!set) {
+      return bad("unknown feature set (written by a newer kefu?)");
+    }
+    model->features_ = *set;
+  }
   uint64_t n_labels = 0;
   if (!get_u64(n_labels) || n_labels < 2 || n_labels > 100000) {
     return bad("bad label count");

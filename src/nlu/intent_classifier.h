@@ -14,7 +14,8 @@
 //
 // Features: Latin words, word bigrams and character 2-5-grams inside words; Han characters and
 // character bigrams (trigrams measured worse on SMP2017); digit runs by length ("a 16-digit
-// number"); emoji, '?' and '!'. Classes are
+// number"); emoji, '?' and '!'. Optional families (FeatureSet: the first and last token, Latin
+// word trigrams, pinyin syllables) are chosen at training and stored in the model. Classes are
 // weighted by inverse frequency, so rare intents are not drowned out. Training is seeded and
 // single-threaded: the same data and options give the same model, byte for byte.
 // Thread-safe for Predict() once trained or loaded.
@@ -24,6 +25,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,6 +35,18 @@
 #include "core/result.h"
 
 namespace kefu::nlu {
+
+// Feature families beyond the base set. A model stores the set it was trained with and predicts
+// with the same; models written before the set existed have the base set only.
+struct FeatureSet {
+  bool edges = false;          // the message's first and last token, marked as such
+  bool word_trigrams = false;  // Latin word trigrams
+  bool pinyin = false;  // pinyin syllables and syllable pairs of Han text and of typed pinyin
+  uint64_t Bits() const;
+  // nullopt for bits this version does not know.
+  static std::optional<FeatureSet> FromBits(uint64_t bits);
+  bool operator==(const FeatureSet&) const = default;
+};
 
 struct IntentExample {
   std::string text;  // normalized (text::Normalize) text
@@ -46,6 +60,7 @@ struct TrainOptions {
   uint64_t seed = 20261129;
   bool balance_classes = true;  // weight each example by 1 / its class's share
   int min_feature_count = 1;
+  FeatureSet features;  // `kefu train intent` uses edges and pinyin (see bench/results/nlu.md)
   bool use_idf = false;
   bool average = true;  // average the weights over the second half of the epochs
   // A hidden layer beside the linear model: `hidden` ReLU units over the same sparse features,
@@ -93,6 +108,7 @@ class IntentClassifier {
   const std::string& oos_label() const { return oos_label_; }
   size_t num_features() const { return feature_index_.size(); }
   int hidden_units() const { return hidden_; }
+  const FeatureSet& features() const { return features_; }
 
  private:
   // Feature hash -> row: open addressing with linear probing in one array, at most half full.
@@ -155,6 +171,7 @@ class IntentClassifier {
                  std::vector<float>& values) const;
 
   std::vector<std::string> labels_;
+  FeatureSet features_;
   FeatureIndex feature_index_;  // feature hash -> row
   std::vector<float> idf_;      // per row
   std::vector<float> weights_;  // rows x labels
@@ -172,6 +189,6 @@ class IntentClassifier {
 };
 
 // The hashed features of a normalized text (exposed for tests and tools).
-std::vector<uint64_t> IntentFeatures(std::string_view normalized_text);
+std::vector<uint64_t> IntentFeatures(std::string_view normalized_text, const FeatureSet& set = {});
 
 }  // namespace kefu::nlu

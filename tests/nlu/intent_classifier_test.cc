@@ -1,12 +1,15 @@
 #include "nlu/intent_classifier.h"
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
 #include "nlu/intent_data.h"
 #include "test_util.h"
 #include "text/normalize.h"
+#include "text/pinyin.h"
 
 namespace kefu::nlu {
 namespace {
@@ -116,25 +119,57 @@ TEST(IntentClassifierTest, HiddenLayerTrainsDeterministicallyAndRoundTrips) {
             StatusCode::kInvalidArgument);
 }
 
-TEST(IntentClassifierTest, ReadsVersionTwoFilesWithoutHiddenLayer) {
+TEST(IntentClassifierTest, ReadsVersionTwoAndThreeFiles) {
   testing::TempDir dir;
   auto m = std::move(*IntentClassifier::Train(Toy(), {}));
   m->Calibrate(Toy(), "out_of_scope");
-  ASSERT_OK(m->Save(dir.File("v3.kim")));
-  // Version 2 is version 3 without the trailing hidden-layer size (0 here) and its magic '2'.
-  std::string bytes = ReadAll(dir.File("v3.kim"));
-  ASSERT_EQ(bytes.substr(0, 8), "KEFUINT3");
+  ASSERT_OK(m->Save(dir.File("v4.kim")));
+  // Version 3 is version 4 without the feature-set bits after the magic (0: the base set);
+  // version 2 is version 3 without the trailing hidden-layer size (0 here).
+  std::string bytes = ReadAll(dir.File("v4.kim"));
+  ASSERT_EQ(bytes.substr(0, 8), "KEFUINT4");
+  ASSERT_EQ(bytes.substr(8, 8), std::string(8, '\0'));
+  bytes.erase(8, 8);
+  bytes[7] = '3';
+  std::ofstream(dir.File("v3.kim"), std::ios::binary) << bytes;
   bytes[7] = '2';
   bytes.resize(bytes.size() - 8);
   std::ofstream(dir.File("v2.kim"), std::ios::binary) << bytes;
-  Result<std::unique_ptr<IntentClassifier>> v2 = IntentClassifier::Load(dir.File("v2.kim"));
-  ASSERT_OK_RESULT(v2);
-  EXPECT_EQ((*v2)->hidden_units(), 0);
-  for (const char* t : {"订单到哪了", "refund", "你好"}) {
+  for (const char* file : {"v3.kim", "v2.kim"}) {
+    Result<std::unique_ptr<IntentClassifier>> old = IntentClassifier::Load(dir.File(file));
+    ASSERT_OK_RESULT(old);
+    EXPECT_EQ((*old)->hidden_units(), 0);
+    EXPECT_EQ((*old)->features(), FeatureSet{});
+    for (const char* t : {"订单到哪了", "refund", "你好"}) {
+      EXPECT_DOUBLE_EQ(m->Predict(text::Normalize(t).text).confidence,
+                       (*old)->Predict(text::Normalize(t).text).confidence)
+          << file << " " << t;
+    }
+  }
+}
+
+TEST(IntentClassifierTest, FeatureSetIsStoredAndUsedAfterLoading) {
+  testing::TempDir dir;
+  TrainOptions options;
+  options.features = {.edges = true, .word_trigrams = true, .pinyin = true};
+  auto m = std::move(*IntentClassifier::Train(Toy(), options));
+  EXPECT_EQ(m->features(), options.features);
+  ASSERT_OK(m->Save(dir.File("m.kim")));
+  Result<std::unique_ptr<IntentClassifier>> loaded = IntentClassifier::Load(dir.File("m.kim"));
+  ASSERT_OK_RESULT(loaded);
+  EXPECT_EQ((*loaded)->features(), options.features);
+  for (const char* t : {"订单到哪了", "tuikuan", "i want to return this please", "你好"}) {
     EXPECT_DOUBLE_EQ(m->Predict(text::Normalize(t).text).confidence,
-                     (*v2)->Predict(text::Normalize(t).text).confidence)
+                     (*loaded)->Predict(text::Normalize(t).text).confidence)
         << t;
   }
+  // Bits this version does not know are refused, not ignored.
+  std::string bytes = ReadAll(dir.File("m.kim"));
+  bytes[8] = char(bytes[8] | 0x40);
+  std::ofstream(dir.File("future.kim"), std::ios::binary) << bytes;
+  Result<std::unique_ptr<IntentClassifier>> future = IntentClassifier::Load(dir.File("future.kim"));
+  EXPECT_EQ(future.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(future.status().message().find("feature set"), std::string::npos);
 }
 
 TEST(IntentClassifierTest, BadInputHasDefinedBehaviour) {
@@ -171,6 +206,43 @@ TEST(IntentClassifierTest, LowConfidenceBecomesOutOfScopeAfterCalibration) {
 TEST(IntentFeaturesTest, NumbersGeneralizeByLength) {
   EXPECT_EQ(IntentFeatures("订单 2026112464518311"), IntentFeatures("订单 2026112500000001"));
   EXPECT_NE(IntentFeatures("订单 2026112464518311"), IntentFeatures("订单 5678"));
+}
+
+size_t Shared(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  std::vector<uint64_t> both;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(both));
+  return both.size();
+}
+
+TEST(IntentFeaturesTest, EdgesMarkTheFirstAndLastToken) {
+  const FeatureSet edges{.edges = true};
+  const std::vector<uint64_t> base = IntentFeatures("ok sure");
+  EXPECT_EQ(IntentFeatures("ok sure", edges).size(), base.size() + 2);
+  // The same words in another order have the same base features, not the same edges.
+  EXPECT_EQ(IntentFeatures("sure ok").size(), base.size());
+  EXPECT_NE(IntentFeatures("ok sure", edges), IntentFeatures("sure ok", edges));
+  EXPECT_EQ(IntentFeatures("", edges), std::vector<uint64_t>{});
+}
+
+TEST(IntentFeaturesTest, WordTrigramsAreOptional) {
+  const FeatureSet trigrams{.word_trigrams = true};
+  EXPECT_EQ(IntentFeatures("where is my order", trigrams).size(),
+            IntentFeatures("where is my order").size() + 2);
+  EXPECT_EQ(IntentFeatures("my order", trigrams), IntentFeatures("my order"));
+}
+
+TEST(IntentFeaturesTest, PinyinLinksHomophoneSlipsAndTypedPinyin) {
+  ASSERT_TRUE(text::PinyinStatus().ok()) << text::PinyinStatus().ToString();
+  const FeatureSet pinyin{.pinyin = true};
+  // 退宽 is the input method's slip for 退款: no Han feature in common beyond 退, but their
+  // syllables are the same.
+  EXPECT_GT(Shared(IntentFeatures("退宽", pinyin), IntentFeatures("退款", pinyin)),
+            Shared(IntentFeatures("退宽"), IntentFeatures("退款")));
+  // Pinyin typed without the input method shares syllables with the characters.
+  EXPECT_EQ(Shared(IntentFeatures("tuikuan"), IntentFeatures("退款")), 0u);
+  EXPECT_GE(Shared(IntentFeatures("tuikuan", pinyin), IntentFeatures("退款", pinyin)), 3u);
+  // English words are not read as pinyin.
+  EXPECT_EQ(IntentFeatures("can you help", pinyin), IntentFeatures("can you help"));
 }
 
 TEST(IntentDataTest, SplitIsStableAndRoughlySeventyTenTwenty) {
