@@ -31,6 +31,7 @@
 //    import_threads N (terms and vectors prepared, and vectors inserted into HNSW, on N threads);
 //  - --summary PATH appends one Markdown table row of the headline figures (kb_scale.sh).
 // Figures are wall-clock on whatever machine runs it; bench/kb_scale.sh records the machine.
+// Built with KEFU_WITH_JEMALLOC (the default), it links jemalloc as the kefu binary does.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
