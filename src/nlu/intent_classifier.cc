@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/file_util.h"
+#include "core/logging.h"
 #include "core/utf8.h"
 #include "text/pinyin.h"
 
@@ -69,8 +70,6 @@ size_t DecodeAt(std::string_view s, size_t i, char32_t& cp) {
 
 }  // namespace
 
-// Hashes are computed over views of the text itself: no allocation per n-gram, which keeps a
-// prediction at a few microseconds.
 uint64_t FeatureSet::Bits() const {
   return (edges ? 1u : 0u) | (word_trigrams ? 2u : 0u) | (pinyin ? 4u : 0u);
 }
@@ -82,6 +81,8 @@ std::optional<FeatureSet> FeatureSet::FromBits(uint64_t bits) {
   return FeatureSet{(bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0};
 }
 
+// Hashes are computed over views of the text itself: no allocation per n-gram, which keeps a
+// prediction at a few microseconds.
 std::vector<uint64_t> IntentFeatures(std::string_view text, const FeatureSet& set) {
   std::vector<uint64_t> out;
   out.reserve(text.size() * 3);
@@ -173,8 +174,8 @@ std::vector<uint64_t> IntentFeatures(std::string_view text, const FeatureSet& se
   }
   flush_han(text.size());
   if (set.edges && first_token != 0) {
-    // Where a word stands tells short replies apart: "ok" opening a message is a yes, a message
-    // ending in "ok?" is a question.
+    // Where a word stands tells short replies apart: "sure" opening a message is mostly a yes,
+    // "not sure" ends with it.
     out.push_back((first_token * 31) ^ kFirst);
     out.push_back((last_token * 31) ^ kLast);
   }
@@ -780,6 +781,11 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(std::istream& i
       return bad("unknown feature set (written by a newer kefu?)");
     }
     model->features_ = *set;
+    if (set->pinyin && !text::PinyinStatus().ok()) {
+      // The model still predicts, without the syllable features it was trained with.
+      KEFU_LOG_WARN("intent model '{}' uses pinyin features, but {}: accuracy will be lower", name,
+                    text::PinyinStatus().ToString());
+    }
   }
   uint64_t n_labels = 0;
   if (!get_u64(n_labels) || n_labels < 2 || n_labels > 100000) {

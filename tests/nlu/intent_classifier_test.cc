@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -254,6 +256,35 @@ TEST(IntentDataTest, SplitIsStableAndRoughlySeventyTenTwenty) {
   EXPECT_NEAR(counts[static_cast<int>(DataSplit::kDev)], 1000, 200);
   EXPECT_NEAR(counts[static_cast<int>(DataSplit::kTest)], 2000, 250);
   EXPECT_EQ(SplitOf("我的订单到哪了"), SplitOf("我的订单到哪了"));
+}
+
+// data/nlu/README.md's "Checks": the rules every extension of the shipped data must keep.
+TEST(IntentDataTest, ShippedDataFollowsItsReadme) {
+  Result<std::vector<LabeledText>> rows =
+      LoadIntentTsv(std::string(KEFU_SOURCE_DIR) + "/data/nlu/intents.tsv");
+  ASSERT_OK_RESULT(rows);
+  const std::set<std::string> labels = {
+      "greeting",        "goodbye",         "thanks",         "affirm",        "deny",
+      "order_status",    "cancel_order",    "change_order",   "return_refund", "refund_status",
+      "exchange",        "delivery_issue",  "quality_issue",  "payment_issue", "invoice",
+      "shipping_policy", "product_inquiry", "product_search", "promotion",     "account",
+      "warranty",        "complaint",       "human_agent",    "chitchat",      "out_of_scope"};
+  std::set<std::string> texts;
+  std::map<std::pair<std::string, std::string>, int> counts;
+  std::pair<std::string, std::string> previous;
+  for (const LabeledText& r : *rows) {
+    EXPECT_EQ(labels.count(r.label), 1u) << r.label;
+    EXPECT_TRUE(r.lang == "zh" || r.lang == "en") << r.text;
+    EXPECT_TRUE(texts.insert(r.text).second) << "repeated: " << r.text;
+    const std::pair<std::string, std::string> group = {r.label, r.lang};
+    EXPECT_LE(previous, group) << "out of (label, lang) order at: " << r.text;
+    previous = group;
+    ++counts[group];
+  }
+  for (const std::string& label : labels) {
+    EXPECT_GE((counts[{label, "zh"}]), 70) << label;
+    EXPECT_GE((counts[{label, "en"}]), 50) << label;
+  }
 }
 
 TEST(IntentDataTest, LoadsTsvAndRejectsBadRows) {
