@@ -100,6 +100,77 @@ std::vector<std::string> RawSql(const std::string& path, const std::string& sql)
   return rows;
 }
 
+// GetOrderDetails keeps orders it read in memory and re-checks each by its etag (migration 008):
+// a change to anything shown with the order, written by another connection or process, must be
+// seen on the next read.
+TEST_F(SqliteStoreTest, CachedOrdersSeeChangesWrittenByAnotherConnection) {
+  const std::string path = dir_.File("kefu.db");
+  const std::string order = kefu::testing::kShippedOrder;
+  const std::string where_order = "(SELECT id FROM orders WHERE order_number = '" + order + "')";
+  ASSERT_OK_RESULT(store_->GetOrderDetails(order));
+  ASSERT_OK_RESULT(store_->GetOrderDetails(order));  // the cached copy
+
+  RawSql(path, "UPDATE orders SET receiver_name = '王五' WHERE order_number = '" + order + "'");
+  EXPECT_EQ(store_->GetOrderDetails(order)->order.receiver_name, "王五");
+
+  RawSql(path,
+         "UPDATE products SET name_zh = '星河 X5 Pro' WHERE id = (SELECT product_id FROM"
+         " order_items WHERE order_id = " +
+             where_order + ")");
+  EXPECT_EQ(store_->GetOrderDetails(order)->items.at(0).name_zh, "星河 X5 Pro");
+
+  RawSql(path, "UPDATE order_items SET quantity = 3 WHERE order_id = " + where_order);
+  EXPECT_EQ(store_->GetOrderDetails(order)->items.at(0).quantity, 3);
+
+  RawSql(path,
+         "INSERT INTO tracking_events (shipment_id, time, status, location_zh, location_en,"
+         " description_zh, description_en) SELECT id, 4102444800000, 'delivering', '杭州市',"
+         " 'Hangzhou', '派送中', 'Out for delivery' FROM shipments WHERE order_id = " +
+             where_order);
+  Result<OrderDetails> d = store_->GetOrderDetails(order);
+  ASSERT_OK_RESULT(d);
+  ASSERT_TRUE(d->shipment);
+  ASSERT_EQ(d->shipment->events.size(), 3u);
+  EXPECT_EQ(d->shipment->events.back().location_zh, "杭州市");
+
+  RawSql(path,
+         "UPDATE shipments SET tracking_number = 'SF0000000001' WHERE order_id = " + where_order);
+  EXPECT_EQ(store_->GetOrderDetails(order)->shipment->tracking_number, "SF0000000001");
+
+  RawSql(path,
+         "INSERT INTO refunds (order_id, amount_cents, status, method, requested_at) VALUES"
+         " (" +
+             where_order + ", 100, 'pending', 'original', 1)");
+  d = store_->GetOrderDetails(order);
+  ASSERT_TRUE(d->refund);
+  EXPECT_EQ(d->refund->amount_cents, 100);
+
+  RawSql(path,
+         "INSERT INTO returns (order_id, type, status, reason_zh, reason_en, requested_at)"
+         " VALUES (" +
+             where_order +
+             ", 'return', 'requested', '不想要了', 'No longer"
+             " needed', 1)");
+  d = store_->GetOrderDetails(order);
+  ASSERT_TRUE(d->return_request);
+  EXPECT_EQ(d->return_request->reason_zh, "不想要了");
+
+  RawSql(path, "DELETE FROM orders WHERE order_number = '" + order + "'");
+  EXPECT_EQ(store_->GetOrderDetails(order).status().code(), StatusCode::kNotFound);
+}
+
+// Demo reset deletes every order and inserts them again under the same numbers and row ids: the
+// new rows get new etags, so nothing cached from before is served.
+TEST_F(SqliteStoreTest, ReplacedShopDataIsNotServedFromTheCache) {
+  const std::string order = kefu::testing::kShippedOrder;
+  ASSERT_OK_RESULT(store_->GetOrderDetails(order));
+  RawSql(dir_.File("kefu.db"),
+         "UPDATE orders SET receiver_name = '赵六' WHERE order_number = '" + order + "'");
+  ASSERT_EQ(store_->GetOrderDetails(order)->order.receiver_name, "赵六");
+  ASSERT_OK(store_->ReplaceShopData(kefu::testing::SmallShop()));
+  EXPECT_NE(store_->GetOrderDetails(order)->order.receiver_name, "赵六");
+}
+
 // Migration 007 rebuilds messages with the role check written as comparisons: an IN list made
 // SQLite build a temporary index on every insert. A database from before keeps its messages.
 TEST_F(SqliteStoreTest, TheRoleCheckRebuildKeepsMessagesAndStillRefusesUnknownRoles) {

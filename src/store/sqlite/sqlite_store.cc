@@ -83,6 +83,7 @@ constexpr std::string_view kOrderColumns =
     "id, order_number, customer_id, status, created_at, paid_at, shipped_at, delivered_at,"
     " cancelled_at, payment_method, receiver_name, phone, shipping_address, shipping_fee_cents,"
     " discount_cents, total_cents";
+constexpr int kOrderColumnCount = 16;  // ReadOrder reads columns 0..15
 constexpr std::string_view kProductColumns =
     "id, sku, category, brand, name_zh, name_en, price_cents, attributes, stock";
 
@@ -303,20 +304,38 @@ Result<ShopCounts> SqliteStore::CountShopData() {
 
 Result<OrderDetails> SqliteStore::GetOrderDetails(const std::string& order_number) {
   auto conn = pool_->Acquire();
-  // One read transaction for the five queries: a consistent snapshot, and one WAL read lock
-  // instead of five.
+  {
+    Stmt s(*conn, "SELECT etag FROM orders WHERE order_number = ?");
+    s.Bind(1, order_number);
+    if (!s.Step()) {
+      KEFU_RETURN_IF_ERROR(s.status());
+      return NotFoundError("no order with this number");
+    }
+    const int64_t etag = s.Int(0);
+    std::scoped_lock lock(order_cache_mutex_);
+    auto it = order_cache_.find(order_number);
+    if (it != order_cache_.end() && it->second.etag == etag) {
+      return it->second.details;
+    }
+  }
+  // One read transaction for the six queries: a consistent snapshot (the etag read with the
+  // rest), and one WAL read lock instead of six.
   ReadTransaction tx(*conn);
   KEFU_RETURN_IF_ERROR(tx.status().WithContext("order details"));
   OrderDetails d;
   Order& o = d.order;
+  int64_t etag = 0;
   {
-    Stmt s(*conn, "SELECT " + std::string(kOrderColumns) + " FROM orders WHERE order_number = ?");
+    static const std::string kSql =
+        "SELECT " + std::string(kOrderColumns) + ", etag FROM orders WHERE order_number = ?";
+    Stmt s(*conn, kSql);
     s.Bind(1, order_number);
     if (!s.Step()) {
       KEFU_RETURN_IF_ERROR(s.status());
       return NotFoundError("no order with this number");
     }
     o = ReadOrder(s);
+    etag = s.Int(kOrderColumnCount);
   }
   {
     Stmt s(*conn,
@@ -373,6 +392,11 @@ Result<OrderDetails> SqliteStore::GetOrderDetails(const std::string& order_numbe
     }
     KEFU_RETURN_IF_ERROR(s.status());
   }
+  std::scoped_lock lock(order_cache_mutex_);
+  if (order_cache_.size() >= kMaxCachedOrders) {
+    order_cache_.clear();
+  }
+  order_cache_[order_number] = CachedOrder{etag, d};
   return d;
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "store/sqlite/sqlite_db.h"
@@ -114,6 +115,18 @@ class SqliteStore final : public Store {
   std::condition_variable queue_changed_;
   std::vector<PendingTurn*> queue_;
   bool writer_active_ = false;
+
+  // Orders read lately, each with the etag it was read at (migration 008): GetOrderDetails
+  // re-checks a cached order's etag with one indexed lookup instead of reading its six tables
+  // again. Any write to the order or what is shown with it, from any process, changes the etag.
+  // At most kMaxCachedOrders; when full it starts over.
+  static constexpr size_t kMaxCachedOrders = 4096;
+  struct CachedOrder {
+    int64_t etag = 0;
+    OrderDetails details;
+  };
+  std::mutex order_cache_mutex_;
+  std::unordered_map<std::string, CachedOrder> order_cache_;  // guarded by order_cache_mutex_
 };
 
 }  // namespace kefu::store::sqlite
