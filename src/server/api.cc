@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_writer.h"
 #include "core/logging.h"
 #include "core/time_util.h"
 #include "core/utf8.h"
@@ -196,26 +197,26 @@ std::unique_ptr<ChannelSink> SinkFor(const HttpRequest& request, const std::stri
 // The turn as the API returns it. The trace and the ui are already JSON: they are spliced in as
 // text rather than parsed and dumped again.
 std::string TurnBody(const engine::TurnResult& t, int tz) {
-  json j = {
-      {"conversation_id", t.conversation_id},
-      {"reply",
-       {{"role", "assistant"}, {"text", t.reply}, {"created_at", FormatIso8601(t.created_at, tz)}}},
-      {"lang", t.lang},
-      {"intent", t.intent},
-      {"confidence", t.confidence},
-      {"action", t.action},
-      {"handoff", t.handoff},
-      {"silent", t.silent},
-      {"queued", t.queued},
-  };
-  std::string body = j.dump();
-  body.pop_back();  // the closing brace
-  body += ",\"trace\":";
-  body += t.trace_json.empty() ? "{}" : t.trace_json;
-  body += ",\"ui\":";
-  body += t.ui_json.empty() ? "{}" : t.ui_json;
-  body += '}';
-  return body;
+  // Written straight into the string (every turn's answer; a JSON tree cost 4% of a turn).
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("conversation_id").String(t.conversation_id);
+  w.Key("reply").BeginObject();
+  w.Key("role").String("assistant");
+  w.Key("text").String(t.reply);
+  w.Key("created_at").String(FormatIso8601(t.created_at, tz));
+  w.EndObject();
+  w.Key("lang").String(t.lang);
+  w.Key("intent").String(t.intent);
+  w.Key("confidence").Double(t.confidence);
+  w.Key("action").String(t.action);
+  w.Key("handoff").Bool(t.handoff);
+  w.Key("silent").Bool(t.silent);
+  w.Key("queued").Bool(t.queued);
+  w.Key("trace").Raw(t.trace_json.empty() ? "{}" : t.trace_json);
+  w.Key("ui").Raw(t.ui_json.empty() ? "{}" : t.ui_json);
+  w.EndObject();
+  return std::move(w).Take();
 }
 
 void EventChannel::Push(std::string sse_event) {

@@ -29,7 +29,7 @@ Status Connection::Error(std::string_view what) const {
 }
 
 sqlite3_stmt* Connection::Prepare(std::string_view sql, Status& status) {
-  auto it = stmts_.find(std::string(sql));
+  auto it = stmts_.find(sql);
   if (it != stmts_.end()) {
     return it->second;
   }

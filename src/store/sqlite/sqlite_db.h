@@ -33,8 +33,13 @@ class Connection {
   Status Error(std::string_view what) const;
 
  private:
+  // Looked up by the SQL text as it is passed, with no string made for the lookup.
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> stmts_;
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> stmts_;
 };
 
 // A bound statement that resets itself when it goes out of scope.
