@@ -84,6 +84,10 @@ struct QuestionEntry {
   std::vector<std::string> terms;   // distinct KbTerms and pinyin terms
   std::vector<std::string> pinyin;  // distinct pinyin terms alone, to compare with a pinyin query
   std::vector<PinyinWord> words;    // its Chinese words with their readings (Index::pinyin_words)
+  // `terms` and `pinyin` as ids of Index::term_ids, ascending: the rerank compares a query with
+  // every stored way of asking each candidate FAQ, so it looks terms up by number, not by text.
+  std::vector<uint32_t> term_ids;
+  std::vector<uint32_t> pinyin_ids;
 };
 
 struct DocEntry {
@@ -127,6 +131,25 @@ struct Retriever::Index {
   size_t live_chunks = 0;
   Bm25Index chunk_bm25;
   Bm25Index question_bm25;
+  // Every term of a stored question, numbered in order of first sight (ids stay when questions
+  // go), and the text of each id.
+  std::unordered_map<std::string, uint32_t> term_ids;
+  std::vector<std::string> term_texts;
+
+  std::vector<uint32_t> TermIds(const std::vector<std::string>& terms) {
+    std::vector<uint32_t> ids;
+    ids.reserve(terms.size());
+    for (const std::string& t : terms) {
+      auto [it, inserted] = term_ids.try_emplace(t, static_cast<uint32_t>(term_texts.size()));
+      if (inserted) {
+        term_texts.push_back(t);
+      }
+      ids.push_back(it->second);
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+  }
   // The stored questions' Chinese words by reading: reading -> word -> how many questions hold
   // it. ReadPinyin turns pinyin typed by a shopper back into these words.
   std::unordered_map<std::string, std::map<std::string, uint32_t>> pinyin_words;
@@ -443,8 +466,17 @@ Status Retriever::UpsertBatch(std::span<const DocChunks> docs) {
         const auto qkey = static_cast<uint32_t>(ix.questions.size());
         ix.question_bm25.Add(qkey, p.question_terms[i]);
         ix.CountWords(p.question_words[i], +1);
-        ix.questions.push_back({true, chunk, p.question_texts[i], Distinct(p.question_terms[i]),
-                                Distinct(p.question_pinyin[i]), std::move(p.question_words[i])});
+        QuestionEntry q{true,
+                        chunk,
+                        p.question_texts[i],
+                        Distinct(p.question_terms[i]),
+                        Distinct(p.question_pinyin[i]),
+                        std::move(p.question_words[i]),
+                        {},
+                        {}};
+        q.term_ids = ix.TermIds(q.terms);
+        q.pinyin_ids = ix.TermIds(q.pinyin);
+        ix.questions.push_back(std::move(q));
         if (ix.dim > 0) {
           question_keys.push_back(qkey);
           question_flat.insert(question_flat.end(), p.question_vecs[i].begin(),
@@ -519,10 +551,9 @@ bool Retriever::RemoveLocked(std::string_view doc_id) {
 
 namespace {
 
-// IDF-weighted Dice overlap of two distinct, sorted term lists.
-template <typename IdfFn>
-double WeightedOverlap(const std::vector<std::string>& a, const std::vector<std::string>& b,
-                       const IdfFn& idf) {
+// IDF-weighted Dice overlap of two distinct, sorted term lists (texts, or ids).
+template <typename Term, typename IdfFn>
+double WeightedOverlap(const std::vector<Term>& a, const std::vector<Term>& b, const IdfFn& idf) {
   if (a.empty() || b.empty()) {
     return 0;
   }
@@ -759,11 +790,33 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
       }
     }
   }
-  // IDF of each query term, computed once for every candidate's questions.
-  std::unordered_map<std::string, double> idf_cache;
-  auto idf = [&](const std::string& t) {
-    auto it = idf_cache.find(t);
-    return it != idf_cache.end() ? it->second : idf_cache.emplace(t, ix.Idf(t)).first->second;
+  // The query's terms as ids of the stored questions' terms; a term no question holds gets an
+  // id past them all (it can only add to the query's side of the overlap).
+  const std::vector<std::string>& query_terms = question_distinct;
+  std::vector<uint32_t> query_ids;
+  std::vector<double> unknown_idf;  // by id - term_texts.size()
+  for (const std::string& t : query_terms) {
+    auto it = ix.term_ids.find(t);
+    if (it != ix.term_ids.end()) {
+      query_ids.push_back(it->second);
+    } else {
+      query_ids.push_back(static_cast<uint32_t>(ix.term_texts.size() + unknown_idf.size()));
+      unknown_idf.push_back(ix.Idf(t));
+    }
+  }
+  std::sort(query_ids.begin(), query_ids.end());
+  query_ids.erase(std::unique(query_ids.begin(), query_ids.end()), query_ids.end());
+  // IDF by term id, computed once a search (the candidates' questions share most terms).
+  std::unordered_map<uint32_t, double> idf_cache;
+  auto idf = [&](uint32_t id) {
+    if (id >= ix.term_texts.size()) {
+      return unknown_idf[id - ix.term_texts.size()];
+    }
+    auto [it, inserted] = idf_cache.try_emplace(id, 0.0);
+    if (inserted) {
+      it->second = ix.Idf(ix.term_texts[id]);
+    }
+    return it->second;
   };
   const double rrf_max = weight_total / (options_.rrf_k + 1);
   for (const auto& [key, rrf] : ranked) {
@@ -785,7 +838,7 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
     for (uint32_t q : c.questions) {
       const QuestionEntry& qe = ix.questions[q];
       const double lexical =
-          WeightedOverlap(question_distinct, pinyin_query ? qe.pinyin : qe.terms, idf);
+          WeightedOverlap(query_ids, pinyin_query ? qe.pinyin_ids : qe.term_ids, idf);
       const double cosine = qvec.empty() ? 0 : Dot(qvec, ix.question_vecs[q]);
       const double sim = Blend(lexical, cosine, !qvec.empty());
       if (sim > h.faq_similarity) {
