@@ -921,7 +921,8 @@ Result<bool> Turn::ResolveOrder(const FlowSpec& flow, Task& task) {
     }
   }
   task.order_status = details->order.status;
-  for (auto& [k, v] : d_.templates.OrderVars(*details, s_.lang)) {
+  const std::shared_ptr<const RenderedOrder> rendered = d_.templates.Rendered(*details, s_.lang);
+  for (const auto& [k, v] : rendered->vars) {
     vars_[k] = v;
   }
   order_ = std::move(*details);
@@ -1420,7 +1421,7 @@ Result<TurnOutcome> Turn::Finish() {
   }
   out_.reply = std::move(reply);
   if (order_) {
-    out_.cards.insert(out_.cards.begin(), d_.templates.OrderCard(*order_, s_.lang));
+    out_.cards.insert(out_.cards.begin(), d_.templates.Rendered(*order_, s_.lang)->card);
   }
   AddQuickReplies();
   for (const std::string& a : actions_) {

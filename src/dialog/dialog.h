@@ -105,8 +105,15 @@ struct ReplyOptions {
   int timezone_offset_minutes = 480;
 };
 
+// An order's template variables and card in one language, rendered once per order version.
+struct RenderedOrder {
+  int64_t etag = 0;  // store::OrderDetails::etag they were rendered from
+  std::map<std::string, std::string> vars;
+  std::string card;
+};
+
 // Reply templates per language, loaded from data/templates/replies.toml. Immutable after
-// loading, so thread-safe.
+// loading, so thread-safe (the rendered-order cache has its own lock).
 class ReplyTemplates {
  public:
   // kNotFound when the file is missing; kInvalidArgument when it does not parse or lacks a key
@@ -127,12 +134,20 @@ class ReplyTemplates {
   // the tracking timeline, in `lang`; a JSON object's text.
   std::string OrderCard(const store::OrderDetails& order, const std::string& lang) const;
 
+  // OrderVars and OrderCard together. When the order carries an etag they are kept (up to 4,096
+  // orders and languages) and served again while the etag is unchanged: an order-status turn
+  // then formats nothing.
+  std::shared_ptr<const RenderedOrder> Rendered(const store::OrderDetails& order,
+                                                const std::string& lang) const;
+
   // The raw template, for tests. Empty when missing.
   std::string Get(const std::string& lang, const std::string& key) const;
 
  private:
+  struct RenderCache;
   std::map<std::string, std::string> templates_;  // "zh.order.shipped" -> template
   ReplyOptions options_;
+  std::shared_ptr<RenderCache> render_cache_;  // shared by copies: they render alike
 };
 
 // Required template keys (without the language prefix).

@@ -1,5 +1,7 @@
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
+#include <unordered_map>
 
 #include <toml++/toml.h>
 
@@ -130,6 +132,7 @@ Result<ReplyTemplates> ReplyTemplates::Load(const std::string& path, ReplyOption
     return InvalidArgumentError("reply templates '" + path + "': " + std::string(e.description()));
   }
   ReplyTemplates t;
+  t.render_cache_ = std::make_shared<RenderCache>();
   t.options_ = options;
   Flatten(table, "", t.templates_);
   for (const char* lang : {"zh", "en"}) {
@@ -261,6 +264,40 @@ std::map<std::string, std::string> ReplyTemplates::OrderVars(const store::OrderD
   }
   vars["order_summary"] = Substitute(Get(lang, "order." + o.status), vars);
   return vars;
+}
+
+struct ReplyTemplates::RenderCache {
+  static constexpr size_t kMaxEntries = 4096;
+  std::mutex mutex;
+  std::unordered_map<std::string, std::shared_ptr<const RenderedOrder>> entries;  // lang\norder
+};
+
+std::shared_ptr<const RenderedOrder> ReplyTemplates::Rendered(const store::OrderDetails& d,
+                                                              const std::string& lang_in) const {
+  const std::string lang = lang_in == "en" ? "en" : "zh";
+  if (d.etag == 0 || !render_cache_) {
+    return std::make_shared<RenderedOrder>(
+        RenderedOrder{0, OrderVars(d, lang), OrderCard(d, lang)});
+  }
+  std::string key = lang;
+  key += '\n';
+  key += d.order.order_number;
+  RenderCache& cache = *render_cache_;
+  {
+    std::scoped_lock lock(cache.mutex);
+    if (auto it = cache.entries.find(key);
+        it != cache.entries.end() && it->second->etag == d.etag) {
+      return it->second;
+    }
+  }
+  auto rendered = std::make_shared<const RenderedOrder>(
+      RenderedOrder{d.etag, OrderVars(d, lang), OrderCard(d, lang)});
+  std::scoped_lock lock(cache.mutex);
+  if (cache.entries.size() >= RenderCache::kMaxEntries) {
+    cache.entries.clear();
+  }
+  cache.entries[key] = rendered;
+  return rendered;
 }
 
 std::string ReplyTemplates::Render(const std::string& key, const std::string& lang_in,

@@ -111,6 +111,9 @@ struct Order {
 // An order with everything a reply about it may need.
 struct OrderDetails {
   Order order;
+  // Changes whenever anything below changes, from any writer; 0 when the store cannot tell.
+  // Lets a caller keep what it derived from the details (dialog::ReplyTemplates::Rendered).
+  int64_t etag = 0;
   std::vector<OrderItem> items;
   std::optional<Shipment> shipment;
   std::optional<ReturnRequest> return_request;

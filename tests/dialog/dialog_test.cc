@@ -378,6 +378,30 @@ TEST(ReplyTemplatesTest, EveryOrderStatusRendersWithoutPlaceholdersLeft) {
   }
 }
 
+TEST(ReplyTemplatesTest, RenderedOrdersAreKeptUntilTheirEtagChanges) {
+  Result<ReplyTemplates> t =
+      ReplyTemplates::Load(kefu::testing::SourceDataDir() + "/templates/replies.toml", {});
+  ASSERT_OK_RESULT(t);
+  store::OrderDetails order = kefu::testing::SmallShop().orders[0];
+  order.etag = 41;
+  auto first = t->Rendered(order, "zh");
+  EXPECT_EQ(first->vars, t->OrderVars(order, "zh"));
+  EXPECT_EQ(first->card, t->OrderCard(order, "zh"));
+  EXPECT_EQ(t->Rendered(order, "zh"), first);  // the same rendering, served again
+  EXPECT_NE(t->Rendered(order, "en"), first);  // per language
+  EXPECT_EQ(t->Rendered(order, "en")->card, t->OrderCard(order, "en"));
+  // A new etag (the order changed) is rendered afresh, with what changed.
+  order.etag = 42;
+  order.shipment->tracking_number = "SF0000000000042";
+  auto second = t->Rendered(order, "zh");
+  EXPECT_NE(second, first);
+  EXPECT_EQ(second->vars.at("tracking_number"), "SF0000000000042");
+  EXPECT_NE(second->card.find("SF0000000000042"), std::string::npos);
+  // Without an etag nothing is kept.
+  order.etag = 0;
+  EXPECT_NE(t->Rendered(order, "zh"), t->Rendered(order, "zh"));
+}
+
 TEST(ReplyTemplatesTest, MissingKeyIsRejectedAtLoad) {
   kefu::testing::TempDir dir;
   std::ofstream(dir.File("r.toml")) << "[zh]\ngreeting = \"你好\"\n[en]\ngreeting = \"hi\"\n";

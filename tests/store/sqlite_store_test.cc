@@ -107,11 +107,13 @@ TEST_F(SqliteStoreTest, CachedOrdersSeeChangesWrittenByAnotherConnection) {
   const std::string path = dir_.File("kefu.db");
   const std::string order = kefu::testing::kShippedOrder;
   const std::string where_order = "(SELECT id FROM orders WHERE order_number = '" + order + "')";
-  ASSERT_OK_RESULT(store_->GetOrderDetails(order));
-  ASSERT_OK_RESULT(store_->GetOrderDetails(order));  // the cached copy
+  const int64_t etag = store_->GetOrderDetails(order)->etag;
+  EXPECT_NE(etag, 0);
+  EXPECT_EQ(store_->GetOrderDetails(order)->etag, etag);  // the cached copy carries it too
 
   RawSql(path, "UPDATE orders SET receiver_name = '王五' WHERE order_number = '" + order + "'");
   EXPECT_EQ(store_->GetOrderDetails(order)->order.receiver_name, "王五");
+  EXPECT_NE(store_->GetOrderDetails(order)->etag, etag);  // what callers key renderings on
 
   RawSql(path,
          "UPDATE products SET name_zh = '星河 X5 Pro' WHERE id = (SELECT product_id FROM"
@@ -339,6 +341,42 @@ TEST_F(SqliteStoreTest, SaveTurnsStoresEachTurnOrExplainsWhyNot) {
   EXPECT_TRUE(store_->ListMessages("b2", 0, 10)->empty());
   EXPECT_EQ(*store_->CountEvents("handoff_requested"), 1);  // only b1's event
   EXPECT_TRUE(store_->SaveTurns({}).empty());
+}
+
+// A turn that fails after its first write (here the CHECK on messages.role) must leave nothing
+// behind, and the turns batched with it are still stored: the batch is applied again with a
+// savepoint per turn.
+TEST_F(SqliteStoreTest, SaveTurnsUndoesAHalfWrittenTurnAndKeepsTheOthers) {
+  for (const char* id : {"h1", "h2", "h3"}) {
+    ASSERT_OK(store_->CreateConversation(NewConv(id)));
+  }
+  auto record = [](const std::string& id, const std::string& assistant_role) {
+    TurnRecord r;
+    r.conversation_id = id;
+    r.user = {0, id, "user", "u", 1, "", "", "{}"};
+    r.assistant = {0, id, assistant_role, "a", 2, "", "", "{}"};
+    r.state_json = R"({"turns":1})";
+    r.events = {{id, "turn_saved", "{}", 2}};
+    return r;
+  };
+  std::vector<TurnRecord> batch = {record("h1", "assistant"), record("h2", "robot"),
+                                   record("h3", "assistant")};
+  std::vector<Status> saved = store_->SaveTurns(batch);
+  ASSERT_EQ(saved.size(), 3u);
+  EXPECT_OK(saved[0]);
+  EXPECT_FALSE(saved[1].ok());
+  EXPECT_OK(saved[2]);
+  EXPECT_EQ(store_->ListMessages("h1", 0, 10)->size(), 2u);
+  EXPECT_TRUE(store_->ListMessages("h2", 0, 10)->empty());  // not even the user message
+  EXPECT_EQ(store_->ListMessages("h3", 0, 10)->size(), 2u);
+  EXPECT_EQ(store_->GetConversation("h2")->version, 0);  // its state update was undone too
+  EXPECT_EQ(store_->GetConversation("h3")->version, 1);
+  EXPECT_EQ(*store_->CountEvents("turn_saved"), 2);
+  // Alone in its batch, the same turn fails and leaves nothing.
+  std::vector<Status> alone = store_->SaveTurns(std::vector<TurnRecord>{record("h2", "robot")});
+  EXPECT_FALSE(alone[0].ok());
+  EXPECT_EQ(store_->GetConversation("h2")->version, 0);
+  EXPECT_TRUE(store_->ListMessages("h2", 0, 10)->empty());
 }
 
 // SQLite restarts its WAL only when a writer finds it fully copied back, which never happens

@@ -336,6 +336,7 @@ Result<OrderDetails> SqliteStore::GetOrderDetails(const std::string& order_numbe
     }
     o = ReadOrder(s);
     etag = s.Int(kOrderColumnCount);
+    d.etag = etag;
   }
   {
     Stmt s(*conn,
@@ -469,7 +470,8 @@ Status SqliteStore::InsertEvent(Connection& conn, const Event& e) {
   return s.Run();
 }
 
-Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r) {
+Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote) {
+  *wrote = false;
   {
     Stmt s(conn,
            "UPDATE conversations SET state = ?, lang = ?, updated_at = ?, version = version + 1"
@@ -487,6 +489,7 @@ Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r) {
       return NotFoundError("save turn: conversation not found");
     }
   }
+  *wrote = true;
   KEFU_RETURN_IF_ERROR(InsertMessage(conn, r.user).WithContext("save turn: user message"));
   KEFU_RETURN_IF_ERROR(
       InsertMessage(conn, r.assistant).WithContext("save turn: assistant message"));
@@ -505,27 +508,35 @@ Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r) {
   return OkStatus();
 }
 
+// One transaction for the batch. A turn that fails its version check has written nothing, so it
+// fails alone; a turn that fails after writing (a constraint, a full disk) would leave half a
+// turn, so then the whole transaction is rolled back and the batch is applied again with a
+// savepoint per turn, which keeps the others. The common case pays for no savepoints.
 void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
   std::scoped_lock write_lock(write_mutex_);
   auto conn = pool_->Acquire();
-  Transaction tx(*conn);
-  if (!tx.status().ok()) {
-    for (PendingTurn* p : batch) {
-      p->status = tx.status().WithContext("save turn");
+  for (bool savepoints : {false, true}) {
+    Transaction tx(*conn);
+    if (!tx.status().ok()) {
+      for (PendingTurn* p : batch) {
+        p->status = tx.status().WithContext("save turn");
+      }
+      return;
     }
-    return;
-  }
-  if (batch.size() == 1) {
-    batch[0]->status = ApplyTurn(*conn, *batch[0]->record);
-    if (!batch[0]->status.ok()) {
-      return;  // the transaction rolls back
-    }
-  } else {
-    // Each turn gets a savepoint, so one turn's failure (a version conflict) leaves the others.
+    bool half_written = false;
     for (PendingTurn* p : batch) {
+      bool wrote = false;
+      if (!savepoints) {
+        p->status = ApplyTurn(*conn, *p->record, &wrote);
+        if (!p->status.ok() && wrote) {
+          half_written = true;
+          break;
+        }
+        continue;
+      }
       Status s = Stmt(*conn, "SAVEPOINT turn").Run();
       if (s.ok()) {
-        s = ApplyTurn(*conn, *p->record);
+        s = ApplyTurn(*conn, *p->record, &wrote);
         if (!s.ok()) {
           (void)Stmt(*conn, "ROLLBACK TO turn").Run();
         }
@@ -536,12 +547,19 @@ void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
       }
       p->status = s;
     }
-  }
-  Status committed = tx.Commit().WithContext("save turn");
-  if (!committed.ok()) {
-    for (PendingTurn* p : batch) {
-      p->status = committed;
+    if (half_written) {
+      if (batch.size() == 1) {
+        return;  // the transaction rolls back; the turn keeps its error
+      }
+      continue;  // ~Transaction rolls back; apply again with savepoints
     }
+    Status committed = tx.Commit().WithContext("save turn");
+    if (!committed.ok()) {
+      for (PendingTurn* p : batch) {
+        p->status = committed;
+      }
+    }
+    return;
   }
 }
 

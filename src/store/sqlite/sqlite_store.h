@@ -109,7 +109,8 @@ class SqliteStore final : public Store {
     Status status;
     bool done;
   };
-  static Status ApplyTurn(Connection& conn, const TurnRecord& r);
+  // *wrote: whether anything was written before an error (the version check writes nothing).
+  static Status ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote);
   void CommitBatch(const std::vector<PendingTurn*>& batch);
   std::mutex queue_mutex_;
   std::condition_variable queue_changed_;
