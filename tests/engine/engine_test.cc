@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/engine_fixture.h"
+#include "fakes/store_wrapper.h"
 
 namespace kefu::engine {
 namespace {
@@ -200,6 +201,60 @@ TEST_F(EngineTest, EveryMessagesSentimentIsInTheTraceAndStoredWithIt) {
 
 namespace kefu::engine {
 namespace {
+
+// Records the size of every SaveTurns call: one per commit.
+class BatchRecordingStore : public kefu::testing::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  std::vector<Status> SaveTurns(std::span<const store::TurnRecord> records) override {
+    sizes.push_back(records.size());
+    return StoreWrapper::SaveTurns(records);
+  }
+  std::vector<size_t> sizes;
+};
+
+TEST_F(EngineTest, RepeatsInABatchAreCommittedInRoundsAndKeepTheirOrder) {
+  BatchRecordingStore recording(*store_);
+  std::unique_ptr<Engine> engine =
+      std::move(*Engine::Create(recording, clock_, {.data_dir = kefu::testing::SourceDataDir()}));
+  NewConversation a = *engine->CreateConversation("test");
+  NewConversation b = *engine->CreateConversation("test");
+  NewConversation c = *engine->CreateConversation("test");
+  std::vector<TurnInput> inputs = {
+      {a.id, "我的订单 2026112500000001 到哪了", a.token},
+      {b.id, "hello", b.token},
+      {a.id, "5678", a.token},
+      {c.id, "你好", c.token},
+      {a.id, "这个订单现在到哪了", a.token},
+      {b.id, "bye", b.token},
+  };
+  std::vector<std::unique_ptr<RequestContext>> storage;
+  std::vector<RequestContext*> contexts;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    storage.push_back(
+        std::make_unique<RequestContext>("t", std::chrono::steady_clock::time_point::max()));
+    contexts.push_back(storage.back().get());
+  }
+  std::vector<Result<TurnResult>> r = engine->HandleTurns(inputs, contexts);
+  for (const auto& result : r) {
+    ASSERT_OK_RESULT(result);
+  }
+  // Round one: a, b, c; round two: a and b's second messages; round three: a's third.
+  EXPECT_EQ(recording.sizes, (std::vector<size_t>{3, 2, 1}));
+  EXPECT_NE(r[0]->reply.find("后四位"), std::string::npos) << r[0]->reply;
+  EXPECT_NE(r[2]->reply.find(kefu::testing::kShippedTracking), std::string::npos) << r[2]->reply;
+  EXPECT_NE(r[4]->reply.find(kefu::testing::kShippedTracking), std::string::npos) << r[4]->reply;
+  Result<std::vector<store::Message>> history = engine->History(a.id, 0, 10);
+  ASSERT_OK_RESULT(history);
+  std::vector<std::string> said;
+  for (const store::Message& m : *history) {
+    if (m.role == "user") {
+      said.push_back(m.text);
+    }
+  }
+  EXPECT_EQ(said, (std::vector<std::string>{inputs[0].text, inputs[2].text, inputs[4].text}));
+  EXPECT_EQ(r[5]->intent, "goodbye");
+}
 
 TEST_F(EngineTest, BatchOfTurnsAnswersEachAsItsOwnTurn) {
   NewConversation a = *engine_->CreateConversation("test");
