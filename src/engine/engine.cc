@@ -1072,8 +1072,7 @@ std::vector<Result<TurnResult>> Engine::HandleTurns(std::span<const TurnInput> i
   }
   // Rounds of one turn per conversation, each round one commit: the first message of every
   // conversation, then the second of those with two, and so on, so a conversation's messages
-  // keep their order. A server batch of 50 turns over a few hundred conversations nearly always
-  // holds a repeat, which used to pay a commit of its own.
+  // keep their order; a turn sent back to run alone runs before its conversation's next one.
   while (!pending.empty()) {
     std::vector<size_t> round;
     std::vector<size_t> later;
@@ -1159,9 +1158,7 @@ std::vector<size_t> Engine::Impl::RunRound(std::span<const TurnInput> inputs,
       results[i] = saved[j].WithContext("store.persist");
     }
   }
-  // `alone` runs after the locks are released (HandleTurn takes its own).
-  std::sort(alone.begin(), alone.end());
-  return alone;
+  return alone;  // run after this round's locks are released: HandleTurn takes its own
 }
 
 LiveFeed& Engine::live() {

@@ -202,6 +202,19 @@ TEST_F(EngineTest, EveryMessagesSentimentIsInTheTraceAndStoredWithIt) {
 namespace kefu::engine {
 namespace {
 
+// One unbounded RequestContext per turn of a HandleTurns batch.
+struct BatchContexts {
+  explicit BatchContexts(size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      storage.push_back(
+          std::make_unique<RequestContext>("t", std::chrono::steady_clock::time_point::max()));
+      pointers.push_back(storage.back().get());
+    }
+  }
+  std::vector<std::unique_ptr<RequestContext>> storage;
+  std::vector<RequestContext*> pointers;
+};
+
 // Records the size of every SaveTurns call: one per commit.
 class BatchRecordingStore : public kefu::testing::StoreWrapper {
  public:
@@ -228,14 +241,8 @@ TEST_F(EngineTest, RepeatsInABatchAreCommittedInRoundsAndKeepTheirOrder) {
       {a.id, "这个订单现在到哪了", a.token},
       {b.id, "bye", b.token},
   };
-  std::vector<std::unique_ptr<RequestContext>> storage;
-  std::vector<RequestContext*> contexts;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    storage.push_back(
-        std::make_unique<RequestContext>("t", std::chrono::steady_clock::time_point::max()));
-    contexts.push_back(storage.back().get());
-  }
-  std::vector<Result<TurnResult>> r = engine->HandleTurns(inputs, contexts);
+  BatchContexts contexts(inputs.size());
+  std::vector<Result<TurnResult>> r = engine->HandleTurns(inputs, contexts.pointers);
   for (const auto& result : r) {
     ASSERT_OK_RESULT(result);
   }
@@ -266,14 +273,8 @@ TEST_F(EngineTest, BatchOfTurnsAnswersEachAsItsOwnTurn) {
       {b.id, "\xff", b.token},                   // invalid: its own error, others unaffected
       {b.id, "hi", std::string("wrong token")},  // also a repeat of b; wrong token
   };
-  std::vector<std::unique_ptr<RequestContext>> storage;
-  std::vector<RequestContext*> contexts;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    storage.push_back(
-        std::make_unique<RequestContext>("t", std::chrono::steady_clock::time_point::max()));
-    contexts.push_back(storage.back().get());
-  }
-  std::vector<Result<TurnResult>> r = engine_->HandleTurns(inputs, contexts);
+  BatchContexts contexts(inputs.size());
+  std::vector<Result<TurnResult>> r = engine_->HandleTurns(inputs, contexts.pointers);
   ASSERT_EQ(r.size(), inputs.size());
   ASSERT_OK_RESULT(r[0]);
   EXPECT_NE(r[0]->reply.find("后四位"), std::string::npos) << r[0]->reply;
