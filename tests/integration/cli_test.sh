@@ -111,6 +111,15 @@ set +e
 "$KEFU" kb rm --data-dir "$DATA" --db "$TMP/kb.db" trade-in.md 2>/dev/null; RC=$?
 set -e
 [[ $RC -eq 1 ]] || fail "kb rm of a missing id exited $RC, want 1"
+# eval similarity: ROC-AUC per similarity, last line JSON. Here the pairs that share characters
+# are the similar ones, so the character reference ranks them perfectly.
+printf '%s\n' '{"sentence1":"花呗怎么还款","sentence2":"花呗如何还款","label":"1"}' \
+  '{"sentence1":"退货运费谁出","sentence2":"退货的运费谁承担","label":"1"}' \
+  '{"sentence1":"花呗怎么还款","sentence2":"发票抬头写错了","label":"0"}' \
+  '{"sentence1":"Where is my parcel","sentence2":"退货运费谁出","label":"0"}' >"$TMP/pairs.jsonl"
+OUT=$("$KEFU" eval similarity --data-dir "$DATA" --db "$TMP/kb.db" --data "$TMP/pairs.jsonl" 2>/dev/null | tail -1)
+python3 -c 'import json,sys; o=json.loads(sys.argv[1]); assert o["pairs"] == 4 and o["auc_characters"] == 1.0 and 0 <= o["auc"] <= 1 and 0 <= o["auc_bm25"] <= 1, o' "$OUT" \
+  || fail "eval similarity: $OUT"
 
 # 9. serve --port 0 prints its URL, answers, and exits 0 on SIGTERM.
 "$KEFU" serve --data-dir "$DATA" --db "$TMP/c.db" --port 0 >"$TMP/serve.out" 2>"$TMP/serve.err" &
