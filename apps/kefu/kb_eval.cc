@@ -327,6 +327,24 @@ double RocAuc(const std::vector<std::pair<double, int>>& scored) {
   return (rank_sum - p * (p + 1) / 2) / (p * static_cast<double>(negatives));
 }
 
+// Jaccard overlap of the two texts' sets of characters (code points other than white space):
+// the plainest surface similarity, printed beside kefu's as a reference point for the data set.
+double CharacterJaccard(std::string_view a, std::string_view b) {
+  auto chars = [](std::string_view s) {
+    std::u32string cps = utf8::Decode(s);
+    std::erase_if(cps, [](char32_t c) { return c == ' ' || c == '\t' || c == '\n'; });
+    std::sort(cps.begin(), cps.end());
+    cps.erase(std::unique(cps.begin(), cps.end()), cps.end());
+    return cps;
+  };
+  const std::u32string ca = chars(a);
+  const std::u32string cb = chars(b);
+  std::u32string common;
+  std::set_intersection(ca.begin(), ca.end(), cb.begin(), cb.end(), std::back_inserter(common));
+  const size_t all = ca.size() + cb.size() - common.size();
+  return all == 0 ? 0.0 : static_cast<double>(common.size()) / static_cast<double>(all);
+}
+
 }  // namespace
 
 int RunTrainEmbedding(const CommonFlags& common, const TrainEmbeddingFlags& flags) {
@@ -515,24 +533,6 @@ int RunEvalRetrieval(const CommonFlags& common, const EvalRetrievalFlags& flags)
   }
   cleanup();
   return 0;
-}
-
-// Jaccard overlap of the two texts' sets of characters (code points other than white space):
-// the plainest surface similarity, printed beside kefu's as a reference point for the data set.
-double CharacterJaccard(std::string_view a, std::string_view b) {
-  auto chars = [](std::string_view s) {
-    std::u32string cps = utf8::Decode(s);
-    std::erase_if(cps, [](char32_t c) { return c == ' ' || c == '\t' || c == '\n'; });
-    std::sort(cps.begin(), cps.end());
-    cps.erase(std::unique(cps.begin(), cps.end()), cps.end());
-    return cps;
-  };
-  const std::u32string ca = chars(a);
-  const std::u32string cb = chars(b);
-  std::u32string common;
-  std::set_intersection(ca.begin(), ca.end(), cb.begin(), cb.end(), std::back_inserter(common));
-  const size_t all = ca.size() + cb.size() - common.size();
-  return all == 0 ? 0.0 : static_cast<double>(common.size()) / static_cast<double>(all);
 }
 
 int RunEvalSimilarity(const CommonFlags& common, const EvalSimilarityFlags& flags) {
