@@ -37,6 +37,9 @@ struct TrainIntentFlags {
   int hidden_epochs = 10;
   // Optional feature families, comma-separated: edges, trigrams, pinyin; "none" for the base set.
   std::string features = "edges,pinyin";
+  // After calibrating, train again on the training and calibration rows together and keep the
+  // calibration: the model learns from every row that is not held out.
+  bool refit = false;
 };
 int RunTrainIntent(const TrainIntentFlags& flags);
 

@@ -86,6 +86,9 @@ int main(int argc, char** argv) {
                            "optional feature families, comma-separated: edges (first and last "
                            "token), trigrams (word trigrams), pinyin; none: the base set only "
                            "(default edges,pinyin)");
+  train_intent->add_flag("--refit", train_flags.refit,
+                         "after calibrating, train again on the training and calibration rows "
+                         "together, keeping the calibration");
 
   TrainSentimentFlags train_sentiment_flags;
   CLI::App* train_sentiment = train->add_subcommand(

@@ -90,6 +90,10 @@ int RunTrainIntent(const TrainIntentFlags& flags) {
     }
     dev = ToExamples(*d);
   }
+  if (flags.refit && dev.empty()) {
+    return Fail(InvalidArgumentError(
+        "--refit needs calibration rows: --split train (the file's dev rows) or --dev FILE"));
+  }
   std::cerr << "train intent: " << train.size() << " examples";
   if (!dev.empty()) {
     std::cerr << ", " << dev.size() << " for calibration";
@@ -117,6 +121,18 @@ int RunTrainIntent(const TrainIntentFlags& flags) {
     return Fail(model.status());
   }
   (*model)->Calibrate(dev.empty() ? train : dev, flags.oos_label, flags.min_oos_recall);
+  if (flags.refit) {
+    std::vector<nlu::IntentExample> both = train;
+    both.insert(both.end(), dev.begin(), dev.end());
+    std::cerr << "train intent: refit on " << both.size() << " examples" << std::endl;
+    Result<std::unique_ptr<nlu::IntentClassifier>> refit =
+        nlu::IntentClassifier::Train(both, options);
+    if (!refit.ok()) {
+      return Fail(refit.status());
+    }
+    (*refit)->UseCalibration(**model);
+    model = std::move(refit);
+  }
   const auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::filesystem::path out(flags.out);
   if (out.has_parent_path()) {

@@ -611,6 +611,12 @@ IntentPrediction IntentClassifier::Predict(std::string_view text, int k) const {
   return out;
 }
 
+void IntentClassifier::UseCalibration(const IntentClassifier& from) {
+  temperature_ = from.temperature_;
+  oos_label_ = from.oos_label_;
+  oos_threshold_ = from.oos_threshold_;
+}
+
 void IntentClassifier::Calibrate(const std::vector<IntentExample>& dev,
                                  const std::string& oos_label, double min_oos_recall) {
   if (dev.empty()) {

@@ -99,6 +99,10 @@ class IntentClassifier {
   void Calibrate(const std::vector<IntentExample>& dev, const std::string& oos_label,
                  double min_oos_recall = 0.6);
 
+  // Takes `from`'s temperature and out-of-scope threshold: for a model refit on the training and
+  // calibration data together, with the calibration fitted while the calibration data was unseen.
+  void UseCalibration(const IntentClassifier& from);
+
   // The best intent and up to k-1 alternatives.
   IntentPrediction Predict(std::string_view normalized_text, int k = 3) const;
 

@@ -83,6 +83,14 @@ OUT=$("$KEFU" eval intent --data "$TMP/tiny.tsv" --model "$TMP/tiny.kim" --repor
 echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["accuracy"] > 0.9 and "macro_f1" in d, d' \
   || fail "eval intent: $OUT"
 [[ -s "$TMP/report/intent_f1.html" ]] || fail "eval intent --report wrote no chart"
+# --refit: calibrated on the dev file, then trained again on the train and dev rows together.
+printf 'parcel %s whereabouts\torder_status\n退掉%s号\treturn_refund\n' 1 1 2 2 >"$TMP/tiny_dev.tsv"
+ERR=$("$KEFU" train intent --data "$TMP/tiny.tsv" --dev "$TMP/tiny_dev.tsv" --refit \
+  --out "$TMP/refit.kim" --epochs 10 2>&1 >/dev/null) || fail "train intent --refit: $ERR"
+echo "$ERR" | grep -q "refit on 28 examples" || fail "refit did not train on train + dev: $ERR"
+OUT=$("$KEFU" eval intent --data "$TMP/tiny_dev.tsv" --model "$TMP/refit.kim" 2>/dev/null | tail -1)
+echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["accuracy"] == 1.0, d' \
+  || fail "the refit model does not know its dev rows: $OUT"
 # A shop's own model replaces the shipped one (--intent-model on chat and serve).
 OUT=$("$KEFU" chat --data-dir "$DATA" --db "$TMP/a.db" --intent-model "$TMP/tiny.kim" --json --once "我要退货")
 echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["intent"] == "return_refund", d' \
@@ -92,6 +100,10 @@ set +e
 [[ $? -eq 1 ]] || fail "a missing --intent-model should exit 1"
 "$KEFU" eval intent --data "$TMP/none.tsv" --model "$TMP/tiny.kim" 2>/dev/null; [[ $? -eq 1 ]] || fail "missing data should exit 1"
 "$KEFU" train intent --data "$TMP/tiny.tsv" 2>/dev/null; [[ $? -eq 2 ]] || fail "missing --out should exit 2"
+ERR=$("$KEFU" train intent --data "$TMP/tiny.tsv" --out "$TMP/x.kim" --refit 2>&1); [[ $? -eq 1 ]] \
+  || fail "--refit without calibration rows should exit 1"
+[[ "$ERR" == *"--refit needs calibration rows"* ]] || fail "--refit error: $ERR"
+[[ ! -e "$TMP/x.kim" ]] || fail "a failed --refit wrote a model"
 set -e
 
 # 8. Knowledge base: import (a bad file is skipped, the rest imported), list, search, answer, rm.

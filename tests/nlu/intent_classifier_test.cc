@@ -205,6 +205,22 @@ TEST(IntentClassifierTest, LowConfidenceBecomesOutOfScopeAfterCalibration) {
   EXPECT_EQ(p.intent, "out_of_scope");
 }
 
+TEST(IntentClassifierTest, ARefitModelKeepsTheCalibrationItIsGiven) {
+  // The calibration is fitted on a model that never saw the calibration rows; the refit model,
+  // trained on everything, takes it over unchanged and predicts with it.
+  auto fitted = std::move(*IntentClassifier::Train(Toy(), {}));
+  fitted->Calibrate(Toy(), "out_of_scope", 0.9);
+  auto refit = std::move(*IntentClassifier::Train(Toy(), {}));
+  EXPECT_EQ(refit->oos_label(), "");
+  refit->UseCalibration(*fitted);
+  EXPECT_EQ(refit->temperature(), fitted->temperature());
+  EXPECT_EQ(refit->oos_threshold(), fitted->oos_threshold());
+  EXPECT_EQ(refit->oos_label(), "out_of_scope");
+  const std::string text = text::Normalize("帮我订一张去上海的机票").text;
+  EXPECT_EQ(refit->Predict(text).confidence, fitted->Predict(text).confidence);
+  EXPECT_TRUE(refit->Predict(text).out_of_scope);
+}
+
 TEST(IntentFeaturesTest, NumbersGeneralizeByLength) {
   EXPECT_EQ(IntentFeatures("订单 2026112464518311"), IntentFeatures("订单 2026112500000001"));
   EXPECT_NE(IntentFeatures("订单 2026112464518311"), IntentFeatures("订单 5678"));
