@@ -35,6 +35,7 @@ struct TrainIntentFlags {
   double min_oos_recall = 0.6;
   int hidden = 64;  // hidden-layer units beside the linear model; 0: linear only
   int hidden_epochs = 10;
+  double label_smoothing = 0;  // share of each target spread over all labels
   // Optional feature families, comma-separated: edges, trigrams, pinyin; "none" for the base set.
   std::string features = "edges,pinyin";
   // After calibrating, train again on the training and calibration rows together and keep the

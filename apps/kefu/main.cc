@@ -80,6 +80,10 @@ int main(int argc, char** argv) {
       ->add_option("--hidden", train_flags.hidden,
                    "hidden-layer units trained beside the linear model (64; 0: linear only)")
       ->check(CLI::Range(0, 1024));
+  train_intent
+      ->add_option("--label-smoothing", train_flags.label_smoothing,
+                   "share of each training target spread over all labels (0)")
+      ->check(CLI::Range(0.0, 0.5));
   train_intent->add_option("--hidden-epochs", train_flags.hidden_epochs, "hidden-layer epochs (10)")
       ->check(CLI::Range(1, 1000));
   train_intent->add_option("--features", train_flags.features,

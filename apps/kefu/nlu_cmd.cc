@@ -106,6 +106,7 @@ int RunTrainIntent(const TrainIntentFlags& flags) {
   options.use_idf = flags.idf;
   options.hidden = flags.hidden;
   options.hidden_epochs = flags.hidden_epochs;
+  options.label_smoothing = flags.label_smoothing;
   options.features = *features;
   // Linear epochs first, then the hidden layer's (each counted from 1).
   options.progress = [](int epoch, int epochs, double loss) {

@@ -313,6 +313,8 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Train(
   int averaged = 0;
   const double lr = options.learning_rate;
   constexpr double kEps = 1e-8;
+  const double off_target = options.label_smoothing / double(num_labels);
+  const double on_target = 1.0 - options.label_smoothing + off_target;
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
     // Fisher-Yates with our own draws: std::shuffle's output is not pinned by the standard.
     for (size_t i = order.size(); i > 1; --i) {
@@ -335,7 +337,7 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Train(
       const double weight = class_weight[y[idx]];
       loss += -std::log(std::max(z[y[idx]], 1e-12)) * weight;
       for (size_t c = 0; c < num_labels; ++c) {
-        const double g = weight * (z[c] - (c == y[idx] ? 1.0 : 0.0));
+        const double g = weight * (z[c] - (c == y[idx] ? on_target : off_target));
         if (std::fabs(g) < 1e-6) {
           continue;  // most classes have ~0 gradient late in training
         }
@@ -414,6 +416,8 @@ void IntentClassifier::TrainHidden(const std::vector<std::vector<uint32_t>>& row
   std::vector<size_t> order(rows.size());
   std::iota(order.begin(), order.end(), 0);
   const float lr = float(options.hidden_learning_rate);
+  const double off_target = options.label_smoothing / double(num_labels);
+  const double on_target = 1.0 - options.label_smoothing + off_target;
   const double keep = 1.0 - std::clamp(options.dropout, 0.0, 0.9);
   for (int epoch = 1; epoch <= options.hidden_epochs; ++epoch) {
     for (size_t i = order.size(); i > 1; --i) {
@@ -446,7 +450,7 @@ void IntentClassifier::TrainHidden(const std::vector<std::vector<uint32_t>>& row
       loss += -std::log(std::max(z[y[idx]], 1e-12)) * weight;
       std::fill(dh.begin(), dh.end(), 0.f);
       for (size_t c = 0; c < num_labels; ++c) {
-        const float g = float(weight * (z[c] - (c == y[idx] ? 1.0 : 0.0)));
+        const float g = float(weight * (z[c] - (c == y[idx] ? on_target : off_target)));
         float* w = &out_[c * hidden];
         float* gw = &g_out[c * hidden];
         for (size_t j = 0; j < hidden; ++j) {

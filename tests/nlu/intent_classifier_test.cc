@@ -221,6 +221,22 @@ TEST(IntentClassifierTest, ARefitModelKeepsTheCalibrationItIsGiven) {
   EXPECT_TRUE(refit->Predict(text).out_of_scope);
 }
 
+TEST(IntentClassifierTest, LabelSmoothingKeepsTheModelFromCertainty) {
+  // Targets of 1 - 0.2 + 0.2 / 4 = 0.85 on the label: the model learns the same answers with a
+  // probability near 0.85 where the plain one goes to nearly 1.
+  TrainOptions smooth;
+  smooth.label_smoothing = 0.2;
+  auto plain = std::move(*IntentClassifier::Train(Toy(), {}));
+  auto smoothed = std::move(*IntentClassifier::Train(Toy(), smooth));
+  for (const IntentExample& e : Toy()) {
+    const IntentPrediction p = plain->Predict(e.text);
+    const IntentPrediction q = smoothed->Predict(e.text);
+    EXPECT_EQ(q.intent, e.label) << e.text;
+    EXPECT_LT(q.confidence, p.confidence) << e.text;
+    EXPECT_LT(q.confidence, 0.93) << e.text;
+  }
+}
+
 TEST(IntentFeaturesTest, NumbersGeneralizeByLength) {
   EXPECT_EQ(IntentFeatures("订单 2026112464518311"), IntentFeatures("订单 2026112500000001"));
   EXPECT_NE(IntentFeatures("订单 2026112464518311"), IntentFeatures("订单 5678"));
