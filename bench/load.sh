@@ -54,13 +54,44 @@ echo "$LAST" | grep -q '"verified":true' || { echo "load: conversations are not 
 export KEFU_BENCH_CONVS="$TMP/convs.txt"
 RESULTS="$TMP/results.txt"
 : >"$RESULTS"
+# CPU while wrk runs, sampled from /proc over the middle of the run (its first two seconds and
+# last two left out): the server's threads by name (kefu-io, kefu-worker, kefu-checkpoint, ...),
+# wrk, and the whole machine. One thread near 100% while the machine has room is a serial
+# bottleneck; the machine near 100% means the run is CPU-bound.
+SECS=${DURATION%s}
+[[ "$SECS" =~ ^[0-9]+$ ]] || SECS=10
+WINDOW=$((SECS > 6 ? SECS - 4 : 1))
+ticks() {  # "<name> <utime+stime>" per server thread, "wrk <ticks>", "machine <busy> <total>"
+  local t
+  for t in /proc/"$PID"/task/*; do
+    if [[ -r "$t/stat" ]]; then
+      sed -E 's/^[0-9]+ \((.*)\) (.*)$/\1 \2/' "$t/stat" | awk '{print $1, $13 + $14}'
+    fi
+  done
+  if [[ -r /proc/"$1"/stat ]]; then
+    sed -E 's/^[0-9]+ \(.*\) (.*)$/\1/' /proc/"$1"/stat | awk '{print "wrk", $12 + $13}'
+  fi
+  awk '/^cpu /{print "machine", $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat
+}
+run_wrk() {  # run_wrk healthz|turns ROUND: one wrk run; its RESULT and cpu lines go to RESULTS
+  local kind=$1 round=$2 wpid
+  KEFU_BENCH_MODE=$kind wrk -t2 -c"$CONNS" -d"$DURATION" -s "$ROOT/bench/wrk_turns.lua" "$URL/" \
+    >"$TMP/wrk.out" &
+  wpid=$!
+  sleep 2
+  ticks "$wpid" >"$TMP/ticks0"
+  sleep "$WINDOW"
+  ticks "$wpid" >"$TMP/ticks1"
+  wait "$wpid"
+  echo "$kind $round $(grep RESULT "$TMP/wrk.out")" | tee -a "$RESULTS"
+  python3 "$ROOT/bench/cpu_share.py" "$TMP/ticks0" "$TMP/ticks1" "$WINDOW" "$(getconf CLK_TCK)" \
+    "$kind" "$round" | tee -a "$RESULTS"
+}
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round/$ROUNDS: GET /healthz, $CONNS connections, $DURATION"
-  R=$(KEFU_BENCH_MODE=healthz wrk -t2 -c"$CONNS" -d"$DURATION" -s "$ROOT/bench/wrk_turns.lua" "$URL/" | grep RESULT)
-  echo "healthz $round $R" | tee -a "$RESULTS"
+  run_wrk healthz "$round"
   echo "round $round/$ROUNDS: POST order-status turns, $CONNS connections, $DURATION"
-  R=$(wrk -t2 -c"$CONNS" -d"$DURATION" -s "$ROOT/bench/wrk_turns.lua" "$URL/" | grep RESULT)
-  echo "turns $round $R" | tee -a "$RESULTS"
+  run_wrk turns "$round"
 done
 
 # Report: a table per round and the best round's ratio to the ceiling.
@@ -70,18 +101,24 @@ python3 - "$RESULTS" "$OUT" "$CONNS" "$DURATION" "$NCONVS" <<'PY'
 import re, sys, datetime, os, platform, subprocess
 results, out, conns, duration, nconvs = sys.argv[1:]
 rows = []
+cpu = {}  # (kind, round) -> {name: (percent, threads)}
 for line in open(results):
+    if line.startswith("cpu "):
+        _, kind, rnd, rest = line.split(" ", 3)
+        cpu[(kind, int(rnd))] = {k: (float(v), int(n or 1)) for k, v, n in
+                                 re.findall(r"(\S+?)=([\d.]+)(?::(\d+))?", rest)}
+        continue
     kind, rnd, _, rest = line.split(" ", 3)
     kv = dict(re.findall(r"(\w+)=([\d.]+)", rest))
     rows.append((kind, int(rnd), kv))
 def get(kind, rnd):
     return next(kv for k, r, kv in rows if k == kind and r == rnd)
 rounds = sorted({r for _, r, _ in rows})
-cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True, text=True).stdout.strip()
+cpu_model = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True, text=True).stdout.strip()
 lines = [
     "# End-to-end load: order-status turns vs GET /healthz",
     "",
-    f"Run {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} by `bench/load.sh`: {os.cpu_count()} cores ({cpu}), wrk and the server on the same machine,",
+    f"Run {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} by `bench/load.sh`: {os.cpu_count()} cores ({cpu_model}), wrk and the server on the same machine,",
     f"`wrk -t2 -c{conns} -d{duration}` on 127.0.0.1, one `kefu serve` with its default config (SQLite, demo shop).",
     f"Turns: `POST /v1/conversations/{{id}}/messages` with 我的订单 <number> 到哪了？ round-robin over {nconvs} conversations (each wrk thread its own share, so a conversation never has two turns in flight)",
     "that already passed verification, so each turn reads the conversation, the order, its items, shipment and",
@@ -98,6 +135,28 @@ for r in rounds:
     for name, kv, rat in (("GET /healthz (ceiling)", h, ""), ("POST …/messages (turn)", t, f"{ratio:.3f}")):
         lines.append(f"| {r} | {name} | {float(kv['rps']):,.0f} | {kv['p50_ms']} | {kv['p90_ms']} | {kv['p99_ms']} | {kv['errors']} | {kv['non2xx']} | {rat} |")
 lines += ["", f"Best turns/ceiling ratio: **{best:.3f}** (goal: at least 0.3, and p99 under 20 ms).", ""]
+if cpu:
+    names = sorted({n for d in cpu.values() for n in d if n not in ("machine", "wrk")},
+                   key=lambda n: (n == "kefu", n))
+    threads = {n: max(d[n][1] for d in cpu.values() if n in d) for n in names}
+    head = [f"{n} ({threads[n]} threads)" if threads[n] > 1 else n for n in names]
+    lines += [
+        "## CPU during each run",
+        "",
+        "Sampled from /proc over the middle of each run (its first and last two seconds left out), in % of one",
+        f"core; machine: busy share of all {os.cpu_count()} cores. Server threads by name (`kefu`: the main thread and threads libraries start, such as espeak-ng's);",
+        "one thread near 100% while the machine has room left is a serial bottleneck.",
+        "",
+        "| round | endpoint | machine | " + " | ".join(head) + " | wrk |",
+        "|---|---|---|" + "---|" * (len(names) + 1),
+    ]
+    for r in rounds:
+        for kind, label in (("healthz", "GET /healthz"), ("turns", "POST …/messages")):
+            d = cpu.get((kind, r), {})
+            cell = lambda n: f"{d[n][0]:.0f}" if n in d else ""
+            lines.append(f"| {r} | {label} | {cell('machine')}% | " +
+                         " | ".join(cell(n) for n in names) + f" | {cell('wrk')} |")
+    lines.append("")
 open(out, "w").write("\n".join(lines))
 print("\n".join(lines))
 PY

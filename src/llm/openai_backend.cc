@@ -19,6 +19,7 @@
 #include <httplib.h>
 
 #include "core/logging.h"
+#include "core/thread_name.h"
 #include "core/url.h"
 #include "llm/llm.h"
 #include "llm/resilience.h"
@@ -500,6 +501,7 @@ class Watchdog {
 
  private:
   void Run() {
+    SetThreadName("kefu-llm-watch");
     std::unique_lock lock(mutex_);
     while (!finished_) {
       const Clock::time_point now = Clock::now();

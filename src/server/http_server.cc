@@ -8,7 +8,9 @@
 #include <csignal>
 #include <deque>
 #include <functional>
+#include <latch>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -23,6 +25,7 @@
 #include <sys/socket.h>
 
 #include "core/logging.h"
+#include "core/thread_name.h"
 #include "engine/engine.h"
 #include "server/api_internal.h"
 
@@ -154,7 +157,10 @@ class WorkerPool {
   WorkerPool(Api& api, int threads, size_t max_batch)
       : api_(api), max_batch_(std::max<size_t>(max_batch, 1)) {
     for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this] { Run(); });
+      threads_.emplace_back([this] {
+        SetThreadName("kefu-worker");
+        Run();
+      });
     }
   }
   ~WorkerPool() { Join(); }
@@ -230,7 +236,18 @@ struct HttpServer::Impl {
   Impl(Api& a, ServerOptions o)
       : api(a),
         options(std::move(o)),
-        pool(a, options.worker_threads, static_cast<size_t>(options.max_batch)) {}
+        pool(a, options.worker_threads, static_cast<size_t>(options.max_batch)) {
+    // One naming job per voice thread: each waits for all, so no thread takes two. The latch is
+    // shared: a job may still be leaving arrive_and_wait() after this constructor returned.
+    auto named = std::make_shared<std::latch>(voice_threads);
+    for (int i = 0; i < voice_threads; ++i) {
+      asio::post(voice_pool, [named] {
+        SetThreadName("kefu-voice");
+        named->arrive_and_wait();
+      });
+    }
+    named->wait();
+  }
 
   Api& api;
   ServerOptions options;
@@ -256,7 +273,8 @@ struct HttpServer::Impl {
   int bound_port = 0;
   std::atomic<int> voice_calls{0};  // open voice sockets, for max_voice_calls
   // Recognition, turns and synthesis of voice calls: blocking, so never on the I/O threads.
-  asio::thread_pool voice_pool{static_cast<size_t>(std::max(options.voice_threads, 1))};
+  const int voice_threads = std::max(options.voice_threads, 1);
+  asio::thread_pool voice_pool{static_cast<size_t>(voice_threads)};
 
   // Runs f() on the voice pool and resumes the calling coroutine on its own executor with the
   // result. Pass a named function object (std::move(job)), never a temporary: GCC 12 destroys a
@@ -937,7 +955,10 @@ Status HttpServer::Start() {
   s.bound_port = s.acceptor->local_endpoint().port();
   asio::co_spawn(s.ioc, s.Accept(), asio::detached);
   for (int i = 0; i < s.options.io_threads; ++i) {
-    s.threads.emplace_back([&s] { s.ioc.run(); });
+    s.threads.emplace_back([&s] {
+      SetThreadName("kefu-io");
+      s.ioc.run();
+    });
   }
   return OkStatus();
 }

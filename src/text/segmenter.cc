@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/logging.h"
+#include "core/thread_name.h"
 #include "core/utf8.h"
 #include "text/char_class.h"
 #include "text/normalize.h"
@@ -381,6 +382,7 @@ class FrisoSegmenter final : public Segmenter {
       grower_.join();  // the previous load, finished: growing_ was false
     }
     grower_ = std::thread([this, n] {
+      SetThreadName("kefu-segmenter");
       Result<std::unique_ptr<FrisoLane>> lane = LoadFrisoLane(options_);
       if (!lane.ok()) {
         KEFU_LOG_WARN("segmenter: no extra friso instance: {}", lane.status().message());

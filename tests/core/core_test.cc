@@ -1,5 +1,6 @@
 #include <fstream>
 #include <map>
+#include <thread>
 #include <utility>
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include "core/request_context.h"
 #include "core/result.h"
 #include "core/sha256.h"
+#include "core/thread_name.h"
 #include "core/time_util.h"
 #include "core/utf8.h"
 #include "test_util.h"
@@ -264,6 +266,20 @@ TEST(ConfigTest, KnowledgeBaseKeysTakeNumbersAndCheckTheirRange) {
   EXPECT_EQ(LoadConfig("", {{"KEFU_KB_IMPORT_THREADS", "2"}})->kb.import_threads, 2);
   Result<Config> threads = LoadConfig("", {{"KEFU_KB_IMPORT_THREADS", "-1"}});
   EXPECT_NE(threads.status().message().find("kb.import_threads"), std::string::npos);
+}
+
+TEST(ThreadNameTest, NamesTheCallingThreadAndCutsLongNames) {
+  std::string short_name, long_name;
+  std::thread t([&] {
+    SetThreadName("kefu-worker");
+    short_name = ThreadName();
+    SetThreadName("kefu-a-name-well-over-fifteen-bytes");
+    long_name = ThreadName();
+  });
+  t.join();
+  EXPECT_EQ(short_name, "kefu-worker");
+  EXPECT_EQ(long_name, "kefu-a-name-wel");
+  EXPECT_EQ(long_name.size(), kMaxThreadNameBytes);
 }
 
 }  // namespace

@@ -2,10 +2,13 @@
 // shop, and talks to it over HTTP like the chat page and integrators do.
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <future>
+#include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include <boost/asio.hpp>
@@ -152,6 +155,35 @@ TEST_F(ServerTest, HealthzAndChatPage) {
   ASSERT_TRUE(created);
   EXPECT_EQ(created->status, 201);
   EXPECT_EQ(created->get_header_value("Access-Control-Allow-Origin"), "*");
+}
+
+// `top -H`, perf and bench/load.sh tell the server's threads apart by name.
+TEST_F(ServerTest, ThreadsCarryTheirNames) {
+  const std::map<std::string, int> want = {{"kefu-io", ServerOptions{}.io_threads},
+                                           {"kefu-worker", ServerOptions{}.worker_threads},
+                                           {"kefu-voice", ServerOptions{}.voice_threads},
+                                           {"kefu-checkpoint", 1}};
+  std::map<std::string, int> names;
+  // A thread names itself once it runs, which may be just after Start() returned.
+  for (int tries = 0; tries < 200; ++tries) {
+    names.clear();
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      if (want.count(name) != 0) {
+        ++names[name];
+      }
+    }
+    if (names == want) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(names["kefu-io"], ServerOptions{}.io_threads);
+  EXPECT_EQ(names["kefu-worker"], ServerOptions{}.worker_threads);
+  EXPECT_EQ(names["kefu-voice"], ServerOptions{}.voice_threads);
+  EXPECT_EQ(names["kefu-checkpoint"], 1);
 }
 
 TEST_F(ServerTest, ChineseOrderStatusDialogueWithVerification) {

@@ -14,6 +14,7 @@
 
 #include "core/embedded.h"
 #include "core/logging.h"
+#include "core/thread_name.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/store.h"
 
@@ -144,6 +145,7 @@ Result<WalFrames> Checkpoint(Connection& conn, const char* pragma) {
 }  // namespace
 
 void SqliteStore::CheckpointLoop() {
+  SetThreadName("kefu-checkpoint");
   sqlite3_busy_timeout(checkpointer_->db(), 0);  // PASSIVE never waits; RESTART is retried here
   std::unique_lock lock(checkpoint_mutex_);
   while (!stopping_) {
