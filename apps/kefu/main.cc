@@ -88,8 +88,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   train_intent->add_option("--features", train_flags.features,
                            "optional feature families, comma-separated: edges (first and last "
-                           "token), trigrams (word trigrams), pinyin; none: the base set only "
-                           "(default edges,pinyin)");
+                           "token), trigrams (word trigrams), pinyin, crossgrams (character "
+                           "3-5-grams across the spaces between words); none: the base set only "
+                           "(default edges,pinyin,crossgrams)");
   train_intent->add_flag("--refit", train_flags.refit,
                          "after calibrating, train again on the training and calibration rows "
                          "together, keeping the calibration");

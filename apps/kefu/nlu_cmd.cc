@@ -52,9 +52,11 @@ Result<nlu::FeatureSet> ParseFeatures(const std::string& list) {
       set.word_trigrams = true;
     } else if (name == "pinyin") {
       set.pinyin = true;
+    } else if (name == "crossgrams") {
+      set.cross_grams = true;
     } else {
       return InvalidArgumentError("--features: unknown feature family '" + name +
-                                  "' (edges, trigrams, pinyin or none)");
+                                  "' (edges, trigrams, pinyin, crossgrams or none)");
     }
     start = comma + 1;
   }

@@ -40,7 +40,8 @@ enum FeatureKind : uint64_t {
   kLast,
   kTrigram,
   kSyllable,
-  kSyllable2
+  kSyllable2,
+  kCrossGram
 };
 
 bool IsLatin(char32_t c) {
@@ -71,14 +72,15 @@ size_t DecodeAt(std::string_view s, size_t i, char32_t& cp) {
 }  // namespace
 
 uint64_t FeatureSet::Bits() const {
-  return (edges ? 1u : 0u) | (word_trigrams ? 2u : 0u) | (pinyin ? 4u : 0u);
+  return (edges ? 1u : 0u) | (word_trigrams ? 2u : 0u) | (pinyin ? 4u : 0u) |
+         (cross_grams ? 8u : 0u);
 }
 
 std::optional<FeatureSet> FeatureSet::FromBits(uint64_t bits) {
-  if (bits & ~uint64_t{7}) {
+  if (bits & ~uint64_t{15}) {
     return std::nullopt;
   }
-  return FeatureSet{(bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0};
+  return FeatureSet{(bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0};
 }
 
 // Hashes are computed over views of the text itself: no allocation per n-gram, which keeps a
@@ -95,6 +97,7 @@ std::vector<uint64_t> IntentFeatures(std::string_view text, const FeatureSet& se
     last_token = h;
   };
   std::vector<size_t> han;  // byte offsets of the current run of Han characters, plus its end
+  std::string latin;        // the message's Latin words, lowercased, one space between them
   std::string word;
   auto flush_han = [&](size_t end) {
     if (han.empty()) {
@@ -138,6 +141,12 @@ std::vector<uint64_t> IntentFeatures(std::string_view text, const FeatureSet& se
       word.push_back('>');
       const std::string_view w(word);
       const uint64_t wh = Fnv1a(w.substr(1, w.size() - 2), kWord);
+      if (set.cross_grams) {
+        if (!latin.empty()) {
+          latin.push_back(' ');
+        }
+        latin.append(w.substr(1, w.size() - 2));
+      }
       out.push_back(wh);
       token(wh);
       if (prev_word != 0) {
@@ -173,6 +182,21 @@ std::vector<uint64_t> IntentFeatures(std::string_view text, const FeatureSet& se
     }
   }
   flush_han(text.size());
+  if (set.cross_grams) {
+    // Character 3-5-grams across the spaces between words ("n u", "u hel"), neither starting
+    // nor ending with a space: words run together or split apart by a typo ("can uhelp me",
+    // "log in" / "login") keep some features in common, and short phrases get features of their
+    // own. Grams inside one word are above.
+    const std::string_view all(latin);
+    for (size_t n = 3; n <= 5; ++n) {
+      for (size_t k = 0; k + n <= all.size(); ++k) {
+        const std::string_view g = all.substr(k, n);
+        if (g.front() != ' ' && g.back() != ' ' && g.find(' ') != std::string_view::npos) {
+          out.push_back(Fnv1a(g, kCrossGram));
+        }
+      }
+    }
+  }
   if (set.edges && first_token != 0) {
     // Where a word stands tells short replies apart: "sure" opening a message is mostly a yes,
     // "not sure" ends with it.

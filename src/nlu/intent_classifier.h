@@ -15,7 +15,8 @@
 // Features: Latin words, word bigrams and character 2-5-grams inside words; Han characters and
 // character bigrams (trigrams measured worse on SMP2017); digit runs by length ("a 16-digit
 // number"); emoji, '?' and '!'. Optional families (FeatureSet: the first and last token, Latin
-// word trigrams, pinyin syllables) are chosen at training and stored in the model. Classes are
+// word trigrams, pinyin syllables, character grams across word boundaries) are chosen at training
+// and stored in the model. Classes are
 // weighted by inverse frequency, so rare intents are not drowned out. Training is seeded and
 // single-threaded: the same data and options give the same model, byte for byte.
 // Thread-safe for Predict() once trained or loaded.
@@ -41,7 +42,8 @@ namespace kefu::nlu {
 struct FeatureSet {
   bool edges = false;          // the message's first and last token, marked as such
   bool word_trigrams = false;  // Latin word trigrams
-  bool pinyin = false;  // pinyin syllables and syllable pairs of Han text and of typed pinyin
+  bool pinyin = false;       // pinyin syllables and syllable pairs of Han text and of typed pinyin
+  bool cross_grams = false;  // character 3-5-grams across the space between two Latin words
   uint64_t Bits() const;
   // nullopt for bits this version does not know.
   static std::optional<FeatureSet> FromBits(uint64_t bits);
@@ -66,7 +68,7 @@ struct TrainOptions {
   // borderline order questions in two dialogue scenarios moved to complaint / delivery_issue.
   double label_smoothing = 0;
   int min_feature_count = 1;
-  FeatureSet features;  // `kefu train intent` uses edges and pinyin (see bench/results/nlu.md)
+  FeatureSet features;  // `kefu train intent` uses edges, pinyin and cross_grams
   bool use_idf = false;
   bool average = true;  // average the weights over the second half of the epochs
   // A hidden layer beside the linear model: `hidden` ReLU units over the same sparse features,

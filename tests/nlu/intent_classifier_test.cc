@@ -153,7 +153,7 @@ TEST(IntentClassifierTest, ReadsVersionTwoAndThreeFiles) {
 TEST(IntentClassifierTest, FeatureSetIsStoredAndUsedAfterLoading) {
   testing::TempDir dir;
   TrainOptions options;
-  options.features = {.edges = true, .word_trigrams = true, .pinyin = true};
+  options.features = {.edges = true, .word_trigrams = true, .pinyin = true, .cross_grams = true};
   auto m = std::move(*IntentClassifier::Train(Toy(), options));
   EXPECT_EQ(m->features(), options.features);
   ASSERT_OK(m->Save(dir.File("m.kim")));
@@ -263,6 +263,20 @@ TEST(IntentFeaturesTest, WordTrigramsAreOptional) {
   EXPECT_EQ(IntentFeatures("where is my order", trigrams).size(),
             IntentFeatures("where is my order").size() + 2);
   EXPECT_EQ(IntentFeatures("my order", trigrams), IntentFeatures("my order"));
+}
+
+TEST(IntentFeaturesTest, CrossGramsSpanTheSpaceBetweenWords) {
+  const FeatureSet cross{.cross_grams = true};
+  // "my order": "y o"; "my o", "y or"; "my or", "y ord".
+  EXPECT_EQ(IntentFeatures("my order", cross).size(), IntentFeatures("my order").size() + 5);
+  EXPECT_EQ(IntentFeatures("order", cross), IntentFeatures("order"));
+  EXPECT_EQ(IntentFeatures("我的订单", cross), IntentFeatures("我的订单"));
+  // Words that a typo ran together keep more in common with the words typed apart.
+  EXPECT_GT(Shared(IntentFeatures("can uhelp me", cross), IntentFeatures("can u help me", cross)),
+            Shared(IntentFeatures("can uhelp me"), IntentFeatures("can u help me")) + 3);
+  // Order numbers and Chinese between English words do not break the run of Latin text.
+  EXPECT_GT(IntentFeatures("cancel 2026112500000001 please", cross).size(),
+            IntentFeatures("cancel 2026112500000001 please").size());
 }
 
 TEST(IntentFeaturesTest, PinyinLinksHomophoneSlipsAndTypedPinyin) {
