@@ -36,7 +36,8 @@ struct TrainIntentFlags {
   int hidden = 64;  // hidden-layer units beside the linear model; 0: linear only
   int hidden_epochs = 10;
   double label_smoothing = 0;  // share of each target spread over all labels
-  // Optional feature families, comma-separated: edges, trigrams, pinyin; "none" for the base set.
+  // Optional feature families, comma-separated: edges, trigrams, pinyin, crossgrams; "none" for
+  // the base set.
   std::string features = "edges,pinyin,crossgrams";
   // After calibrating, train again on the training and calibration rows together and keep the
   // calibration: the model learns from every row that is not held out.

@@ -16,9 +16,9 @@
 // character bigrams (trigrams measured worse on SMP2017); digit runs by length ("a 16-digit
 // number"); emoji, '?' and '!'. Optional families (FeatureSet: the first and last token, Latin
 // word trigrams, pinyin syllables, character grams across word boundaries) are chosen at training
-// and stored in the model. Classes are
-// weighted by inverse frequency, so rare intents are not drowned out. Training is seeded and
-// single-threaded: the same data and options give the same model, byte for byte.
+// and stored in the model. Classes are weighted by inverse frequency, so rare intents are not
+// drowned out. Training is seeded and single-threaded: the same data and options give the same
+// model, byte for byte.
 // Thread-safe for Predict() once trained or loaded.
 #pragma once
 
