@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -341,6 +342,53 @@ TEST_F(SqliteStoreTest, SaveTurnsStoresEachTurnOrExplainsWhyNot) {
   EXPECT_TRUE(store_->ListMessages("b2", 0, 10)->empty());
   EXPECT_EQ(*store_->CountEvents("handoff_requested"), 1);  // only b1's event
   EXPECT_TRUE(store_->SaveTurns({}).empty());
+}
+
+// Callers on several threads share the group commit: each gets its own turns' results, in its
+// own order, whichever thread happened to commit them.
+TEST_F(SqliteStoreTest, ConcurrentSaveTurnsCallersEachGetTheirOwnResults) {
+  constexpr int kThreads = 3;
+  constexpr int kRounds = 20;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int c = 0; c < 2; ++c) {
+      ASSERT_OK(
+          store_->CreateConversation(NewConv("g" + std::to_string(t) + "-" + std::to_string(c))));
+    }
+  }
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string a = "g" + std::to_string(t) + "-0";
+      const std::string b = "g" + std::to_string(t) + "-1";
+      for (int i = 0; i < kRounds; ++i) {
+        std::vector<TurnRecord> batch(2);
+        for (int k = 0; k < 2; ++k) {
+          TurnRecord& r = batch[k];
+          r.conversation_id = k == 0 ? a : b;
+          r.expected_version = k == 0 ? i : 1000;  // b's version is always stale
+          r.user = {0, r.conversation_id, "user", "u", 1, "", "", "{}"};
+          r.assistant = {0, r.conversation_id, "assistant", "a", 2, "", "", "{}"};
+          r.state_json = "{}";
+        }
+        std::vector<Status> saved = store_->SaveTurns(batch);
+        if (saved.size() != 2 || !saved[0].ok() ||
+            saved[1].code() != StatusCode::kFailedPrecondition) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  EXPECT_EQ(wrong.load(), 0);
+  for (int t = 0; t < kThreads; ++t) {
+    const std::string a = "g" + std::to_string(t) + "-0";
+    EXPECT_EQ(store_->GetConversation(a)->version, kRounds);
+    EXPECT_EQ(store_->ListMessages(a, 0, 100)->size(), 2u * kRounds);
+    EXPECT_TRUE(store_->ListMessages("g" + std::to_string(t) + "-1", 0, 10)->empty());
+  }
 }
 
 // A turn that fails after its first write (here the CHECK on messages.role) must leave nothing

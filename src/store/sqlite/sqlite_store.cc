@@ -593,16 +593,14 @@ void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
 std::vector<Status> SqliteStore::SaveTurns(std::span<const TurnRecord> records) {
   std::vector<PendingTurn> pending;
   pending.reserve(records.size());
-  std::vector<PendingTurn*> batch;
   for (const TurnRecord& r : records) {
     pending.push_back({&r, OkStatus(), false});
   }
+  std::vector<PendingTurn*> mine;
   for (PendingTurn& p : pending) {
-    batch.push_back(&p);
+    mine.push_back(&p);
   }
-  if (!batch.empty()) {
-    CommitBatch(batch);
-  }
+  AwaitCommit(mine);
   std::vector<Status> out;
   out.reserve(pending.size());
   for (PendingTurn& p : pending) {
@@ -612,14 +610,22 @@ std::vector<Status> SqliteStore::SaveTurns(std::span<const TurnRecord> records) 
 }
 
 // Group commit: the first caller to find no writer at work becomes the writer and commits every
-// turn queued so far in one transaction; the others wait for their turn's result. A reply is
+// turn queued so far in one transaction; the others wait for their turns' results. A reply is
 // acknowledged only after its transaction committed, but many turns share one commit's page
-// writes and locks.
+// writes and locks, and a caller's turns are committed while another caller runs its stages.
 Status SqliteStore::SaveTurn(const TurnRecord& r) {
   PendingTurn pending{&r, OkStatus(), false};
+  AwaitCommit({&pending});
+  return pending.status;
+}
+
+void SqliteStore::AwaitCommit(const std::vector<PendingTurn*>& turns) {
+  if (turns.empty()) {
+    return;
+  }
   std::unique_lock lock(queue_mutex_);
-  queue_.push_back(&pending);
-  while (!pending.done) {
+  queue_.insert(queue_.end(), turns.begin(), turns.end());
+  while (!std::all_of(turns.begin(), turns.end(), [](const PendingTurn* p) { return p->done; })) {
     if (writer_active_) {
       queue_changed_.wait(lock);
       continue;
@@ -636,7 +642,6 @@ Status SqliteStore::SaveTurn(const TurnRecord& r) {
     writer_active_ = false;
     queue_changed_.notify_all();
   }
-  return pending.status;
 }
 
 Result<std::vector<Message>> SqliteStore::ListMessages(const std::string& conversation_id,

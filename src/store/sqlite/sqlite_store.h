@@ -112,6 +112,8 @@ class SqliteStore final : public Store {
   // *wrote: whether anything was written before an error (the version check writes nothing).
   static Status ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote);
   void CommitBatch(const std::vector<PendingTurn*>& batch);
+  // Queues `turns` and returns once each is done, committing queued turns while no one else is.
+  void AwaitCommit(const std::vector<PendingTurn*>& turns);
   std::mutex queue_mutex_;
   std::condition_variable queue_changed_;
   std::vector<PendingTurn*> queue_;
