@@ -46,10 +46,19 @@ function request()
     { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. c.token }, body)
 end
 
+-- The percentiles drawn by bench/latency_chart.py, "p:ms" pairs; 100 is the slowest request.
+local curve = { 1, 10, 25, 50, 75, 90, 95, 98, 99, 99.5, 99.8, 99.9, 99.95, 99.99, 100 }
+
 function done(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d duration_s=%.2f rps=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f errors=%d non2xx=%d\n",
+  local points = {}
+  for _, p in ipairs(curve) do
+    local us = p == 100 and latency.max or latency:percentile(p)
+    table.insert(points, string.format("%g:%.3f", p, us / 1000))
+  end
+  io.write(string.format("RESULT requests=%d duration_s=%.2f rps=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f errors=%d non2xx=%d curve=%s\n",
     summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
+    latency:percentile(99.9) / 1000, latency.max / 1000,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status))
+    summary.errors.status, table.concat(points, ",")))
 end
