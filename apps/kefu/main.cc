@@ -91,6 +91,16 @@ int main(int argc, char** argv) {
                            "token), trigrams (word trigrams), pinyin, crossgrams (character "
                            "3-5-grams across the spaces between words); none: the base set only "
                            "(default edges,pinyin,crossgrams)");
+  train_intent->add_option("--embeddings", train_flags.embeddings,
+                           "pretrained word vectors (word2vec binary or text, GloVe text) for a "
+                           "dense head beside the n-gram models; the model then holds them");
+  train_intent->add_option("--embeddings-max-words", train_flags.embeddings_max_words,
+                           "keep only the first N words of the vectors file (0: all)");
+  train_intent
+      ->add_option("--dense-hidden", train_flags.dense_hidden, "dense-head hidden units (256)")
+      ->check(CLI::Range(1, 4096));
+  train_intent->add_option("--dense-epochs", train_flags.dense_epochs, "dense-head epochs (30)")
+      ->check(CLI::Range(1, 1000));
   train_intent->add_flag("--refit", train_flags.refit,
                          "after calibrating, train again on the training and calibration rows "
                          "together, keeping the calibration");

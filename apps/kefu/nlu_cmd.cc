@@ -110,7 +110,19 @@ int RunTrainIntent(const TrainIntentFlags& flags) {
   options.hidden_epochs = flags.hidden_epochs;
   options.label_smoothing = flags.label_smoothing;
   options.features = *features;
-  // Linear epochs first, then the hidden layer's (each counted from 1).
+  if (!flags.embeddings.empty()) {
+    Result<std::shared_ptr<const nlu::WordVectors>> vectors =
+        nlu::WordVectors::Load(flags.embeddings, flags.embeddings_max_words);
+    if (!vectors.ok()) {
+      return Fail(vectors.status());
+    }
+    options.vectors = *vectors;
+    options.dense_hidden = flags.dense_hidden;
+    options.dense_epochs = flags.dense_epochs;
+    std::cerr << "train intent: " << (*vectors)->size() << " word vectors of " << (*vectors)->dims()
+              << " dimensions from " << flags.embeddings << std::endl;
+  }
+  // Linear epochs first, then the hidden layer's, then the dense head's (each counted from 1).
   options.progress = [](int epoch, int epochs, double loss) {
     std::fprintf(stderr, "\r  epoch %2d/%d  loss %.4f", epoch, epochs, loss);
     if (epoch == epochs) {
@@ -123,7 +135,10 @@ int RunTrainIntent(const TrainIntentFlags& flags) {
   if (!model.ok()) {
     return Fail(model.status());
   }
-  (*model)->Calibrate(dev.empty() ? train : dev, flags.oos_label, flags.min_oos_recall);
+  // Without calibration rows the training rows stand in for the temperature and threshold; the
+  // dense head's weight then keeps its default.
+  (*model)->Calibrate(dev.empty() ? train : dev, flags.oos_label, flags.min_oos_recall,
+                      /*fit_dense_weight=*/!dev.empty());
   if (flags.refit) {
     std::vector<nlu::IntentExample> both = train;
     both.insert(both.end(), dev.begin(), dev.end());
@@ -150,6 +165,10 @@ int RunTrainIntent(const TrainIntentFlags& flags) {
                "out-of-scope threshold %.2f, %.1f s -> %s\n",
                (*model)->labels().size(), (*model)->num_features(), (*model)->hidden_units(),
                (*model)->temperature(), (*model)->oos_threshold(), secs, flags.out.c_str());
+  if ((*model)->vectors() != nullptr) {
+    std::fprintf(stderr, "train intent: dense head of %d units over word vectors, weight %.3f\n",
+                 (*model)->dense_hidden_units(), (*model)->dense_weight());
+  }
   return 0;
 }
 

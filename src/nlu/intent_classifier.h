@@ -19,6 +19,8 @@
 // and stored in the model. Classes are weighted by inverse frequency, so rare intents are not
 // drowned out. Training is seeded and single-threaded: the same data and options give the same
 // model, byte for byte.
+// Optionally (TrainOptions::vectors) a third model, a dense head over pretrained word vectors,
+// adds its scores too: it reaches words the training data never used. Not in the shipped model.
 // Thread-safe for Predict() once trained or loaded.
 #pragma once
 
@@ -34,6 +36,8 @@
 #include <vector>
 
 #include "core/result.h"
+#include "nlu/hash_index.h"
+#include "nlu/word_vectors.h"
 
 namespace kefu::nlu {
 
@@ -78,6 +82,16 @@ struct TrainOptions {
   int hidden_epochs = 10;
   double hidden_learning_rate = 0.05;
   double dropout = 0.3;
+  // A dense head beside the n-gram models, over pretrained word vectors: the mean and maximum
+  // of the message's word vectors (WordVectors::Pool) into `dense_hidden` ReLU units, trained
+  // on its own (Adam, mini-batches of 32) after the others; its class scores are added with a
+  // weight Calibrate() fits on the calibration rows (0.5 until then). Null: no dense head (the
+  // shipped model has none). Measured on SMP2017 with Chinese word2vec vectors (see
+  // bench/results/nlu.md); the model file then holds the vectors too.
+  std::shared_ptr<const WordVectors> vectors;
+  int dense_hidden = 256;
+  int dense_epochs = 30;
+  double dense_learning_rate = 1e-3;
   // Called after each epoch with (epoch, epochs, mean training loss).
   std::function<void(int, int, double)> progress;
 };
@@ -101,14 +115,18 @@ class IntentClassifier {
   static Result<std::unique_ptr<IntentClassifier>> Load(std::istream& in, const std::string& name);
   Status Save(std::ostream& out, const std::string& name) const;
 
-  // Fits the softmax temperature on `dev` (minimum log-loss) and, when `oos_label` is one of
-  // the labels, the confidence threshold under which a prediction becomes out of scope: the
-  // lowest one whose out-of-scope recall on `dev` reaches `min_oos_recall`.
+  // Fits the softmax temperature on `dev` (minimum log-loss; with a dense head, after the weight
+  // of its scores, the most accurate on `dev`) and, when `oos_label` is one of the labels, the
+  // confidence threshold under which a prediction becomes out of scope: the lowest one whose
+  // out-of-scope recall on `dev` reaches `min_oos_recall`.
+  // fit_dense_weight = false keeps the dense head's weight: for calibration on the training rows
+  // themselves, which the n-gram models fit almost perfectly, so any weight but 0 looks worse.
   void Calibrate(const std::vector<IntentExample>& dev, const std::string& oos_label,
-                 double min_oos_recall = 0.6);
+                 double min_oos_recall = 0.6, bool fit_dense_weight = true);
 
-  // Takes `from`'s temperature and out-of-scope threshold: for a model refit on the training and
-  // calibration data together, with the calibration fitted while the calibration data was unseen.
+  // Takes `from`'s temperature, dense-head weight and out-of-scope threshold: for a model refit on
+  // the training and calibration data together, with the calibration fitted while the calibration
+  // data was unseen.
   void UseCalibration(const IntentClassifier& from);
 
   // The best intent and up to k-1 alternatives.
@@ -121,62 +139,26 @@ class IntentClassifier {
   size_t num_features() const { return feature_index_.size(); }
   int hidden_units() const { return hidden_; }
   const FeatureSet& features() const { return features_; }
+  // The dense head over word vectors (TrainOptions::vectors); null / 0 without one.
+  const WordVectors* vectors() const { return vectors_.get(); }
+  int dense_hidden_units() const { return dense_hidden_; }
+  double dense_weight() const { return dense_weight_; }
 
  private:
-  // Feature hash -> row: open addressing with linear probing in one array, at most half full.
-  // A lookup costs about one cache miss where std::unordered_map's nodes cost two or three, and
-  // a long English review looks up a few hundred features.
-  class FeatureIndex {
-   public:
-    size_t size() const { return size_; }
-    void Reserve(size_t n);
-    // The row of `h`, or -1.
-    int64_t Find(uint64_t h) const {
-      if (slots_.empty()) {
-        return -1;
-      }
-      for (size_t i = Slot(h);; i = (i + 1) & mask_) {
-        const Entry& e = slots_[i];
-        if (e.row_plus_one == 0) {
-          return -1;
-        }
-        if (e.key == h) {
-          return static_cast<int64_t>(e.row_plus_one) - 1;
-        }
-      }
-    }
-    // Adds `h` at `row`; false (and no change) when `h` is there already.
-    bool Insert(uint64_t h, uint32_t row);
-    // f(hash, row) for every entry, in no particular order.
-    template <typename F>
-    void ForEach(F f) const {
-      for (const Entry& e : slots_) {
-        if (e.row_plus_one != 0) {
-          f(e.key, e.row_plus_one - 1);
-        }
-      }
-    }
-
-   private:
-    struct Entry {
-      uint64_t key = 0;
-      uint32_t row_plus_one = 0;  // 0: empty
-    };
-    size_t Slot(uint64_t h) const { return ((h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ull >> 7) & mask_; }
-    void Rehash(size_t capacity);
-
-    std::vector<Entry> slots_;
-    size_t mask_ = 0;
-    size_t size_ = 0;
-  };
-
   IntentClassifier() = default;
   // Trains the hidden layer on the vectorized examples (see TrainOptions::hidden).
   void TrainHidden(const std::vector<std::vector<uint32_t>>& rows,
                    const std::vector<std::vector<float>>& values, const std::vector<uint32_t>& y,
                    const std::vector<double>& class_weight, const TrainOptions& options);
-  // Raw class scores for the text's features.
+  // Trains the dense head on the pooled word vectors of the examples (see TrainOptions::vectors).
+  void TrainDense(const std::vector<IntentExample>& examples, const std::vector<uint32_t>& y,
+                  const TrainOptions& options);
+  // Raw class scores: the n-gram models', plus dense_weight_ times the dense head's.
   std::vector<float> Scores(std::string_view text) const;
+  // The n-gram models' raw class scores (linear plus hidden layer).
+  std::vector<float> SparseScores(std::string_view text) const;
+  // The dense head's class scores (logits); empty without a dense head.
+  std::vector<float> DenseScores(std::string_view text) const;
   std::vector<double> Probabilities(const std::vector<float>& scores) const;
   // The model's rows for `features` with L2-normalized TF-IDF values.
   void Vectorize(const std::vector<uint64_t>& features, std::vector<uint32_t>& rows,
@@ -184,7 +166,7 @@ class IntentClassifier {
 
   std::vector<std::string> labels_;
   FeatureSet features_;
-  FeatureIndex feature_index_;  // feature hash -> row
+  HashIndex feature_index_;     // feature hash -> row
   std::vector<float> idf_;      // per row
   std::vector<float> weights_;  // rows x labels
   std::vector<float> bias_;
@@ -195,6 +177,15 @@ class IntentClassifier {
   std::vector<float> hidden_bias_;  // hidden_
   std::vector<float> out_;          // labels x hidden_
   std::vector<float> out_bias_;     // labels
+  // The dense head (see TrainOptions::vectors): h = relu(dense_b1_ + pooled * dense_w1_),
+  // logits = dense_b2_ + h * dense_w2_ (row-major, so both products add scaled rows).
+  std::shared_ptr<const WordVectors> vectors_;
+  int dense_hidden_ = 0;
+  std::vector<float> dense_w1_;  // pooled dims x dense_hidden_
+  std::vector<float> dense_b1_;  // dense_hidden_
+  std::vector<float> dense_w2_;  // dense_hidden_ x labels
+  std::vector<float> dense_b2_;  // labels
+  double dense_weight_ = 0.5;    // of the dense scores in Scores()
   double temperature_ = 1.0;
   std::string oos_label_;
   double oos_threshold_ = 0.0;

@@ -121,6 +121,104 @@ TEST(IntentClassifierTest, HiddenLayerTrainsDeterministicallyAndRoundTrips) {
             StatusCode::kInvalidArgument);
 }
 
+// Word vectors where fruit and vehicles lie in two directions; the training rows name only some
+// of each, so the other words are known to the dense head alone.
+std::shared_ptr<const WordVectors> FruitAndVehicleVectors(const testing::TempDir& dir) {
+  const std::vector<std::pair<std::string, std::vector<float>>> rows = {
+      {"apple", {1, 0, .1f, 0}},  {"cherry", {1, 0, 0, .1f}},  {"banana", {1, 0, .05f, .05f}},
+      {"苹果", {1, 0, .1f, .1f}}, {"香蕉", {.9f, 0, .1f, 0}},  {"car", {0, 1, .1f, 0}},
+      {"truck", {0, 1, 0, .1f}},  {"bus", {0, 1, .05f, .05f}}, {"汽车", {0, 1, .1f, .1f}},
+      {"卡车", {0, .9f, 0, .1f}},
+  };
+  std::ofstream out(dir.File("vectors.txt"));
+  for (const auto& [w, v] : rows) {
+    out << w;
+    for (float x : v) {
+      out << ' ' << x;
+    }
+    out << '\n';
+  }
+  out.close();
+  return std::move(*WordVectors::Load(dir.File("vectors.txt")));
+}
+
+std::vector<IntentExample> FruitAndVehicleRows(
+    const std::vector<std::pair<std::string, std::string>>& rows) {
+  std::vector<IntentExample> out;
+  for (const auto& [t, label] : rows) {
+    out.push_back({text::Normalize(t).text, label});
+  }
+  return out;
+}
+
+TEST(IntentClassifierTest, DenseHeadOverWordVectorsReachesWordsTheTrainingRowsNeverUsed) {
+  testing::TempDir dir;
+  TrainOptions options;
+  options.hidden = 8;
+  options.vectors = FruitAndVehicleVectors(dir);
+  options.dense_hidden = 16;
+  options.dense_epochs = 300;
+  options.dense_learning_rate = 0.01;
+  const std::vector<IntentExample> train = FruitAndVehicleRows({
+      {"i like apple", "fruit"},
+      {"i want an apple", "fruit"},
+      {"apple is good", "fruit"},
+      {"cherry for me", "fruit"},
+      {"i like cherry", "fruit"},
+      {"我要苹果", "fruit"},
+      {"i like car", "vehicle"},
+      {"i want a car", "vehicle"},
+      {"car is good", "vehicle"},
+      {"truck for me", "vehicle"},
+      {"i like truck", "vehicle"},
+      {"我要汽车", "vehicle"},
+  });
+  auto m = std::move(*IntentClassifier::Train(train, options));
+  ASSERT_NE(m->vectors(), nullptr);
+  EXPECT_EQ(m->dense_hidden_units(), 16);
+  // Calibration rows with words only the vectors know: the dense head earns a weight.
+  m->Calibrate(FruitAndVehicleRows({{"banana for me", "fruit"},
+                                    {"bus for me", "vehicle"},
+                                    {"我要香蕉", "fruit"},
+                                    {"我要卡车", "vehicle"}}),
+               "out_of_scope");
+  EXPECT_GT(m->dense_weight(), 0);
+  const std::vector<std::pair<const char*, const char*>> unseen = {{"i like banana", "fruit"},
+                                                                   {"i like bus", "vehicle"},
+                                                                   {"我喜欢香蕉", "fruit"},
+                                                                   {"卡车", "vehicle"}};
+  for (const auto& [t, want] : unseen) {
+    EXPECT_EQ(m->Predict(text::Normalize(t).text).intent, want) << t;
+  }
+  // The model file holds the head and the vectors (version 5), byte for byte the same when
+  // trained again, and predicts the same once loaded.
+  ASSERT_OK(m->Save(dir.File("dense.kim")));
+  auto again = std::move(*IntentClassifier::Train(train, options));
+  again->UseCalibration(*m);
+  ASSERT_OK(again->Save(dir.File("again.kim")));
+  const std::string bytes = ReadAll(dir.File("dense.kim"));
+  EXPECT_EQ(bytes.substr(0, 8), "KEFUINT5");
+  EXPECT_EQ(bytes, ReadAll(dir.File("again.kim")));
+  Result<std::unique_ptr<IntentClassifier>> loaded = IntentClassifier::Load(dir.File("dense.kim"));
+  ASSERT_OK_RESULT(loaded);
+  ASSERT_NE((*loaded)->vectors(), nullptr);
+  EXPECT_EQ((*loaded)->dense_weight(), m->dense_weight());
+  for (const auto& [t, want] : unseen) {
+    const IntentPrediction p = m->Predict(text::Normalize(t).text);
+    const IntentPrediction q = (*loaded)->Predict(text::Normalize(t).text);
+    EXPECT_EQ(q.intent, want) << t;
+    EXPECT_DOUBLE_EQ(p.confidence, q.confidence) << t;
+  }
+  // Cut anywhere in the head or the vectors: an error, not a half-loaded model.
+  for (size_t cut : {size_t(40), size_t(400), size_t(4000)}) {
+    ASSERT_LT(cut, bytes.size());
+    std::ofstream(dir.File("cut.kim"), std::ios::binary) << bytes.substr(0, bytes.size() - cut);
+    EXPECT_EQ(IntentClassifier::Load(dir.File("cut.kim")).status().code(),
+              StatusCode::kInvalidArgument)
+        << cut;
+  }
+}
+
 TEST(IntentClassifierTest, ReadsVersionTwoAndThreeFiles) {
   testing::TempDir dir;
   auto m = std::move(*IntentClassifier::Train(Toy(), {}));
