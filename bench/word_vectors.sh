@@ -34,7 +34,9 @@ if [[ -s "$OUT" ]]; then
   echo "$OUT"
   exit 0
 fi
-command -v npm >/dev/null || { echo "word_vectors: npm is missing" >&2; exit 1; }
+for tool in npm openssl base64 tar python3; do
+  command -v "$tool" >/dev/null || { echo "word_vectors: $tool is missing" >&2; exit 1; }
+done
 mkdir -p "$CACHE"
 TMP=$(mktemp -d "$CACHE/fetch.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
