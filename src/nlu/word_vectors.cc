@@ -111,21 +111,18 @@ Result<std::shared_ptr<const WordVectors>> WordVectors::Load(const std::string& 
   auto wv = std::shared_ptr<WordVectors>(new WordVectors());
   const std::string_view all(data);
   size_t pos = 0;
-  size_t first_nl = all.find('\n');
+  const size_t first_nl = all.find('\n');
   size_t count = 0;
   size_t dims = 0;
-  const bool header = first_nl != std::string_view::npos &&
-                      ParseHeader(all.substr(0, first_nl), count, dims);
-  if (header) {
+  // word2vec files open with "count dims"; GloVe files with the first row. Binary rows follow
+  // the word with dims raw float32s, text rows with printable numbers: the first row's bytes
+  // after its word tell which.
+  bool binary = false;
+  if (first_nl != std::string_view::npos && ParseHeader(all.substr(0, first_nl), count, dims)) {
     if (dims == 0 || dims > kMaxDims) {
       return bad("bad dimension count " + std::to_string(dims));
     }
     pos = first_nl + 1;
-  }
-  // Binary rows follow the word with dims raw float32s; text rows with printable numbers. The
-  // first row's bytes after its word tell which.
-  bool binary = false;
-  if (header) {
     const size_t sp = all.find(' ', pos);
     if (sp == std::string_view::npos) {
       return bad("no words");
@@ -139,10 +136,12 @@ Result<std::shared_ptr<const WordVectors>> WordVectors::Load(const std::string& 
                return !(std::isdigit(u) || u == '.' || u == '-' || u == '+' || u == 'e' ||
                         u == 'E' || u == ' ' || u == '\r' || u == '\t');
              });
+    wv->words_.reserve(
+        std::min<size_t>(max_words > 0 ? std::min(count, max_words) : count, size_t{1} << 22));
   }
   wv->dims_ = dims;
   std::vector<float> row;
-  size_t line_no = header ? 1 : 0;
+  size_t line_no = pos > 0 ? 1 : 0;
   while (pos < all.size() && (max_words == 0 || wv->words_.size() < max_words)) {
     if (binary) {
       while (pos < all.size() && (all[pos] == '\n' || all[pos] == '\r')) {

@@ -30,9 +30,9 @@ void WriteText(const std::string& path, const std::string& text) {
 }
 
 const std::vector<std::pair<std::string, Vec>> kRows = {
-    {"三安", {1, 0, 0}},    {"三安光电", {0, 3, 0}}, {"光电", {0, 0, 1}},
-    {"股价", {0, 0, 2}},    {"的", {1, 1, 0}},       {"stock", {0, 1, 1}},
-    {"price", {4, 0, 0}},   {"三安", {9, 9, 9}},  // repeated: the first vector stays
+    {"三安", {1, 0, 0}},  {"三安光电", {0, 3, 0}}, {"光电", {0, 0, 1}},
+    {"股价", {0, 0, 2}},  {"的", {1, 1, 0}},       {"stock", {0, 1, 1}},
+    {"price", {4, 0, 0}}, {"三安", {9, 9, 9}},  // repeated: the first vector stays
 };
 
 TEST(WordVectorsTest, ReadsWord2VecBinaryAndNormalizesRows) {
@@ -82,8 +82,8 @@ TEST(WordVectorsTest, BadFilesAreClearErrors) {
   WriteText(dir.File("words.txt"), "just some words\n");
   WriteText(dir.File("header_only.txt"), "3 100\n");
   WriteText(dir.File("huge_dims.txt"), "1 100000\na 1\n");
-  for (const char* f : {"empty.txt", "ragged.txt", "words.txt", "header_only.txt",
-                        "huge_dims.txt"}) {
+  for (const char* f :
+       {"empty.txt", "ragged.txt", "words.txt", "header_only.txt", "huge_dims.txt"}) {
     Result<std::shared_ptr<const WordVectors>> v = WordVectors::Load(dir.File(f));
     EXPECT_EQ(v.status().code(), StatusCode::kInvalidArgument) << f;
   }
