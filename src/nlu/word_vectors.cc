@@ -9,7 +9,6 @@
 #include <istream>
 #include <iterator>
 #include <ostream>
-#include <sstream>
 
 #include "core/file_util.h"
 #include "core/utf8.h"
