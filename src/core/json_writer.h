@@ -13,7 +13,9 @@
 // unbalanced End) is the caller's bug and is not checked.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,34 +24,15 @@ namespace kefu {
 
 class JsonWriter {
  public:
-  JsonWriter& BeginObject() {
-    Separate();
-    out_ += '{';
-    first_.push_back(true);
-    return *this;
-  }
-  JsonWriter& EndObject() {
-    out_ += '}';
-    first_.pop_back();
-    return *this;
-  }
-  JsonWriter& BeginArray() {
-    Separate();
-    out_ += '[';
-    first_.push_back(true);
-    return *this;
-  }
-  JsonWriter& EndArray() {
-    out_ += ']';
-    first_.pop_back();
-    return *this;
-  }
+  JsonWriter& BeginObject() { return Open('{'); }
+  JsonWriter& EndObject() { return Close('}'); }
+  JsonWriter& BeginArray() { return Open('['); }
+  JsonWriter& EndArray() { return Close(']'); }
   // The next value belongs to `key` in the open object.
   JsonWriter& Key(std::string_view key) {
     Separate();
     AppendString(key);
-    out_ += ':';
-    after_key_ = true;
+    Put(':');
     return *this;
   }
   JsonWriter& String(std::string_view v) {
@@ -59,7 +42,8 @@ class JsonWriter {
   }
   JsonWriter& Int(int64_t v) {
     Separate();
-    out_ += std::to_string(v);
+    char* at = Room(20);  // "-9223372036854775808"
+    len_ += static_cast<size_t>(std::to_chars(at, at + 20, v).ptr - at);
     return *this;
   }
   // The shortest text that reads back as `v`; always with a '.' or an exponent ("0.0", "1e-05"),
@@ -67,18 +51,18 @@ class JsonWriter {
   JsonWriter& Double(double v);
   JsonWriter& Bool(bool v) {
     Separate();
-    out_ += v ? "true" : "false";
+    Append(v ? std::string_view("true") : std::string_view("false"));
     return *this;
   }
   JsonWriter& Null() {
     Separate();
-    out_ += "null";
+    Append("null");
     return *this;
   }
   // Already-serialised JSON (a nested document written elsewhere), copied as it is.
   JsonWriter& Raw(std::string_view json) {
     Separate();
-    out_ += json;
+    Append(json);
     return *this;
   }
   JsonWriter& StringArray(const std::vector<std::string>& values) {
@@ -89,28 +73,60 @@ class JsonWriter {
     return EndArray();
   }
 
-  const std::string& str() const { return out_; }
-  std::string Take() && { return std::move(out_); }
+  const std::string& str() const {
+    out_.resize(len_);
+    return out_;
+  }
+  std::string Take() && {
+    out_.resize(len_);
+    return std::move(out_);
+  }
 
  private:
-  // A comma before every value or key but the first in its container; none after a key.
+  JsonWriter& Open(char c) {
+    Separate();
+    Put(c);
+    ++depth_;
+    return *this;
+  }
+  JsonWriter& Close(char c) {
+    Put(c);
+    --depth_;
+    return *this;
+  }
+  // A comma before every value or key but the first in its container, and none after a key:
+  // read from the byte written last, since a container's first entry follows its '{' or '[',
+  // a key's value follows its ':', and no value ends in one of those three.
   void Separate() {
-    if (after_key_) {
-      after_key_ = false;
-      return;
-    }
-    if (!first_.empty()) {
-      if (!first_.back()) {
-        out_ += ',';
+    if (depth_ > 0) {
+      const char last = out_[len_ - 1];
+      if (last != '{' && last != '[' && last != ':') {
+        Put(',');
       }
-      first_.back() = false;
     }
+  }
+  // Where the next n bytes go; they count once len_ is moved past them.
+  char* Room(size_t n) {
+    if (out_.size() - len_ < n) {
+      Grow(n);
+    }
+    return out_.data() + len_;
+  }
+  void Grow(size_t n);
+  void Put(char c) {
+    *Room(1) = c;
+    ++len_;
+  }
+  void Append(std::string_view s) {
+    std::memcpy(Room(s.size()), s.data(), s.size());
+    len_ += s.size();
   }
   void AppendString(std::string_view s);
 
-  std::string out_;
-  std::vector<bool> first_;  // per open container: nothing written in it yet
-  bool after_key_ = false;
+  // Bytes [0, len_) are the document; the rest is room to write into without a check per byte.
+  mutable std::string out_;
+  size_t len_ = 0;
+  int depth_ = 0;  // containers open
 };
 
 }  // namespace kefu

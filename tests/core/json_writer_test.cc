@@ -105,5 +105,52 @@ TEST(JsonWriterTest, DoublesRoundTripAndStayFloatingPoint) {
   EXPECT_EQ(std::move(w).Take(), "[null,null]");
 }
 
+// Plain ASCII is scanned eight bytes at a time: a byte that needs escaping must be found at every
+// offset of such a block, in strings shorter and longer than one block.
+TEST(JsonWriterTest, EscapesAreFoundAtEveryOffsetOfTheEightByteScan) {
+  const std::string specials[] = {
+      "\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", "退", "\xf0\x9f\x98\xa1"};
+  for (size_t length : {1u, 7u, 8u, 9u, 16u, 23u}) {
+    for (size_t at = 0; at < length; ++at) {
+      for (const std::string& special : specials) {
+        std::string text(length, 'a');
+        text.replace(at, 1, special);
+        JsonWriter w;
+        w.String(text);
+        EXPECT_EQ(std::move(w).Take(), nlohmann::json(text).dump())
+            << "length " << length << " at " << at << " special " << int{special[0]};
+      }
+      std::string invalid(length, 'b');
+      invalid[at] = '\x80';  // a continuation byte with no lead
+      JsonWriter w;
+      w.String(invalid);
+      const std::string out = std::move(w).Take();
+      EXPECT_EQ(nlohmann::json::parse(out).get<std::string>(),
+                invalid.substr(0, at) + "\xEF\xBF\xBD" + invalid.substr(at + 1));
+    }
+  }
+}
+
+// The writer keeps room beyond what it has written: str() and Take() give exactly the document,
+// also mid-way, and writing goes on after str().
+TEST(JsonWriterTest, DocumentsLargerThanTheFirstBufferAndReadMidWay) {
+  JsonWriter w;
+  w.BeginObject().Key("a").Int(std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(w.str(), R"({"a":-9223372036854775808)");
+  w.Key("list").BeginArray();
+  nlohmann::json expected = nlohmann::json::array();
+  for (int i = 0; i < 2000; ++i) {
+    const std::string item = "第" + std::to_string(i) + "条 item";
+    w.String(item);
+    expected.push_back(item);
+  }
+  w.EndArray().EndObject();
+  const std::string out = w.str();
+  EXPECT_EQ(out, std::move(w).Take());
+  const nlohmann::json j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["list"], expected);
+  EXPECT_EQ(j["a"].get<int64_t>(), std::numeric_limits<int64_t>::min());
+}
+
 }  // namespace
 }  // namespace kefu
