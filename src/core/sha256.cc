@@ -1,6 +1,7 @@
 #include "core/sha256.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
@@ -22,8 +23,15 @@ std::string Hex(const unsigned char* digest, size_t n) {
 }  // namespace
 
 std::string Sha256Hex(std::string_view data) {
+  // Fetched once: OpenSSL 3's one-shot SHA256() looks the algorithm up on every call, which
+  // costs more than hashing a conversation token (checked on every turn).
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  unsigned int n = 0;
+  if (kSha256 == nullptr ||
+      EVP_Digest(data.data(), data.size(), digest, &n, kSha256, nullptr) != 1) {
+    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  }
   return Hex(digest, SHA256_DIGEST_LENGTH);
 }
 
