@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/utf8.h"
+
 namespace kefu {
 
 JsonWriter& JsonWriter::Double(double v) {
@@ -46,32 +48,6 @@ bool PlainAscii8(const char* p) {
   return hit == 0;
 }
 
-// The length of the valid UTF-8 sequence (2 to 4 bytes) that starts at s[i], or 0 (RFC 3629:
-// no overlong forms, no surrogates, nothing above U+10FFFF).
-size_t ValidSequenceAt(std::string_view s, size_t i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  const size_t left = s.size() - i;
-  auto cont = [&](size_t k) { return (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80; };
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    return left >= 2 && cont(1) ? 2 : 0;
-  }
-  if (b0 >= 0xE0 && b0 <= 0xEF) {
-    if (left < 3 || !cont(1) || !cont(2)) {
-      return 0;
-    }
-    const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    return (b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 >= 0xA0) ? 0 : 3;
-  }
-  if (b0 >= 0xF0 && b0 <= 0xF4) {
-    if (left < 4 || !cont(1) || !cont(2) || !cont(3)) {
-      return 0;
-    }
-    const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    return (b0 == 0xF0 && b1 < 0x90) || (b0 == 0xF4 && b1 >= 0x90) ? 0 : 4;
-  }
-  return 0;
-}
-
 }  // namespace
 
 // Runs of bytes that need no escaping (printable ASCII, valid UTF-8 sequences) are copied in
@@ -93,7 +69,8 @@ void JsonWriter::AppendString(std::string_view s) {
       continue;
     }
     if (c >= 0x80) {
-      const size_t n = ValidSequenceAt(s, i);
+      char32_t cp = 0;
+      const size_t n = utf8::DecodeAt(s, i, cp);
       if (n != 0) {
         i += n;
         continue;
