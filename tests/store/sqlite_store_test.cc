@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <concepts>
 #include <filesystem>
 #include <thread>
 
@@ -8,11 +9,24 @@
 #include <sqlite3.h>
 
 #include "fakes/shop_fixture.h"
+#include "store/sqlite/sqlite_db.h"
 #include "store/store.h"
 #include "test_util.h"
 
 namespace kefu::store {
 namespace {
+// Stmt binds text without copying it, so it must outlive the statement's run: a temporary
+// string (the usual way to get that wrong, "cond ? \"x\" : s" included) must not compile.
+template <typename T>
+concept BindsText = requires(sqlite::Stmt& s, T&& v) {
+  s.Bind(1, std::forward<T>(v));
+};
+static_assert(BindsText<std::string&>);
+static_assert(BindsText<const std::string&>);
+static_assert(BindsText<std::string_view>);
+static_assert(BindsText<const char*>);
+static_assert(!BindsText<std::string>);
+static_assert(!BindsText<const std::string>);
 
 class SqliteStoreTest : public ::testing::Test {
  protected:

@@ -52,8 +52,9 @@ Result<std::string> NextDailyNumber(Connection& conn, std::string_view max_sql,
   const std::string local = FormatLocalMinute(at, kShopUtcOffsetMinutes);  // 2026-11-25 10:21
   const std::string stem =
       std::string(prefix) + local.substr(0, 4) + local.substr(5, 2) + local.substr(8, 2);
+  const std::string pattern = stem + "[0-9]*";
   Stmt s(conn, max_sql);
-  s.Bind(1, stem + "[0-9]*").Bind(2, static_cast<int64_t>(stem.size() + 1));
+  s.Bind(1, pattern).Bind(2, static_cast<int64_t>(stem.size() + 1));
   if (!s.Step()) {
     return s.status().ok() ? InternalError("max returned no row") : s.status();
   }
@@ -212,7 +213,8 @@ Result<int64_t> SqliteStore::CreateInvoiceRequest(const InvoiceRequest& r) {
          "INSERT INTO invoice_requests (order_id, title, tax_id, email, status, created_at)"
          " VALUES (?, ?, ?, ?, ?, ?)");
   s.Bind(1, o.id).Bind(2, r.title).Bind(3, r.tax_id).Bind(4, r.email);
-  s.Bind(5, r.status.empty() ? "requested" : r.status).Bind(6, r.created_at);
+  s.Bind(5, r.status.empty() ? std::string_view("requested") : std::string_view(r.status))
+      .Bind(6, r.created_at);
   KEFU_RETURN_IF_ERROR(s.Run().WithContext("create invoice request"));
   const int64_t id = sqlite3_last_insert_rowid(conn->db());
   KEFU_RETURN_IF_ERROR(tx.Commit().WithContext("create invoice request"));
@@ -250,7 +252,9 @@ Result<std::string> SqliteStore::OpenCase(const SupportCase& c) {
          "INSERT INTO support_cases (case_number, order_number, conversation_id, kind,"
          " description, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
   s.Bind(1, number).Bind(2, c.order_number).Bind(3, c.conversation_id).Bind(4, c.kind);
-  s.Bind(5, c.description).Bind(6, c.status.empty() ? "open" : c.status).Bind(7, c.created_at);
+  s.Bind(5, c.description)
+      .Bind(6, c.status.empty() ? std::string_view("open") : std::string_view(c.status))
+      .Bind(7, c.created_at);
   KEFU_RETURN_IF_ERROR(s.Run().WithContext("open case"));
   KEFU_RETURN_IF_ERROR(tx.Commit().WithContext("open case"));
   return number;

@@ -80,7 +80,7 @@ Stmt& Stmt::Bind(int idx, int64_t v) {
 
 Stmt& Stmt::Bind(int idx, std::string_view v) {
   if (stmt_ != nullptr && status_.ok() &&
-      sqlite3_bind_text(stmt_, idx, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) !=
+      sqlite3_bind_text(stmt_, idx, v.data(), static_cast<int>(v.size()), SQLITE_STATIC) !=
           SQLITE_OK) {
     status_ = conn_.Error("bind");
   }

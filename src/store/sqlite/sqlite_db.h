@@ -52,7 +52,12 @@ class Stmt {
 
   const Status& status() const { return status_; }
   Stmt& Bind(int idx, int64_t v);
+  // Text is bound without a copy (SQLITE_STATIC): `v` must stay valid until the statement's
+  // last Step() or Run(). A temporary string would not, so binding one does not compile.
   Stmt& Bind(int idx, std::string_view v);
+  Stmt& Bind(int idx, std::string&& v) = delete;
+  Stmt& Bind(int idx, const std::string&& v) = delete;
+  Stmt& Bind(int idx, const char* v) { return Bind(idx, std::string_view(v)); }
   Stmt& Bind(int idx, const std::optional<int64_t>& v);
   Stmt& BindDouble(int idx, double v);
   // True on SQLITE_ROW, false on SQLITE_DONE or error (see status()).
