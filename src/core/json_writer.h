@@ -118,6 +118,9 @@ class JsonWriter {
     ++len_;
   }
   void Append(std::string_view s) {
+    if (s.empty()) {
+      return;  // s.data() may be null, which memcpy must not get even for no bytes
+    }
     std::memcpy(Room(s.size()), s.data(), s.size());
     len_ += s.size();
   }

@@ -150,6 +150,10 @@ TEST(JsonWriterTest, DocumentsLargerThanTheFirstBufferAndReadMidWay) {
   const nlohmann::json j = nlohmann::json::parse(out);
   EXPECT_EQ(j["list"], expected);
   EXPECT_EQ(j["a"].get<int64_t>(), std::numeric_limits<int64_t>::min());
+
+  JsonWriter empty;  // an empty view (null data) is an empty string, not a crash
+  empty.BeginArray().String(std::string_view()).Raw("[]").EndArray();
+  EXPECT_EQ(std::move(empty).Take(), R"(["",[]])");
 }
 
 }  // namespace
