@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
+#include <istream>
 #include <map>
 #include <numeric>
 #include <random>
@@ -70,6 +72,14 @@ size_t DecodeAt(std::string_view s, size_t i, char32_t& cp) {
     cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
   }
   return len == 0 ? 1 : len;
+}
+
+// Fills each vector (already sized) with floats from `in`, in order; the caller checks `in`.
+void ReadFloats(std::istream& in, std::initializer_list<std::vector<float>*> vectors) {
+  for (std::vector<float>* v : vectors) {
+    in.read(reinterpret_cast<char*>(v->data()),
+            static_cast<std::streamsize>(v->size() * sizeof(float)));
+  }
 }
 
 }  // namespace
@@ -1042,11 +1052,7 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(std::istream& i
     model->hidden_bias_.resize(hidden);
     model->out_.resize(n_labels * hidden);
     model->out_bias_.resize(hidden > 0 ? n_labels : 0);
-    for (std::vector<float>* v :
-         {&model->embed_, &model->hidden_bias_, &model->out_, &model->out_bias_}) {
-      in.read(reinterpret_cast<char*>(v->data()),
-              static_cast<std::streamsize>(v->size() * sizeof(float)));
-    }
+    ReadFloats(in, {&model->embed_, &model->hidden_bias_, &model->out_, &model->out_bias_});
     if (!in) {
       return bad("truncated hidden layer");
     }
@@ -1064,11 +1070,7 @@ Result<std::unique_ptr<IntentClassifier>> IntentClassifier::Load(std::istream& i
     model->dense_b1_.resize(hidden);
     model->dense_w2_.resize(hidden * n_labels);
     model->dense_b2_.resize(n_labels);
-    for (std::vector<float>* v :
-         {&model->dense_w1_, &model->dense_b1_, &model->dense_w2_, &model->dense_b2_}) {
-      in.read(reinterpret_cast<char*>(v->data()),
-              static_cast<std::streamsize>(v->size() * sizeof(float)));
-    }
+    ReadFloats(in, {&model->dense_w1_, &model->dense_b1_, &model->dense_w2_, &model->dense_b2_});
     if (!in) {
       return bad("truncated dense head");
     }
