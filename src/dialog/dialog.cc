@@ -193,10 +193,11 @@ class Turn {
       replies_.push_back(piece);
     }
   }
-  void SayKey(const std::string& key, const Vars& vars = {}) {
+  void SayKey(const std::string& key, const VarLayers& vars) {
     Say(d_.templates.Render(key, s_.lang, vars));
   }
-  std::string Text(const LocalText& t, const Vars& vars) const {
+  void SayKey(const std::string& key, const Vars& vars = {}) { SayKey(key, VarLayers(vars)); }
+  std::string Text(const LocalText& t, const VarLayers& vars) const {
     return Substitute(t.In(s_.lang), vars);
   }
   void Event(const std::string& type, json payload = json::object()) {
@@ -243,7 +244,25 @@ class Turn {
   void EndTask(const FlowSpec& flow, const std::string& result);
   void Resume();
   std::string PromptFor(const FlowSpec& flow, const Task& task);
-  Vars TaskVars(const FlowSpec& flow, const Task& task) const;
+  // A task's template variables: its own values over what the turn learned, over the order's
+  // fields, over an empty value for each of the flow's slots (a slot not given reads as
+  // nothing, not as "{slot}"). Only the task's own values are copied.
+  struct TaskVarSet {
+    Vars own;       // slots and their labels, the flow's title, verification attempts left
+    Vars defaults;  // "" for each slot of the flow
+    const Vars* turn = nullptr;
+    const Vars* order = nullptr;
+    operator VarLayers() const {  // NOLINT(google-explicit-constructor)
+      return {&own, turn, order, &defaults};
+    }
+  };
+  TaskVarSet TaskVars(const FlowSpec& flow, const Task& task) const;
+  // What the turn learned over the order's fields, with no task's values.
+  TaskVarSet TurnVars() const { return {{}, {}, &vars_, OrderVars()}; }
+  const Vars* OrderVars() const { return order_vars_ ? &order_vars_->vars : nullptr; }
+  // The resolved order's fields become the turn's, over whatever the turn had under the same
+  // names; an order resolved earlier in the turn leaves its other fields.
+  void UseOrderVars(std::shared_ptr<const RenderedOrder> rendered);
   void AddToolVars(const tools::ToolResult& r);
   // The yes/no buttons for a question the reply ends with: a confirmation, or an offer of a
   // person or of another flow.
@@ -257,7 +276,8 @@ class Turn {
   RequestContext& ctx_;
   TurnOutcome out_;
   std::vector<std::string> replies_;
-  Vars vars_;  // what this turn learned: order, tool results, policy
+  Vars vars_;                                        // what this turn learned: tool results, policy
+  std::shared_ptr<const RenderedOrder> order_vars_;  // the order's fields, shared, not copied
   std::optional<store::OrderDetails> order_;
   std::vector<std::string> actions_;
   int depth_ = 0;           // flow transitions this turn (bounded)
@@ -568,15 +588,28 @@ void Turn::AnswerFromKb(bool count_failure) {
   out_.kb_answer = std::move(answer);
 }
 
-Vars Turn::TaskVars(const FlowSpec& flow, const Task& task) const {
-  Vars v = vars_;
-  for (const SlotSpec& slot : flow.slots) {
-    v.emplace(slot.name, "");  // a slot not given reads as nothing, not as "{slot}"
-    if (slot.type == "price_range") {
-      v.emplace(slot.name + "_min", "");
-      v.emplace(slot.name + "_max", "");
+void Turn::UseOrderVars(std::shared_ptr<const RenderedOrder> rendered) {
+  if (order_vars_ != nullptr) {
+    for (const auto& [k, v] : order_vars_->vars) {
+      vars_.emplace(k, v);  // set since: the turn's value stays
     }
   }
+  for (const auto& [k, v] : rendered->vars) {
+    vars_.erase(k);
+  }
+  order_vars_ = std::move(rendered);
+}
+
+Turn::TaskVarSet Turn::TaskVars(const FlowSpec& flow, const Task& task) const {
+  TaskVarSet set = TurnVars();
+  for (const SlotSpec& slot : flow.slots) {
+    set.defaults.emplace(slot.name, "");
+    if (slot.type == "price_range") {
+      set.defaults.emplace(slot.name + "_min", "");
+      set.defaults.emplace(slot.name + "_max", "");
+    }
+  }
+  Vars& v = set.own;
   v["flow_title"] = flow.title.In(s_.lang);
   v["attempts_left"] =
       std::to_string(std::max(0, d_.options.max_verification_attempts - s_.failed_verifications));
@@ -617,7 +650,7 @@ Vars Turn::TaskVars(const FlowSpec& flow, const Task& task) const {
       }
     }
   }
-  return v;
+  return set;
 }
 
 void Turn::AddQuickReplies() {
@@ -734,7 +767,7 @@ bool Turn::SlotNeeded(const SlotSpec& slot, const Task& task) const {
 }
 
 std::string Turn::PromptFor(const FlowSpec& flow, const Task& task) {
-  const Vars v = TaskVars(flow, task);
+  const TaskVarSet v = TaskVars(flow, task);
   if (task.awaiting == "confirm") {
     return Text(flow.confirm, v);
   }
@@ -753,7 +786,7 @@ std::string Turn::PromptFor(const FlowSpec& flow, const Task& task) {
 void Turn::Ask(const FlowSpec& flow, Task& task, const SlotSpec& slot, bool invalid) {
   task.awaiting = slot.name;
   actions_.push_back("flow:" + flow.name + "/ask:" + slot.name);
-  const Vars v = TaskVars(flow, task);
+  const TaskVarSet v = TaskVars(flow, task);
   if (invalid && !slot.invalid.empty()) {
     Say(Text(slot.invalid, v));
     return;
@@ -820,7 +853,7 @@ Result<bool> Turn::ResolveOrder(const FlowSpec& flow, Task& task) {
         actions_.push_back("flow:" + flow.name + "/ask:order_id");
         if (r.ok() && r->code == "ok" && !r->data.value("orders", json::array()).empty()) {
           AddToolVars(*r);
-          SayKey("choose_order", vars_);
+          SayKey("choose_order", TurnVars());
           for (const json& o : r->data["orders"]) {
             const std::string id = o.value("order_id", "");
             out_.quick_replies.push_back({id + " · " + o.value("total", ""), id});
@@ -921,10 +954,7 @@ Result<bool> Turn::ResolveOrder(const FlowSpec& flow, Task& task) {
     }
   }
   task.order_status = details->order.status;
-  const std::shared_ptr<const RenderedOrder> rendered = d_.templates.Rendered(*details, s_.lang);
-  for (const auto& [k, v] : rendered->vars) {
-    vars_[k] = v;
-  }
+  UseOrderVars(d_.templates.Rendered(*details, s_.lang));
   order_ = std::move(*details);
   Succeeded();
   return true;
@@ -969,7 +999,7 @@ std::string Turn::CheckPolicy(const FlowSpec& flow, const Task& task) {
 
 Result<Next> Turn::ApplyBranch(const FlowSpec& flow, const Branch& branch) {
   Task* task = s_.active();
-  const Vars v = task != nullptr ? TaskVars(flow, *task) : vars_;
+  const TaskVarSet v = task != nullptr ? TaskVars(flow, *task) : TurnVars();
   for (const auto& [k, x] : branch.set) {
     s_.facts[k] = Substitute(x, v);
   }
@@ -1063,7 +1093,7 @@ Status Turn::StartFlow(const FlowSpec& flow, bool carry_order) {
   }
   s_.stack.push_back(std::move(task));
   Event("flow_started", {{"flow", flow.name}});
-  Say(Text(flow.start.reply, vars_));
+  Say(Text(flow.start.reply, TurnVars()));
   return RunFlow(flow);
 }
 
@@ -1182,7 +1212,7 @@ Status Turn::RunFlow(const FlowSpec& flow) {
     Event("action_confirmed", {{"flow", flow.name}});
   }
   if (!flow.action.tool.empty()) {
-    const Vars v = TaskVars(flow, *task);
+    const TaskVarSet v = TaskVars(flow, *task);
     json args = json::object();
     for (const auto& [k, tmpl] : flow.action.args) {
       std::string value = Substitute(tmpl, v);

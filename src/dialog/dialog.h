@@ -11,6 +11,8 @@
 // by the shop's site): the dialogue enforces it in code, whatever the shopper types.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <optional>
@@ -112,6 +114,24 @@ struct RenderedOrder {
   std::string card;
 };
 
+// Template variables looked up in layers: the first layer that has a name gives its value.
+// A turn lays its own few values over large shared ones (an order's rendered fields) without
+// copying them. Null layers are skipped. Holds pointers: the maps must outlive it.
+class VarLayers {
+ public:
+  using Map = std::map<std::string, std::string>;
+  explicit VarLayers(const Map& vars) : layers_{&vars}, size_(1) {}
+  // Two to four maps, the first the strongest.
+  VarLayers(const Map* first, const Map* second, const Map* third = nullptr,
+            const Map* fourth = nullptr);
+  // The value of `name` in the first layer that has it; null when none has.
+  const std::string* Find(const std::string& name) const;
+
+ private:
+  std::array<const Map*, 4> layers_{};
+  size_t size_ = 0;
+};
+
 // Reply templates per language, loaded from data/templates/replies.toml. Immutable after
 // loading, so thread-safe (the rendered-order cache has its own lock).
 class ReplyTemplates {
@@ -122,8 +142,11 @@ class ReplyTemplates {
 
   // Renders template `key` in `lang` ("zh" or "en"; anything else falls back to "zh") with
   // {name} replaced from `vars`; a missing key renders the fallback reply.
+  std::string Render(const std::string& key, const std::string& lang, const VarLayers& vars) const;
   std::string Render(const std::string& key, const std::string& lang,
-                     const std::map<std::string, std::string>& vars) const;
+                     const std::map<std::string, std::string>& vars) const {
+    return Render(key, lang, VarLayers(vars));
+  }
 
   // The variables an order offers to a template (order_id, status, items, total, tracking,
   // refund_amount, ...), in `lang`.
@@ -153,8 +176,12 @@ class ReplyTemplates {
 // Required template keys (without the language prefix).
 const std::vector<std::string>& RequiredTemplateKeys();
 
-// {name} -> vars[name]; unknown names stay as they are.
-std::string Substitute(const std::string& tmpl, const std::map<std::string, std::string>& vars);
+// {name} -> its value in vars; unknown names stay as they are.
+std::string Substitute(const std::string& tmpl, const VarLayers& vars);
+inline std::string Substitute(const std::string& tmpl,
+                              const std::map<std::string, std::string>& vars) {
+  return Substitute(tmpl, VarLayers(vars));
+}
 
 // "¥399.00".
 std::string FormatMoney(int64_t cents);

@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <filesystem>
+#include <initializer_list>
 #include <mutex>
 #include <unordered_map>
 
@@ -27,7 +28,24 @@ void Flatten(const toml::table& table, const std::string& prefix,
 
 }  // namespace
 
-std::string Substitute(const std::string& tmpl, const std::map<std::string, std::string>& vars) {
+VarLayers::VarLayers(const Map* first, const Map* second, const Map* third, const Map* fourth) {
+  for (const Map* m : {first, second, third, fourth}) {
+    if (m != nullptr) {
+      layers_[size_++] = m;
+    }
+  }
+}
+
+const std::string* VarLayers::Find(const std::string& name) const {
+  for (size_t i = 0; i < size_; ++i) {
+    if (auto it = layers_[i]->find(name); it != layers_[i]->end()) {
+      return &it->second;
+    }
+  }
+  return nullptr;
+}
+
+std::string Substitute(const std::string& tmpl, const VarLayers& vars) {
   std::string out;
   out.reserve(tmpl.size() + 64);
   size_t i = 0;
@@ -35,9 +53,8 @@ std::string Substitute(const std::string& tmpl, const std::map<std::string, std:
     if (tmpl[i] == '{') {
       const size_t close = tmpl.find('}', i + 1);
       if (close != std::string::npos) {
-        auto it = vars.find(tmpl.substr(i + 1, close - i - 1));
-        if (it != vars.end()) {
-          out += it->second;
+        if (const std::string* value = vars.Find(tmpl.substr(i + 1, close - i - 1))) {
+          out += *value;
           i = close + 1;
           continue;
         }
@@ -301,7 +318,7 @@ std::shared_ptr<const RenderedOrder> ReplyTemplates::Rendered(const store::Order
 }
 
 std::string ReplyTemplates::Render(const std::string& key, const std::string& lang_in,
-                                   const std::map<std::string, std::string>& vars) const {
+                                   const VarLayers& vars) const {
   const std::string lang = lang_in == "en" ? "en" : "zh";
   std::string tmpl = Get(lang, key);
   if (tmpl.empty()) {

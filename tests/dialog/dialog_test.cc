@@ -347,6 +347,19 @@ TEST_F(DialogTest, AToolFailureIsAnApologyAndAnOfferNotAnError) {
   EXPECT_EQ((*store_->GetOrderDetails(kPaidOrder)).order.status, "paid");
 }
 
+TEST(SubstituteTest, TheFirstLayerThatHasANameGivesItsValue) {
+  const std::map<std::string, std::string> task = {{"order_id", "task"}};
+  const std::map<std::string, std::string> turn = {{"order_id", "turn"}, {"refund", "¥10.00"}};
+  const std::map<std::string, std::string> defaults = {{"order_id", ""}, {"size", ""}};
+  // A null layer (no order resolved) is skipped; a name no layer has stays as it is.
+  EXPECT_EQ(Substitute("{order_id}|{refund}|{size}|{colour}",
+                       VarLayers(&task, &turn, nullptr, &defaults)),
+            "task|¥10.00||{colour}");
+  EXPECT_EQ(Substitute("{order_id}|{size}", VarLayers(&defaults, &turn)), "|");
+  EXPECT_EQ(Substitute("订单{order_id}", turn), "订单turn");  // one map, as before
+  EXPECT_EQ(Substitute("{order_id", turn), "{order_id");
+}
+
 TEST(ReplyTemplatesTest, ShippedReplyNamesCarrierTrackingAndLatestEventInBothLanguages) {
   Result<ReplyTemplates> t =
       ReplyTemplates::Load(kefu::testing::SourceDataDir() + "/templates/replies.toml", {});
