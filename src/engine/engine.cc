@@ -104,21 +104,26 @@ class ConversationLocks {
 // The dialogue states this process decoded or wrote last, so a conversation's next turn skips
 // parsing the JSON it just stored. An entry is used only when the stored JSON is byte for byte
 // the one it was decoded from, so a state written by another process or an older turn is decoded
-// again. At most kMaxEntries conversations; the least recently used goes first. Thread-safe.
+// again. A turn takes its state out (Take) and puts the changed one back (Put): moved, never
+// copied; a second turn of the conversation meanwhile decodes the JSON itself. At most
+// kMaxEntries conversations; the least recently used goes first. Thread-safe.
 class StateCache {
  public:
   static constexpr size_t kMaxEntries = 4096;
 
-  // The decoded state for `json`, when this cache holds `conversation_id` at exactly `json`.
-  std::optional<dialog::DialogState> Find(const std::string& conversation_id,
+  // The decoded state for `json`, taken out, when this cache holds `conversation_id` at exactly
+  // `json` and no other turn has taken it.
+  std::optional<dialog::DialogState> Take(const std::string& conversation_id,
                                           const std::string& json) {
     std::scoped_lock lock(mutex_);
     auto it = entries_.find(conversation_id);
-    if (it == entries_.end() || it->second.json != json) {
+    if (it == entries_.end() || !it->second.state || it->second.json != json) {
       return std::nullopt;
     }
     order_.splice(order_.end(), order_, it->second.position);
-    return it->second.state;
+    std::optional<dialog::DialogState> state = std::move(it->second.state);
+    it->second.state.reset();
+    return state;
   }
 
   void Put(const std::string& conversation_id, std::string json, dialog::DialogState state) {
@@ -140,7 +145,7 @@ class StateCache {
  private:
   struct Entry {
     std::string json;
-    dialog::DialogState state;
+    std::optional<dialog::DialogState> state;  // empty while a turn has it
     std::list<std::string>::iterator position;
   };
   std::mutex mutex_;
@@ -523,7 +528,7 @@ struct Engine::Impl {
       return PermissionDeniedError("token does not match this conversation");
     }
     if (std::optional<dialog::DialogState> cached =
-            states.Find(t.conversation_id, t.conversation.state_json)) {
+            states.Take(t.conversation_id, t.conversation.state_json)) {
       t.state = std::move(*cached);
     } else {
       Result<dialog::DialogState> state = dialog::DecodeState(t.conversation.state_json);
@@ -1145,10 +1150,11 @@ std::vector<size_t> Engine::Impl::RunRound(std::span<const TurnInput> inputs,
     const size_t i = batch[ready[j]];
     contexts[i]->RecordStage("store.persist", micros, saved[j].ok());
     if (saved[j].ok()) {
-      states.Put(turns[ready[j]].conversation_id, turns[ready[j]].state_json,
-                 turns[ready[j]].state);
-      Announce(turns[ready[j]]);
-      results[i] = MakeResult(turns[ready[j]], *contexts[i]);
+      Turn& turn = turns[ready[j]];
+      Announce(turn);
+      results[i] = MakeResult(turn, *contexts[i]);
+      // The record's copy of the stored JSON and the turn's state are not needed any more.
+      states.Put(turn.conversation_id, std::move(records[j].state_json), std::move(turn.state));
     } else if (saved[j].code() == StatusCode::kFailedPrecondition) {
       if (turns[ready[j]].streamed) {
         inputs[i].sink->Reset();  // the re-run writes its own reply
