@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_writer.h"
 #include "core/logging.h"
 #include "core/sha256.h"
 #include "core/time_util.h"
@@ -202,6 +203,16 @@ class Turn {
   }
   void Event(const std::string& type, json payload = json::object()) {
     out_.events.emplace_back(type, payload.dump());
+  }
+  // A flow's start or end, on almost every turn: written without a JSON tree.
+  void FlowEvent(const std::string& type, const std::string& flow, const std::string* result) {
+    JsonWriter w;
+    w.BeginObject().Key("flow").String(flow);
+    if (result != nullptr) {
+      w.Key("result").String(*result);
+    }
+    w.EndObject();
+    out_.events.emplace_back(type, std::move(w).Take());
   }
 
   // --- understanding the message
@@ -1059,8 +1070,7 @@ void Turn::EndTask(const FlowSpec& flow, const std::string& result) {
   if (s_.summary.size() > kMaxSummaryLines) {
     s_.summary.erase(s_.summary.begin());
   }
-  Event(result == "aborted" ? "flow_aborted" : "flow_completed",
-        {{"flow", flow.name}, {"result", result}});
+  FlowEvent(result == "aborted" ? "flow_aborted" : "flow_completed", flow.name, &result);
   done.awaiting.clear();
   s_.last_task = std::move(done);
 }
@@ -1092,7 +1102,7 @@ Status Turn::StartFlow(const FlowSpec& flow, bool carry_order) {
     task.slots["order_id"] = {s_.active_order, "context", 0.9};
   }
   s_.stack.push_back(std::move(task));
-  Event("flow_started", {{"flow", flow.name}});
+  FlowEvent("flow_started", flow.name, nullptr);
   Say(Text(flow.start.reply, TurnVars()));
   return RunFlow(flow);
 }

@@ -174,6 +174,16 @@ TEST_F(DialogTest, OrderDetailsOnlyAfterTheRightDigits) {
   EXPECT_EQ(state_.last_task->flow, "order_status");
 }
 
+// Every flow's start and end is an analytics event with the flow's name (and how it ended).
+TEST_F(DialogTest, FlowsStartAndEndAsEvents) {
+  using Events = std::vector<std::pair<std::string, std::string>>;
+  TurnOutcome ask = Say(std::string("我的订单 ") + kShippedOrder + " 到哪了");
+  EXPECT_EQ(ask.events, (Events{{"flow_started", R"({"flow":"order_status"})"}}));
+  TurnOutcome ok = Say("5678");
+  EXPECT_EQ(ok.events, (Events{{"verification_succeeded", "{}"},
+                               {"flow_completed", R"({"flow":"order_status","result":"done"})"}}));
+}
+
 // A graphical channel gets the order as a card only once the shopper is verified, and buttons
 // for the yes/no questions the replies end with.
 TEST_F(DialogTest, CardsAndQuickRepliesFollowVerificationAndQuestions) {
