@@ -524,11 +524,13 @@ Result<tools::ToolResult> Turn::CallTool(const std::string& name, const json& ar
   Result<tools::ToolResult> r = d_.tools.Call(name, args, ctx_);
   ToolCallRecord rec;
   rec.tool = name;
-  json masked = json::object();
+  JsonWriter masked;  // the same bytes as a dumped JSON object, without building one
+  masked.BeginObject();
   for (const auto& [k, v] : args.items()) {
-    masked[k] = MaskArg(k, v);
+    masked.Key(k).String(MaskArg(k, v));
   }
-  rec.args_json = masked.dump();
+  masked.EndObject();
+  rec.args_json = std::move(masked).Take();
   rec.micros = std::chrono::duration_cast<std::chrono::microseconds>(
                    std::chrono::steady_clock::now() - start)
                    .count();

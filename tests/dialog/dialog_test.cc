@@ -314,6 +314,23 @@ TEST_F(DialogTest, CancelBeforeShippingNeedsAnExplicitConfirmation) {
   EXPECT_EQ(done.tool_calls.back().code, "ok");
 }
 
+// The trace keeps each tool call's arguments, with contact details masked.
+TEST_F(DialogTest, ToolCallsKeepTheirArgumentsWithContactDetailsMasked) {
+  TurnOutcome ask = Say(std::string("我的订单 ") + kShippedOrder + " 到哪了");
+  ASSERT_EQ(ask.tool_calls.size(), 1u);
+  EXPECT_EQ(ask.tool_calls[0].tool, "get_order");
+  EXPECT_EQ(ask.tool_calls[0].args_json, std::string(R"({"order_id":")") + kShippedOrder + "\"}");
+  state_ = {};
+  Say(std::string("订单 ") + kPaidOrder + " 的收货地址要改一下");
+  Say("4321");
+  Say("广东省深圳市南山区科技园路 1 号");
+  TurnOutcome done = Say("确认");
+  ASSERT_FALSE(done.tool_calls.empty()) << done.reply;
+  EXPECT_EQ(done.tool_calls.back().tool, "change_order");
+  EXPECT_EQ(done.tool_calls.back().args_json,
+            std::string(R"({"address":"***","order_id":")") + kPaidOrder + "\"}");
+}
+
 TEST_F(DialogTest, CancelAfterShippingOffersAReturnInstead) {
   Say(std::string("取消订单 ") + kShippedOrder);
   TurnOutcome out = Say("5678");
