@@ -257,20 +257,20 @@ class Turn {
   std::string PromptFor(const FlowSpec& flow, const Task& task);
   // A task's template variables: its own values over what the turn learned, over the order's
   // fields, over an empty value for each of the flow's slots (a slot not given reads as
-  // nothing, not as "{slot}"). Only the task's own values are copied.
+  // nothing, not as "{slot}"). Only the task's own values are copied; the turn's are read as
+  // they are when a template is filled, and the order's fields stay alive while it is held.
   struct TaskVarSet {
     Vars own;       // slots and their labels, the flow's title, verification attempts left
     Vars defaults;  // "" for each slot of the flow
     const Vars* turn = nullptr;
-    const Vars* order = nullptr;
+    std::shared_ptr<const RenderedOrder> order;
     operator VarLayers() const {  // NOLINT(google-explicit-constructor)
-      return {&own, turn, order, &defaults};
+      return {&own, turn, order ? &order->vars : nullptr, &defaults};
     }
   };
   TaskVarSet TaskVars(const FlowSpec& flow, const Task& task) const;
   // What the turn learned over the order's fields, with no task's values.
-  TaskVarSet TurnVars() const { return {{}, {}, &vars_, OrderVars()}; }
-  const Vars* OrderVars() const { return order_vars_ ? &order_vars_->vars : nullptr; }
+  TaskVarSet TurnVars() const { return {{}, {}, &vars_, order_vars_}; }
   // The resolved order's fields become the turn's, over whatever the turn had under the same
   // names; an order resolved earlier in the turn leaves its other fields.
   void UseOrderVars(std::shared_ptr<const RenderedOrder> rendered);
