@@ -289,7 +289,7 @@ class Turn {
   std::vector<std::string> replies_;
   Vars vars_;                                        // what this turn learned: tool results, policy
   std::shared_ptr<const RenderedOrder> order_vars_;  // the order's fields, shared, not copied
-  std::optional<store::OrderDetails> order_;
+  std::shared_ptr<const store::OrderDetails> order_;  // the store's snapshot, shared
   std::vector<std::string> actions_;
   int depth_ = 0;           // flow transitions this turn (bounded)
   bool corrected_ = false;  // this message changed a slot that already had a value
@@ -908,14 +908,15 @@ Result<bool> Turn::ResolveOrder(const FlowSpec& flow, Task& task) {
     Failure();
     return false;
   }
-  Result<store::OrderDetails> details = tools::OrderOf(*r);
-  if (!details.ok()) {
+  Result<std::shared_ptr<const store::OrderDetails>> fetched = tools::OrderOf(*r);
+  if (!fetched.ok()) {
     SayKey("tool_failed");
     out_.offer_human = true;
     s_.offer = "human";
     EndTask(flow, "tool_failed");
     return false;
   }
+  std::shared_ptr<const store::OrderDetails> details = std::move(*fetched);
   s_.active_order = order_id;
   const bool owner = !s_.verified_customer.empty() &&
                      s_.verified_customer == std::to_string(details->order.customer_id);
@@ -968,7 +969,7 @@ Result<bool> Turn::ResolveOrder(const FlowSpec& flow, Task& task) {
   }
   task.order_status = details->order.status;
   UseOrderVars(d_.templates.Rendered(*details, s_.lang));
-  order_ = std::move(*details);
+  order_ = std::move(details);
   Succeeded();
   return true;
 }

@@ -313,6 +313,17 @@ class Store {
   virtual Result<ShopCounts> CountShopData() = 0;
   // kNotFound when no order has this number.
   virtual Result<OrderDetails> GetOrderDetails(const std::string& order_number) = 0;
+  // The same as an immutable snapshot that readers share: a store that keeps the orders it read
+  // lately hands out the snapshot it keeps instead of a copy (an order-status turn reads one
+  // order, with its items, shipment and tracking events). By default, a GetOrderDetails copy.
+  virtual Result<std::shared_ptr<const OrderDetails>> GetSharedOrderDetails(
+      const std::string& order_number) {
+    Result<OrderDetails> d = GetOrderDetails(order_number);
+    if (!d.ok()) {
+      return d.status();
+    }
+    return std::make_shared<const OrderDetails>(std::move(*d));
+  }
   virtual Result<Customer> GetCustomer(int64_t id) = 0;
   // Every product, by id.
   virtual Result<std::vector<Product>> ListProducts() = 0;

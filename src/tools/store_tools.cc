@@ -257,7 +257,7 @@ class GetOrderTool final : public StoreTool {
  protected:
   Result<ToolResult> Run(const Args& args) const override {
     KEFU_ASSIGN_OR_RETURN(std::string order_id, args.String("order_id"));
-    Result<store::OrderDetails> d = store_.GetOrderDetails(order_id);
+    Result<std::shared_ptr<const store::OrderDetails>> d = store_.GetSharedOrderDetails(order_id);
     if (d.status().code() == StatusCode::kNotFound) {
       return Code("not_found");
     }
@@ -681,12 +681,16 @@ Result<store::OrderDetails> OrderFromJson(const json& j) {
   return ReadOrder(j);
 }
 
-Result<store::OrderDetails> OrderOf(ToolResult& result) {
+Result<std::shared_ptr<const store::OrderDetails>> OrderOf(ToolResult& result) {
   if (result.order) {
-    return std::move(*result.order);
+    return std::move(result.order);
   }
   auto it = result.data.find("order");
-  return ReadOrder(it != result.data.end() ? *it : json::object());
+  Result<store::OrderDetails> d = ReadOrder(it != result.data.end() ? *it : json::object());
+  if (!d.ok()) {
+    return d.status();
+  }
+  return std::make_shared<const store::OrderDetails>(std::move(*d));
 }
 
 ToolRegistry NewStoreTools(store::Store& store, const Clock& clock) {

@@ -34,9 +34,10 @@ namespace kefu::tools {
 struct ToolResult {
   std::string code = "ok";
   nlohmann::json data = nlohmann::json::object();
-  // get_order's order, typed, from a tool that has it so (the built-in one, which then leaves
-  // "order" out of data: the busiest turn makes no JSON round trip). Read either with OrderOf().
-  std::optional<store::OrderDetails> order = std::nullopt;
+  // get_order's order, typed, from a tool that has it so (the built-in one hands over the store's
+  // shared snapshot and leaves "order" out of data: the busiest turn makes no JSON round trip and
+  // no copy). Read either with OrderOf().
+  std::shared_ptr<const store::OrderDetails> order = nullptr;
 };
 
 class Tool {
@@ -99,7 +100,7 @@ nlohmann::json ProductToJson(const store::Product& product);
 // The inverse of OrderToJson (HTTP tools return OrderJson); kInvalidArgument for a bad shape.
 Result<store::OrderDetails> OrderFromJson(const nlohmann::json& json);
 // get_order's order: the typed one (moved out of `result`), else data["order"] read as OrderJson.
-Result<store::OrderDetails> OrderOf(ToolResult& result);
+Result<std::shared_ptr<const store::OrderDetails>> OrderOf(ToolResult& result);
 
 // An HTTP tool: one endpoint of the shop's own system, configured in kefu.toml:
 //

@@ -176,6 +176,31 @@ TEST_F(SqliteStoreTest, CachedOrdersSeeChangesWrittenByAnotherConnection) {
   EXPECT_EQ(store_->GetOrderDetails(order).status().code(), StatusCode::kNotFound);
 }
 
+// Readers of an unchanged order share one snapshot (an order-status turn copies nothing); a
+// change gives later readers a new one and leaves the snapshot a reader already holds as it was.
+TEST_F(SqliteStoreTest, ReadersOfAnUnchangedOrderShareOneSnapshot) {
+  const std::string order = kefu::testing::kShippedOrder;
+  Result<std::shared_ptr<const OrderDetails>> first = store_->GetSharedOrderDetails(order);
+  ASSERT_OK_RESULT(first);
+  Result<std::shared_ptr<const OrderDetails>> again = store_->GetSharedOrderDetails(order);
+  ASSERT_OK_RESULT(again);
+  EXPECT_EQ(first->get(), again->get());
+  EXPECT_EQ((*first)->order.order_number, order);
+  const std::string name = (*first)->order.receiver_name;
+
+  RawSql(dir_.File("kefu.db"),
+         "UPDATE orders SET receiver_name = '钱七' WHERE order_number = '" + order + "'");
+  Result<std::shared_ptr<const OrderDetails>> changed = store_->GetSharedOrderDetails(order);
+  ASSERT_OK_RESULT(changed);
+  EXPECT_NE(changed->get(), first->get());
+  EXPECT_EQ((*changed)->order.receiver_name, "钱七");
+  EXPECT_EQ((*first)->order.receiver_name, name);
+  EXPECT_EQ(store_->GetOrderDetails(order)->order.receiver_name, "钱七");  // the copying read
+
+  EXPECT_EQ(store_->GetSharedOrderDetails("2000000000000000").status().code(),
+            StatusCode::kNotFound);
+}
+
 // Demo reset deletes every order and inserts them again under the same numbers and row ids: the
 // new rows get new etags, so nothing cached from before is served.
 TEST_F(SqliteStoreTest, ReplacedShopDataIsNotServedFromTheCache) {

@@ -61,9 +61,9 @@ TEST_F(StoreToolsTest, GetOrderReturnsOrderJsonWithPhoneAndSkus) {
   ToolResult r = Call("get_order", {{"order_id", kShippedOrder}});
   EXPECT_EQ(r.code, "ok");
   EXPECT_FALSE(r.data.contains("order"));  // typed, in r.order
-  Result<store::OrderDetails> order = OrderOf(r);
+  Result<std::shared_ptr<const store::OrderDetails>> order = OrderOf(r);
   ASSERT_TRUE(order.ok()) << order.status().ToString();
-  const json o = OrderToJson(*order);
+  const json o = OrderToJson(**order);
   EXPECT_EQ(o["order_id"], kShippedOrder);
   EXPECT_EQ(o["customer_id"], 1);
   EXPECT_EQ(o["status"], "shipped");
@@ -86,9 +86,9 @@ TEST_F(StoreToolsTest, GetOrderReturnsOrderJsonWithPhoneAndSkus) {
 
 TEST_F(StoreToolsTest, GetOrderShowsReturnAndRefund) {
   ToolResult r = Call("get_order", {{"order_id", kRefundedOrder}});
-  Result<store::OrderDetails> order = OrderOf(r);
+  Result<std::shared_ptr<const store::OrderDetails>> order = OrderOf(r);
   ASSERT_TRUE(order.ok()) << order.status().ToString();
-  const json o = OrderToJson(*order);
+  const json o = OrderToJson(**order);
   EXPECT_EQ(o["return"]["type"], "no_reason");
   EXPECT_EQ(o["return"]["status"], "completed");
   EXPECT_EQ(o["return"]["rma"], "");
@@ -335,13 +335,13 @@ TEST_F(StoreToolsTest, OrderOfReadsTheTypedOrderOrTheOrderJson) {
   Result<store::OrderDetails> x = store_->GetOrderDetails(kShippedOrder);
   ASSERT_OK_RESULT(x);
   ToolResult typed;
-  typed.order = *x;
+  typed.order = std::make_shared<const store::OrderDetails>(*x);
   ToolResult as_json;  // what an HTTP tool returns
   as_json.data["order"] = OrderToJson(*x);
   for (ToolResult* r : {&typed, &as_json}) {
-    Result<store::OrderDetails> o = OrderOf(*r);
+    Result<std::shared_ptr<const store::OrderDetails>> o = OrderOf(*r);
     ASSERT_OK_RESULT(o);
-    EXPECT_EQ(OrderToJson(*o), OrderToJson(*x));
+    EXPECT_EQ(OrderToJson(**o), OrderToJson(*x));
   }
   ToolResult none;
   EXPECT_EQ(OrderOf(none).status().code(), StatusCode::kInvalidArgument);

@@ -339,6 +339,15 @@ Result<ShopCounts> SqliteStore::CountShopData() {
 }
 
 Result<OrderDetails> SqliteStore::GetOrderDetails(const std::string& order_number) {
+  Result<std::shared_ptr<const OrderDetails>> d = GetSharedOrderDetails(order_number);
+  if (!d.ok()) {
+    return d.status();
+  }
+  return **d;
+}
+
+Result<std::shared_ptr<const OrderDetails>> SqliteStore::GetSharedOrderDetails(
+    const std::string& order_number) {
   auto conn = pool_->Acquire();
   {
     Stmt s(*conn, "SELECT etag FROM orders WHERE order_number = ?");
@@ -433,8 +442,9 @@ Result<OrderDetails> SqliteStore::GetOrderDetails(const std::string& order_numbe
   if (order_cache_.size() >= kMaxCachedOrders) {
     order_cache_.clear();
   }
-  order_cache_[order_number] = CachedOrder{etag, d};
-  return d;
+  auto shared = std::make_shared<const OrderDetails>(std::move(d));
+  order_cache_[order_number] = CachedOrder{etag, shared};
+  return shared;
 }
 
 Result<Customer> SqliteStore::GetCustomer(int64_t id) {

@@ -39,6 +39,8 @@ class SqliteStore final : public Store {
   Status ReplaceShopData(const ShopData& data) override;
   Result<ShopCounts> CountShopData() override;
   Result<OrderDetails> GetOrderDetails(const std::string& order_number) override;
+  Result<std::shared_ptr<const OrderDetails>> GetSharedOrderDetails(
+      const std::string& order_number) override;
   Result<Customer> GetCustomer(int64_t id) override;
   Result<std::vector<Product>> ListProducts() override;
   Status CreateConversation(const Conversation& conversation) override;
@@ -126,7 +128,7 @@ class SqliteStore final : public Store {
   static constexpr size_t kMaxCachedOrders = 4096;
   struct CachedOrder {
     int64_t etag = 0;
-    OrderDetails details;
+    std::shared_ptr<const OrderDetails> details;
   };
   std::mutex order_cache_mutex_;
   std::unordered_map<std::string, CachedOrder> order_cache_;  // guarded by order_cache_mutex_
