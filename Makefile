@@ -6,8 +6,9 @@ KEFU_WERROR ?= OFF
 PORT ?= 8080
 DB ?= kefu.db
 JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 120
 
-.PHONY: all deps configure build run test test-unit test-integration bench sanitize format clean
+.PHONY: all deps configure build run test test-unit test-integration bench sanitize fuzz format clean
 
 all: build
 
@@ -49,6 +50,11 @@ bench: deps
 # The turn path under AddressSanitizer and UBSan, in build-san (about an hour from a cold ccache).
 sanitize: deps
 	scripts/sanitize.sh
+
+# libFuzzer (Clang) with ASan and UBSan on text/, whole conversations and the HTTP API's handlers,
+# in build-fuzz, FUZZ_SECONDS per target.
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 format:
 	scripts/format.sh

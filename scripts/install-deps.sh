@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package kefu needs to build, run and test. Idempotent: when nothing is
 # missing it only runs dpkg-query and exits in well under a second.
+# Usage: scripts/install-deps.sh [fuzz]   (fuzz: also Clang with libFuzzer, for scripts/fuzz.sh)
 # Never add libboost-dev: it is the 1.74 metapackage and conflicts with libboost1.81-dev.
 set -euo pipefail
 
@@ -22,6 +23,10 @@ PACKAGES=(
   # browser tests: Debian's Chromium driven by playwright-core (npm), CJK fonts for screenshots
   chromium fonts-wqy-zenhei nodejs
 )
+if [[ "${1:-}" == fuzz ]]; then
+  # libFuzzer ships with Clang's runtime libraries; llvm-symbolizer names the frames of a report
+  PACKAGES+=(clang libclang-rt-14-dev llvm)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -304,7 +304,10 @@ std::vector<Bm25Hit> Bm25Index::Search(std::span<const std::string> query_terms,
     return hits;
   }
   const float k1_plus_1 = options_.k1 + 1.0f;
-  const auto [c1, c2] = LengthNorm();
+  // Named copies, not a structured binding: Clang before 16 cannot capture bindings in a lambda.
+  const std::pair<float, float> norm = LengthNorm();
+  const float c1 = norm.first;
+  const float c2 = norm.second;
   // rest[t]: the most that terms t.. can add to any document.
   std::vector<float> rest(q.size() + 1, 0.0f);
   for (size_t t = q.size(); t-- > 0;) {

@@ -783,7 +783,8 @@ std::vector<Hit> Retriever::Search(std::string_view query, const SearchOptions& 
   const bool rerank = options.mode == SearchMode::kHybrid;
   if (ranked.size() > (rerank ? std::max(kRerankDepth, options.k) : options.k)) {
     ranked.resize(rerank ? std::max(kRerankDepth, options.k) : options.k);
-    for (const auto& [key, prob] : asked) {  // the question model's FAQs are always reranked
+    for (const auto& entry : asked) {  // the question model's FAQs are always reranked
+      const auto key = entry.first;    // a copy: Clang before 16 cannot capture a binding
       if (std::none_of(ranked.begin(), ranked.end(),
                        [&](const auto& r) { return r.first == key; })) {
         ranked.emplace_back(key, fused[key]);
