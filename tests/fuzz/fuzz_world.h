@@ -1,7 +1,7 @@
 // The engine the turn and API fuzz targets drive, set up as `kefu serve` sets up its own: the
 // shipped intent and sentiment models, knowledge-base embedding and FAQ question model (from the
-// normal build: KEFU_FUZZ_MODELS, default build/models), the small test shop in a fresh SQLite
-// database under /tmp, and the demo knowledge base. Built once per fuzzing process, in
+// normal build: KEFU_FUZZ_MODELS, default KEFU_FUZZ_MODEL_DIR), the small test shop in a fresh
+// SQLite database under /tmp, and the demo knowledge base. Built once per fuzzing process, in
 // LLVMFuzzerInitialize.
 #pragma once
 
@@ -50,8 +50,7 @@ struct World {
     (void)InitLogging("off");
     const std::string data_dir = KEFU_SOURCE_DIR "/data";
     const char* env = std::getenv("KEFU_FUZZ_MODELS");
-    const std::string models =
-        env != nullptr && *env != '\0' ? env : KEFU_SOURCE_DIR "/build/models";
+    const std::string models = env != nullptr && *env != '\0' ? env : KEFU_FUZZ_MODEL_DIR;
     char dir[] = "/tmp/kefu-fuzz-XXXXXX";
     Check(mkdtemp(dir) != nullptr, "mkdtemp");
     auto* w = new World();
