@@ -8,6 +8,7 @@
 // shopper's endpoints shows a customer's phone or address that the request did not carry.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -85,8 +86,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;  // WebSocket upgrades are carried by http_server.cc, not Api::Handle
   }
   kefu::RequestContext ctx = kefu::RequestContext::Unbounded("t-fuzz");
+  // As the transport does: a blocking POST that accepts an event stream streams into a channel.
+  const bool stream = request.method == "POST" &&
+                      request.accept.find("text/event-stream") != std::string::npos &&
+                      w.api.Classify(request) == kefu::server::RouteKind::kBlocking;
   w.api.ReadAhead(request, ctx);
+  if (stream) {
+    request.events = std::make_shared<kefu::server::EventChannel>();
+  }
   const kefu::server::HttpResponse r = w.api.Handle(request, ctx);
+  std::vector<std::string> events = r.sse_events;
+  if (request.events != nullptr) {
+    std::vector<std::string> streamed = request.events->Drain();
+    events.insert(events.begin(), streamed.begin(), streamed.end());
+  }
+  for (const std::string& e : events) {  // "event: <type>\ndata: <JSON>\n\n"
+    const size_t data = e.find("\ndata: ");
+    Check(e.rfind("event: ", 0) == 0 && data != std::string::npos && e.ends_with("\n\n"),
+          "a malformed event", e);
+    Check(nlohmann::json::accept(e.substr(data + 7, e.size() - data - 9)),
+          "an event's data is not JSON", e);
+  }
 
   static const std::set<int> kDocumented = {200, 201, 204, 400, 401, 403, 404,
                                             405, 409, 413, 415, 429, 503, 504};
@@ -104,7 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (request.target.rfind("/v1/conversations", 0) == 0) {
     const std::string sent = request.target + "\n" + request.body;
     kefu::fuzz::CheckNoSecrets(World::Get(), sent, r.body);
-    for (const std::string& e : r.sse_events) {
+    for (const std::string& e : events) {
       kefu::fuzz::CheckNoSecrets(World::Get(), sent, e);
     }
   }
