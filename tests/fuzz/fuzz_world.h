@@ -37,8 +37,14 @@ struct World {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<kb::KnowledgeBase> kb;
   std::unique_ptr<engine::Engine> engine;
-  // What no answer may show unless the shopper typed it: the customers' phones and addresses.
-  std::vector<std::string> secrets;
+  // What no answer may show unless the caller typed `unlock`: a customer's phone or address
+  // (unlocked only by typing it), and an order's tracking number (unlocked by typing it, or the
+  // last four digits of the order's phone, which verification asks for).
+  struct Secret {
+    std::string value;
+    std::string unlock;
+  };
+  std::vector<Secret> secrets;
 
   static World& Get() {
     static World* world = Make();
@@ -58,8 +64,15 @@ struct World {
         Must(store::NewSqliteStore({.path = std::string(dir) + "/kefu.db"}), "open the store");
     store::ShopData shop = testing::SmallShop();
     for (const auto& c : shop.customers) {
-      w->secrets.push_back(c.phone);
-      w->secrets.push_back(c.address);
+      w->secrets.push_back({c.phone, c.phone});
+      w->secrets.push_back({c.address, c.address});
+    }
+    for (const auto& o : shop.orders) {
+      w->secrets.push_back({o.order.phone, o.order.phone});
+      w->secrets.push_back({o.order.shipping_address, o.order.shipping_address});
+      if (o.shipment.has_value()) {
+        w->secrets.push_back({o.shipment->tracking_number, o.order.phone.substr(7)});
+      }
     }
     Check(w->store->ReplaceShopData(std::move(shop)).ok(), "load the shop");
     kb::KnowledgeBaseOptions kb_options;
@@ -80,12 +93,13 @@ struct World {
 };
 
 // Fails when `answer` shows a secret of the world that `typed` (everything the caller sent)
-// does not contain.
+// neither contains nor unlocks.
 inline void CheckNoSecrets(const World& w, std::string_view typed, std::string_view answer) {
-  for (const std::string& secret : w.secrets) {
-    if (typed.find(secret) == std::string_view::npos &&
-        answer.find(secret) != std::string_view::npos) {
-      Fail("a customer's phone or address in an answer", answer);
+  for (const World::Secret& secret : w.secrets) {
+    if (answer.find(secret.value) != std::string_view::npos &&
+        typed.find(secret.value) == std::string_view::npos &&
+        typed.find(secret.unlock) == std::string_view::npos) {
+      Fail("a customer's phone, address or tracking number in an answer", answer);
     }
   }
 }
