@@ -101,10 +101,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     events.insert(events.begin(), streamed.begin(), streamed.end());
   }
   for (const std::string& e : events) {  // "event: <type>\ndata: <JSON>\n\n"
-    const size_t data = e.find("\ndata: ");
-    Check(e.rfind("event: ", 0) == 0 && data != std::string::npos && e.ends_with("\n\n"),
+    const size_t data_at = e.find("\ndata: ");
+    Check(e.rfind("event: ", 0) == 0 && data_at != std::string::npos && e.ends_with("\n\n"),
           "a malformed event", e);
-    Check(nlohmann::json::accept(e.substr(data + 7, e.size() - data - 9)),
+    Check(nlohmann::json::accept(e.substr(data_at + 7, e.size() - data_at - 9)),
           "an event's data is not JSON", e);
   }
 
