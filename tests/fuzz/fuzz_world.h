@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,8 +58,13 @@ struct World {
     const std::string data_dir = KEFU_SOURCE_DIR "/data";
     const char* env = std::getenv("KEFU_FUZZ_MODELS");
     const std::string models = env != nullptr && *env != '\0' ? env : KEFU_FUZZ_MODEL_DIR;
-    char dir[] = "/tmp/kefu-fuzz-XXXXXX";
+    static char dir[] = "/tmp/kefu-fuzz-XXXXXX";
     Check(mkdtemp(dir) != nullptr, "mkdtemp");
+    // The database goes when the process ends normally; after a finding it stays for a look.
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    });
     auto* w = new World();
     w->store =
         Must(store::NewSqliteStore({.path = std::string(dir) + "/kefu.db"}), "open the store");
