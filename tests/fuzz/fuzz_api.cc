@@ -1,11 +1,13 @@
 // The HTTP API's handlers (server/api.h, without the network) on arbitrary requests, over the
 // engine of fuzz_world.h. An input is a request, one field a line: method, target,
 // Authorization, Accept, Content-Type, X-Kefu-Agent, then the body (the rest). In every field
-// {conv} becomes a conversation of the world and {token} its token, {agent} the agent key and
-// {admin} the admin key, so the fuzzer reaches past authentication.
+// {conv} becomes a new conversation (one per input, so that what one input sent never shows in
+// another's history) and {token} its token, {agent} the agent key and {admin} the admin key, so
+// the fuzzer reaches past authentication.
 // Checks the API's promises: every answer has a status the API documents, never 500; every
 // error is {"error":{"code":"...","message":"..."}}; a JSON answer is JSON; and no answer on the
-// shopper's endpoints shows a customer's phone or address that the request did not carry.
+// shopper's endpoints shows a customer's phone, address or tracking number that the request did
+// not carry or unlock (fuzz_world.h).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -31,8 +33,6 @@ struct ApiWorld {
   kefu::server::Api api{*World::Get().engine,
                         {.admin_key = kAdminKey, .agent_key = kAgentKey},
                         World::Get().kb.get()};
-  kefu::engine::NewConversation conv =
-      kefu::fuzz::Must(World::Get().engine->CreateConversation("web"), "create a conversation");
 };
 
 ApiWorld& Get() {
@@ -40,12 +40,10 @@ ApiWorld& Get() {
   return *w;
 }
 
-std::string Expand(std::string_view field, const ApiWorld& w) {
+std::string Expand(std::string_view field, const kefu::engine::NewConversation& conv) {
   std::string out(field);
-  const std::pair<std::string_view, std::string_view> vars[] = {{"{conv}", w.conv.id},
-                                                                {"{token}", w.conv.token},
-                                                                {"{agent}", kAgentKey},
-                                                                {"{admin}", kAdminKey}};
+  const std::pair<std::string_view, std::string_view> vars[] = {
+      {"{conv}", conv.id}, {"{token}", conv.token}, {"{agent}", kAgentKey}, {"{admin}", kAdminKey}};
   for (const auto& [name, value] : vars) {
     for (size_t at = out.find(name); at != std::string::npos;
          at = out.find(name, at + value.size())) {
@@ -67,11 +65,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return -1;
   }
   ApiWorld& w = Get();
+  const kefu::engine::NewConversation conv =
+      kefu::fuzz::Must(World::Get().engine->CreateConversation("web"), "create a conversation");
   std::string_view input = kefu::fuzz::AsText(data, size);
   std::string fields[6];
   for (std::string& f : fields) {
     const size_t nl = std::min(input.find('\n'), input.size());
-    f = Expand(input.substr(0, nl), w);
+    f = Expand(input.substr(0, nl), conv);
     input.remove_prefix(std::min(nl + 1, input.size()));
   }
   kefu::server::HttpRequest request{.method = fields[0],
@@ -79,7 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                     .authorization = fields[2],
                                     .accept = fields[3],
                                     .content_type = fields[4],
-                                    .body = Expand(input, w),
+                                    .body = Expand(input, conv),
                                     .agent = fields[5]};
   if (request.target.rfind("/v1/agent/ws", 0) == 0 ||
       request.target.find("/voice") != std::string::npos) {
