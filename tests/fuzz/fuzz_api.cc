@@ -122,7 +122,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(nlohmann::json::accept(r.body), "a JSON answer that is not JSON", r.body);
   }
   if (request.target.rfind("/v1/conversations", 0) == 0) {
-    const std::string sent = request.target + "\n" + request.body;
+    std::string sent = kefu::fuzz::AsRead(request.target + "\n" + request.body);
+    if (const nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+        body.is_object() && body.contains("text") && body["text"].is_string()) {
+      sent.append("\n").append(kefu::fuzz::AsRead(body["text"].get<std::string>()));
+    }
     kefu::fuzz::CheckNoSecrets(World::Get(), sent, r.body);
     for (const std::string& e : events) {
       kefu::fuzz::CheckNoSecrets(World::Get(), sent, e);

@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!kefu::utf8::IsValid(message)) {
       continue;  // the HTTP edge answers 400 before the engine
     }
-    typed.append(message).append("\n");
+    typed.append(kefu::fuzz::AsRead(message)).append("\n");
     kefu::RequestContext ctx = kefu::RequestContext::Unbounded("t-fuzz");
     kefu::Result<kefu::engine::TurnResult> r =
         w.engine->HandleTurn({conv.id, std::string(message), conv.token}, ctx);

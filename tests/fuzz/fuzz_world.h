@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/logging.h"
+#include "core/utf8.h"
 #include "demo/demo_shop.h"
 #include "engine/engine.h"
 #include "fakes/shop_fixture.h"
@@ -22,6 +23,7 @@
 #include "kb/embedder.h"
 #include "kb/knowledge_base.h"
 #include "store/store.h"
+#include "text/normalize.h"
 
 namespace kefu::fuzz {
 
@@ -98,8 +100,19 @@ struct World {
   }
 };
 
-// Fails when `answer` shows a secret of the world that `typed` (everything the caller sent)
-// neither contains nor unlocks.
+// What the caller sent as the engine reads it: the text itself, then its normalized form
+// (text/normalize.h drops control characters and folds full-width digits, so "56\x1c78" and
+// "５６７８" are the digits 5678 and verify an order).
+inline std::string AsRead(std::string_view sent) {
+  std::string out(sent);
+  if (utf8::IsValid(sent)) {
+    out.append("\n").append(text::Normalize(sent).text);
+  }
+  return out;
+}
+
+// Fails when `answer` shows a secret of the world that `typed` (everything the caller sent,
+// through AsRead) neither contains nor unlocks.
 inline void CheckNoSecrets(const World& w, std::string_view typed, std::string_view answer) {
   for (const World::Secret& secret : w.secrets) {
     if (answer.find(secret.value) != std::string_view::npos &&
