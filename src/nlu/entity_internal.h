@@ -176,6 +176,7 @@ class ProductIndex {
 
   std::vector<std::string> skus_;
   std::vector<Key> keys_;
+  std::vector<uint8_t> min_hits_;  // per key: fewer bigram hits can never be a mention
   std::unordered_map<uint64_t, Posting> postings_;   // bigram -> keys holding it
   std::unordered_map<std::string, uint32_t> vocab_;  // English words of >= 5 letters -> id
   std::vector<std::string> vocab_words_;

@@ -136,7 +136,14 @@ ProductIndex::ProductIndex(const std::vector<CatalogEntry>& catalog) {
     }
     posting.idf = std::log(1.0 + entries / static_cast<double>(df));
   }
+  min_hits_.reserve(keys_.size());
   for (Key& key : keys_) {
+    // The fewest bigram hits with which Evaluate's bounds can pass: an exact match needs all
+    // but one, a fuzzy one at least two and half the key's, a partial one three.
+    const auto bigrams = static_cast<uint32_t>(key.cps.size() - 1);
+    const uint32_t fuzzy = std::max<uint32_t>(2, (bigrams + 2) / 2 - 1);
+    min_hits_.push_back(
+        static_cast<uint8_t>(std::min({bigrams, fuzzy, kMinPartialHits})));
     std::vector<uint64_t> seen;
     for (size_t p = 0; p + 1 < key.cps.size(); ++p) {
       const uint64_t b = Bigram(key.cps[p], key.cps[p + 1]);
@@ -470,9 +477,22 @@ void ProductIndex::Scan(Text t, std::vector<Candidate>& out) const {
         IsAlnum(elems[q].c) && IsAlnum(elems[q + 1].c) && elems[q].oend < elems[q + 1].ostart;
     word_breaks[q + 1] = word_breaks[q] + (between_words ? 1 : 0);
   }
-  std::vector<int32_t> slot(keys_.size(), -1);
-  std::vector<Run> runs;
+  // Per-thread scratch: slot[k] is key k's run in `runs`, -1 when it has none; reset below
+  // through `runs`, so a message costs what it touches, not the catalog's size.
+  thread_local std::vector<int32_t> slot;
+  thread_local std::vector<Run> runs;
+  if (slot.size() != keys_.size()) {
+    slot.assign(keys_.size(), -1);
+  }
+  runs.clear();
   std::vector<Hit> hits;
+  // Most runs are one stray bigram shared with a long key ("on" of "iphone" and "earphones"):
+  // Evaluate would reject them on its first bounds, so they are not handed to it.
+  const auto evaluate = [&](const Run& r) {
+    if (r.hits >= min_hits_[r.key]) {
+      Evaluate(r, elems, hits);
+    }
+  };
   uint32_t segment = 0;
   for (uint32_t p = 0; p + 1 < elems.size(); ++p) {
     if (elems[p + 1].break_before) {
@@ -496,13 +516,14 @@ void ProductIndex::Scan(Text t, std::vector<Candidate>& out) const {
         r.last = p;
         ++r.hits;
       } else {
-        Evaluate(r, elems, hits);
+        evaluate(r);
         r = {k, p, p, 1, segment};
       }
     }
   }
   for (const Run& r : runs) {
-    Evaluate(r, elems, hits);
+    evaluate(r);
+    slot[r.key] = -1;
   }
   if (hits.empty()) {
     return;
