@@ -67,6 +67,12 @@ uint64_t Bigram(char32_t a, char32_t b) {
   return (static_cast<uint64_t>(a) << 32) | b;
 }
 
+// FNV-1a over code points: the hash of a Latin word, one code point at a time.
+constexpr uint64_t kWordHashSeed = 14695981039346656037ULL;
+uint64_t WordHashStep(uint64_t h, char32_t c) {
+  return (h ^ c) * 1099511628211ULL;
+}
+
 // True when a and b differ by at most one insertion, deletion, substitution or transposition
 // of neighbours (optimal string alignment distance <= 1).
 bool WithinOneEdit(std::string_view a, std::string_view b) {
@@ -193,6 +199,23 @@ void ProductIndex::AddKey(std::string_view name, uint32_t entry) {
       return;  // an alias that only repeats a name
     }
   }
+  // Every run of whole Latin words adjacent in the compact form ("t", "shirt", "tshirt" of
+  // "t-shirt"), hashed, so that HasWord rejects a message word the key lacks without a scan.
+  for (size_t pos = 0; pos < key.cps.size(); ++pos) {
+    if ((key.edges[pos] & kWordStart) == 0) {
+      continue;
+    }
+    uint64_t h = kWordHashSeed;
+    for (size_t end = pos; end < key.cps.size() && IsAlnum(key.cps[end]); ++end) {
+      h = WordHashStep(h, key.cps[end]);
+      if ((key.edges[end] & kWordEnd) != 0) {
+        key.word_hashes.push_back(h);
+      }
+    }
+  }
+  std::sort(key.word_hashes.begin(), key.word_hashes.end());
+  key.word_hashes.erase(std::unique(key.word_hashes.begin(), key.word_hashes.end()),
+                        key.word_hashes.end());
   const auto id = static_cast<uint32_t>(keys_.size());
   for (size_t p = 0; p + 1 < key.cps.size(); ++p) {
     std::vector<uint32_t>& ids = postings_[Bigram(key.cps[p], key.cps[p + 1])].keys;
@@ -315,7 +338,14 @@ const ProductIndex::Posting* ProductIndex::Find(char32_t a, char32_t b) const {
 
 bool ProductIndex::HasWord(const Key& key, const std::vector<Elem>& elems, size_t begin,
                            size_t end) {
-  const size_t len = end - begin;
+  uint64_t h = kWordHashSeed;
+  for (size_t k = begin; k < end; ++k) {
+    h = WordHashStep(h, elems[k].c);
+  }
+  if (!std::binary_search(key.word_hashes.begin(), key.word_hashes.end(), h)) {
+    return false;
+  }
+  const size_t len = end - begin;  // the hash matched: confirm on the code points
   for (size_t pos = 0; pos + len <= key.cps.size(); ++pos) {
     if ((key.edges[pos] & kWordStart) == 0 || (key.edges[pos + len - 1] & kWordEnd) == 0) {
       continue;
@@ -372,7 +402,8 @@ void ProductIndex::Evaluate(const Run& run, const std::vector<Elem>& elems,
   }
   // Latin words at the edges that the key lacks are not part of the mention ("the shoes"); one
   // inside it means this is no mention at all (bigrams matched out of order).
-  std::vector<std::pair<size_t, size_t>> words;
+  thread_local std::vector<std::pair<size_t, size_t>> words;  // scratch, no allocation a call
+  words.clear();
   for (size_t k = s; k < e;) {
     if (!IsAlnum(elems[k].c)) {
       ++k;
@@ -415,7 +446,8 @@ void ProductIndex::Evaluate(const Run& run, const std::vector<Elem>& elems,
   }
   uint32_t hit_count = 0;
   double matched_weight = 0;
-  std::vector<uint64_t> seen;
+  thread_local std::vector<uint64_t> seen;
+  seen.clear();
   for (size_t q = s; q + 1 < e; ++q) {
     if (elems[q + 1].break_before) {
       continue;
