@@ -518,6 +518,23 @@ TEST_F(EntityExtractorTest, ProductsByFuzzyMatchHaveLowerConfidence) {
   EXPECT_LT(Find("星河X5智能手几", "product")->confidence, 1.0);
 }
 
+// A message word counts for a key when it is a run of the key's whole words, joined or not
+// ("tshirt" and "crewneck" for "Crew-neck T-shirt", "xinghex5" for "Xinghe X5"), with the words
+// around it that the name lacks left out of the mention.
+TEST_F(EntityExtractorTest, LatinWordsMatchWholeWordsOfTheName) {
+  ExpectCases({
+      {"suyi cotton crew-neck t-shirt", "product", "CL-001"},
+      {"suyi cotton crewneck tshirt", "product", "CL-001"},
+      {"SUYI Cotton Crew Neck T Shirt", "product", "CL-001"},
+      {"the xinghe x5 smartphone please", "product", "PH-001"},
+      {"xinghex5 smartphone", "product", "PH-001"},
+      {"nuanju electrickettle", "product", "HM-001"},
+  });
+  std::optional<ExtractedEntity> e = Find("the xinghe x5 smartphone please", "product");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->text, "xinghe x5 smartphone");
+}
+
 TEST_F(EntityExtractorTest, ShortWordsAreNotTypoCorrected) {
   EXPECT_EQ(ValueOf("bads 3", "product"), "");
 }
