@@ -145,8 +145,8 @@ class ProductIndex {
 
  private:
   struct Key {
-    std::u32string cps;          // compact form: letters, digits and Han only
-    std::vector<uint8_t> edges;  // per code point: kWordStart / kWordEnd of a Latin word
+    std::u32string cps;                 // compact form: letters, digits and Han only
+    std::vector<uint8_t> edges;         // per code point: kWordStart / kWordEnd of a Latin word
     std::vector<uint64_t> word_hashes;  // sorted: each run of adjacent whole Latin words
     uint32_t entry = 0;
     double weight = 0;  // sum of the idf of its distinct bigrams

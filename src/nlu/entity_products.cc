@@ -148,8 +148,7 @@ ProductIndex::ProductIndex(const std::vector<CatalogEntry>& catalog) {
     // but one, a fuzzy one at least two and half the key's, a partial one three.
     const auto bigrams = static_cast<uint32_t>(key.cps.size() - 1);
     const uint32_t fuzzy = std::max<uint32_t>(2, (bigrams + 2) / 2 - 1);
-    min_hits_.push_back(
-        static_cast<uint8_t>(std::min({bigrams, fuzzy, kMinPartialHits})));
+    min_hits_.push_back(static_cast<uint8_t>(std::min({bigrams, fuzzy, kMinPartialHits})));
     std::vector<uint64_t> seen;
     for (size_t p = 0; p + 1 < key.cps.size(); ++p) {
       const uint64_t b = Bigram(key.cps[p], key.cps[p + 1]);
