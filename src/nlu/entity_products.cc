@@ -363,7 +363,8 @@ bool ProductIndex::HasWord(const Key& key, const std::vector<Elem>& elems, size_
 void ProductIndex::Evaluate(const Run& run, const std::vector<Elem>& elems,
                             std::vector<Hit>& hits) const {
   const Key& key = keys_[run.key];
-  // Cheap bounds first: most runs are a few stray shared bigrams ("12" of an order number and
+  // Cheap bounds first (Scan skips runs below min_hits_, derived from these: keep the two in
+  // step): most runs are a few stray shared bigrams ("12" of an order number and
   // of "12gb", "in" of "running" and of "xinghe") that no rule below could accept.
   const double run_bigrams = run.last - run.start + 1;
   const bool maybe_exact = run.hits + 1 >= key.cps.size();
@@ -508,12 +509,17 @@ void ProductIndex::Scan(Text t, std::vector<Candidate>& out) const {
         IsAlnum(elems[q].c) && IsAlnum(elems[q + 1].c) && elems[q].oend < elems[q + 1].ostart;
     word_breaks[q + 1] = word_breaks[q] + (between_words ? 1 : 0);
   }
-  // Per-thread scratch: slot[k] is key k's run in `runs`, -1 when it has none; reset below
-  // through `runs`, so a message costs what it touches, not the catalog's size.
+  // Per-thread scratch: slot[k] is key k's run in `runs`, -1 when it has none. It is reset
+  // through the runs the last message left (even one cut short by an exception), so a message
+  // costs what it touches, not the catalog's size.
   thread_local std::vector<int32_t> slot;
   thread_local std::vector<Run> runs;
   if (slot.size() != keys_.size()) {
     slot.assign(keys_.size(), -1);
+  } else {
+    for (const Run& r : runs) {
+      slot[r.key] = -1;
+    }
   }
   runs.clear();
   std::vector<Hit> hits;
@@ -554,7 +560,6 @@ void ProductIndex::Scan(Text t, std::vector<Candidate>& out) const {
   }
   for (const Run& r : runs) {
     evaluate(r);
-    slot[r.key] = -1;
   }
   if (hits.empty()) {
     return;
