@@ -256,6 +256,16 @@ HttpResponse ErrorResponse(const Status& status) {
                        status.message());
 }
 
+void FinishResponse(HttpResponse& response) {
+  if (!response.finish) {
+    return;
+  }
+  // Moved out first: finish replaces the response it is a member of.
+  const std::function<void(HttpResponse&)> finish = std::move(response.finish);
+  response.finish = nullptr;
+  finish(response);
+}
+
 std::vector<std::string> SplitForStreaming(const std::string& text, size_t chars_per_piece) {
   std::vector<std::string> pieces;
   std::string current;
@@ -455,6 +465,12 @@ Status Api::Authorize(const HttpRequest& request, const std::string& id) {
 Result<engine::TurnInput> Api::ParseTurn(const HttpRequest& request, const std::string& id) const {
   // The token is checked by the turn itself, in the same read as the conversation's state.
   KEFU_ASSIGN_OR_RETURN(std::string token, BearerToken(request));
+  if (request.read != nullptr) {
+    // ReadAhead parsed this body on the I/O thread and kept its text: not again on the worker.
+    engine::TurnInput input{id, request.read->text, std::move(token)};
+    input.read = request.read;
+    return input;
+  }
   if (!utf8::IsValid(request.body)) {
     return InvalidArgumentError("request body is not valid UTF-8");
   }
@@ -578,7 +594,16 @@ std::vector<HttpResponse> Api::HandleBatch(std::span<const HttpRequest* const> r
     std::vector<Result<engine::TurnResult>> turns = engine_.HandleTurns(inputs, turn_contexts);
     for (size_t k = 0; k < turn_positions.size(); ++k) {
       const size_t i = turn_positions[k];
-      responses[i] = TurnResponse(*requests[i], turns[k], *contexts[i]);
+      if (requests[i]->events != nullptr) {
+        // A stream's last events depend on what already went out: written here, at once.
+        responses[i] = TurnResponse(*requests[i], turns[k], *contexts[i]);
+        continue;
+      }
+      auto turn = std::make_shared<const Result<engine::TurnResult>>(std::move(turns[k]));
+      responses[i].finish = [this, request = requests[i], ctx = contexts[i],
+                             turn = std::move(turn)](HttpResponse& r) {
+        r = TurnResponse(*request, *turn, *ctx);
+      };
     }
   }
   return responses;

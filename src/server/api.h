@@ -116,7 +116,7 @@ struct HttpRequest {
   // here as it is written; the final HttpResponse's sse_events then carry only what is left.
   std::shared_ptr<EventChannel> events{};
   // Set by Api::ReadAhead for a message POST: the message already read by the engine's first
-  // stages, so the store worker skips them.
+  // stages, so the store worker skips them and does not parse the body again.
   std::shared_ptr<const engine::ReadMessage> read{};
 };
 
@@ -132,6 +132,11 @@ struct HttpResponse {
   // the subscription overflows or the server shuts down. Shared: the transport holds it while
   // the stream is open, and the feed's publishers may still wake it.
   std::shared_ptr<engine::LiveFeed::Subscription> live;
+  // Set by Api::HandleBatch for a turn answered in one piece (not as a stream): writes this
+  // response from the turn's result. The transport runs it on the connection's I/O thread, so
+  // the store worker, which every turn passes through, does not write the reply's JSON. A caller
+  // of HandleBatch without such a thread runs it itself (FinishResponse).
+  std::function<void(HttpResponse&)> finish{};
   bool IsStream() const { return !sse_events.empty() || live != nullptr; }
 };
 
@@ -296,6 +301,9 @@ class Api {
 // {"error": {"code": "not_found", "message": "..."}} with the mapped HTTP status.
 HttpResponse ErrorResponse(const Status& status);
 HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_view message);
+
+// Runs response.finish when it is set, and clears it (HttpResponse::finish).
+void FinishResponse(HttpResponse& response);
 
 // Splits a reply into the pieces streamed as `delta` events (a few characters at a time,
 // never splitting a UTF-8 sequence).

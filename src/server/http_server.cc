@@ -296,8 +296,16 @@ struct HttpServer::Impl {
       pool.Push(
           {&request, &ctx, std::make_unique<CompletionFor<decltype(handler)>>(std::move(handler))});
     };
-    co_return co_await asio::async_initiate<decltype(use_awaitable), void(HttpResponse)>(
-        std::move(initiate), use_awaitable);
+    HttpResponse response =
+        co_await asio::async_initiate<decltype(use_awaitable), void(HttpResponse)>(
+            std::move(initiate), use_awaitable);
+    try {
+      FinishResponse(response);  // back on this connection's thread: off the worker
+    } catch (const std::exception& e) {
+      KEFU_LOG_ERROR("writing the response threw: {}", e.what());
+      response = ErrorResponse(500, "internal", "internal error");
+    }
+    co_return response;
   }
 
   awaitable<void> WriteResponse(beast::tcp_stream& stream, const HttpResponse& r, unsigned version,

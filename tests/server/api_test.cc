@@ -92,6 +92,54 @@ TEST_F(ApiTest, StreamingReplyIsStartDeltasDone) {
   EXPECT_EQ(r.sse_events.back().rfind("event: done\n", 0), 0u);
 }
 
+// A batch's turns come back with the body left to FinishResponse, which the transport runs on
+// the connection's I/O thread; a request the batch refuses is answered at once.
+TEST_F(ApiTest, ABatchLeavesEachTurnsBodyToFinishResponse) {
+  json conv = json::parse(Call({"POST", "/v1/conversations", "", "", "", "{}"}).body);
+  const std::string path =
+      "/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages";
+  const std::string auth = "Bearer " + conv["token"].get<std::string>();
+  HttpRequest hello{"POST", path, auth, "", "application/json", R"({"text":"hello"})"};
+  HttpRequest wrong_token{
+      "POST", path, "Bearer wrong", "", "application/json", R"({"text":"你好"})"};
+  HttpRequest bad_json{"POST", path, auth, "", "application/json", R"({"text":)"};
+  RequestContext c1 = RequestContext::Unbounded("t1");
+  RequestContext c2 = RequestContext::Unbounded("t2");
+  RequestContext c3 = RequestContext::Unbounded("t3");
+  for (auto [r, c] : {std::pair{&hello, &c1}, {&wrong_token, &c2}, {&bad_json, &c3}}) {
+    api_->ReadAhead(*r, *c);  // as the transport does, on the I/O thread
+  }
+  ASSERT_NE(hello.read, nullptr);
+  EXPECT_EQ(bad_json.read, nullptr);
+  const std::vector<const HttpRequest*> requests = {&hello, &wrong_token, &bad_json};
+  const std::vector<RequestContext*> contexts = {&c1, &c2, &c3};
+  std::vector<HttpResponse> responses = api_->HandleBatch(requests, contexts);
+  ASSERT_EQ(responses.size(), 3u);
+
+  ASSERT_TRUE(responses[0].finish);
+  EXPECT_TRUE(responses[0].body.empty());
+  FinishResponse(responses[0]);
+  EXPECT_FALSE(responses[0].finish);
+  ASSERT_EQ(responses[0].status, 200) << responses[0].body;
+  json body = json::parse(responses[0].body);
+  EXPECT_EQ(body["intent"], "greeting");
+  EXPECT_EQ(body["conversation_id"], conv["conversation_id"]);
+
+  FinishResponse(responses[1]);
+  EXPECT_EQ(responses[1].status, 403);
+  EXPECT_EQ(json::parse(responses[1].body)["error"]["code"], "permission_denied");
+
+  EXPECT_FALSE(responses[2].finish);  // refused before the engine: answered at once
+  EXPECT_EQ(responses[2].status, 400);
+  EXPECT_EQ(json::parse(responses[2].body)["error"]["code"], "invalid_argument");
+
+  // The turn was stored once, with the text the read-ahead parsed.
+  HttpResponse history = Call({"GET", path, auth, "", "", ""});
+  json messages = json::parse(history.body)["messages"];
+  ASSERT_EQ(messages.size(), 2u) << history.body;
+  EXPECT_EQ(messages[0]["text"], "hello");
+}
+
 TEST_F(ApiTest, BadAuthorizationHeaders) {
   json conv = json::parse(Call({"POST", "/v1/conversations", "", "", "", ""}).body);
   const std::string path =
