@@ -157,6 +157,7 @@ class StateCache {
 struct Turn {
   std::string conversation_id;
   const std::optional<std::string>* token = nullptr;
+  const std::string* token_sha256 = nullptr;  // TurnInput::token_sha256
   ReplySink* sink = nullptr;
   std::string raw;
   int64_t received_at = 0;
@@ -523,9 +524,12 @@ struct Engine::Impl {
 
   Status Load(Turn& t) {
     KEFU_ASSIGN_OR_RETURN(t.conversation, store.GetConversation(t.conversation_id));
-    if (t.token != nullptr && t.token->has_value() &&
-        !ConstantTimeEquals(Sha256Hex(**t.token), t.conversation.token_hash)) {
-      return PermissionDeniedError("token does not match this conversation");
+    if (t.token != nullptr && t.token->has_value()) {
+      const bool hashed = t.token_sha256 != nullptr && !t.token_sha256->empty();
+      if (!ConstantTimeEquals(hashed ? *t.token_sha256 : Sha256Hex(**t.token),
+                              t.conversation.token_hash)) {
+        return PermissionDeniedError("token does not match this conversation");
+      }
     }
     if (std::optional<dialog::DialogState> cached =
             states.Take(t.conversation_id, t.conversation.state_json)) {
@@ -1020,6 +1024,7 @@ Result<TurnResult> Engine::HandleTurn(const TurnInput& input, RequestContext& ct
     Turn turn;
     turn.conversation_id = input.conversation_id;
     turn.token = &input.token;
+    turn.token_sha256 = &input.token_sha256;
     turn.sink = input.sink;
     turn.first_token_deadline = first_token_deadline;
     turn.raw = input.text;
@@ -1121,6 +1126,7 @@ std::vector<size_t> Engine::Impl::RunRound(std::span<const TurnInput> inputs,
     Turn& turn = turns[k];
     turn.conversation_id = inputs[i].conversation_id;
     turn.token = &inputs[i].token;
+    turn.token_sha256 = &inputs[i].token_sha256;
     turn.sink = inputs[i].sink;
     turn.first_token_deadline = FirstTokenDeadline();
     turn.raw = inputs[i].text;

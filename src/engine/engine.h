@@ -108,6 +108,9 @@ struct TurnInput {
   // The message already read (Engine::Read); used when its text is this input's text, else the
   // turn reads the message itself.
   std::shared_ptr<const ReadMessage> read{};
+  // Sha256Hex(*token), when the caller hashed it ahead (Api::ReadAhead does, on the I/O thread,
+  // off the store worker); empty: the turn hashes the token itself.
+  std::string token_sha256{};
 };
 
 struct TurnResult {

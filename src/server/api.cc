@@ -7,6 +7,7 @@
 
 #include "core/json_writer.h"
 #include "core/logging.h"
+#include "core/sha256.h"
 #include "core/time_util.h"
 #include "core/utf8.h"
 #include "server/api_internal.h"
@@ -468,6 +469,7 @@ Result<engine::TurnInput> Api::ParseTurn(const HttpRequest& request, const std::
   if (request.read != nullptr) {
     // ReadAhead parsed this body on the I/O thread and kept its text: not again on the worker.
     engine::TurnInput input{id, request.read->text, std::move(token)};
+    input.token_sha256 = request.token_sha256;
     input.read = request.read;
     return input;
   }
@@ -495,6 +497,9 @@ void Api::ReadAhead(HttpRequest& request, RequestContext& ctx) const {
   Result<engine::TurnInput> input = ParseTurn(request, id);
   if (input.ok()) {
     request.read = engine_.Read(input->text, ctx);
+    if (request.read != nullptr) {
+      request.token_sha256 = Sha256Hex(*input->token);
+    }
   }
 }
 

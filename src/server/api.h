@@ -118,6 +118,7 @@ struct HttpRequest {
   // Set by Api::ReadAhead for a message POST: the message already read by the engine's first
   // stages, so the store worker skips them and does not parse the body again.
   std::shared_ptr<const engine::ReadMessage> read{};
+  std::string token_sha256{};  // set with `read`: the bearer token's, for TurnInput::token_sha256
 };
 
 struct HttpResponse {

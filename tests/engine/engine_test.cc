@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "core/sha256.h"
 #include "engine/engine_fixture.h"
 #include "fakes/store_wrapper.h"
 
@@ -147,6 +148,18 @@ TEST_F(EngineTest, TurnChecksTheTokenWhenGiven) {
   EXPECT_OK(engine_->HandleTurn({conv_.id, "你好", conv_.token}, ctx).status());
   EXPECT_EQ(engine_->HandleTurn({conv_.id, "你好", std::string("wrong")}, ctx).status().code(),
             StatusCode::kPermissionDenied);
+  EXPECT_EQ(engine_->History(conv_.id, 0, 10)->size(), 2u);
+}
+
+// A token hashed ahead (Api::ReadAhead, on the I/O thread) is checked as the token would be.
+TEST_F(EngineTest, ATokenHashedAheadIsCheckedLikeTheToken) {
+  RequestContext ctx = RequestContext::Unbounded("t");
+  TurnInput right{conv_.id, "你好", conv_.token};
+  right.token_sha256 = Sha256Hex(conv_.token);
+  EXPECT_OK(engine_->HandleTurn(right, ctx).status());
+  TurnInput wrong{conv_.id, "你好", std::string("wrong")};
+  wrong.token_sha256 = Sha256Hex("wrong");
+  EXPECT_EQ(engine_->HandleTurn(wrong, ctx).status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(engine_->History(conv_.id, 0, 10)->size(), 2u);
 }
 
