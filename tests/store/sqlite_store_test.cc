@@ -3,6 +3,7 @@
 #include <chrono>
 #include <concepts>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -232,7 +233,8 @@ TEST_F(SqliteStoreTest, TheRoleCheckRebuildKeepsMessagesAndStillRefusesUnknownRo
          "CREATE INDEX messages_created ON messages(created_at);"
          "INSERT INTO messages (id, conversation_id, role, text, created_at, trace, prompt_tokens,"
          " model) VALUES (41, 'c9', 'assistant', '您好', 5, '{\"a\":1}', 7, 'm');"
-         "DELETE FROM schema_migrations WHERE version = 7;");
+         "ALTER TABLE conversations DROP COLUMN last_message_id;"  // and 009 not applied either
+         "DELETE FROM schema_migrations WHERE version IN (7, 9);");
   const std::string explain =
       "EXPLAIN INSERT INTO messages (conversation_id, role, text, created_at)"
       " VALUES ('c9', 'user', 'x', 1)";
@@ -261,7 +263,114 @@ TEST_F(SqliteStoreTest, TheRoleCheckRebuildKeepsMessagesAndStillRefusesUnknownRo
   EXPECT_EQ(RawSql(path,
                    "SELECT name FROM sqlite_schema WHERE tbl_name = 'messages' AND"
                    " type = 'index' ORDER BY name"),
-            (std::vector<std::string>{"messages_conversation", "messages_created"}));
+            (std::vector<std::string>{"messages_created"}));
+}
+
+// Migration 009 replaces the index on (conversation_id, id) by a chain: each message names the one
+// before it in its conversation, the conversation its newest. A database from before gets the
+// chain built from the ids, and its histories read as they did.
+TEST_F(SqliteStoreTest, TheMessageChainMigrationKeepsEveryHistory) {
+  const std::string path = dir_.File("kefu.db");
+  ASSERT_OK(store_->CreateConversation(NewConv("m1")));
+  ASSERT_OK(store_->CreateConversation(NewConv("m2")));
+  store_.reset();
+  // Two conversations' messages interleaved, in a database as migration 008 left it.
+  RawSql(path,
+         "ALTER TABLE messages DROP COLUMN prev_id;"
+         "ALTER TABLE conversations DROP COLUMN last_message_id;"
+         "CREATE INDEX messages_conversation ON messages(conversation_id, id);"
+         "INSERT INTO messages (id, conversation_id, role, text, created_at) VALUES"
+         " (3, 'm1', 'user', '在吗', 1), (4, 'm2', 'user', 'hello', 1),"
+         " (5, 'm1', 'assistant', '在的', 2), (7, 'm2', 'assistant', 'hi', 2),"
+         " (8, 'm1', 'agent', '我来帮您', 3);"
+         "DELETE FROM schema_migrations WHERE version = 9;");
+  Result<std::unique_ptr<Store>> reopened = NewSqliteStore({.path = path});
+  ASSERT_OK_RESULT(reopened);
+  store_ = std::move(*reopened);
+  auto texts = [](const Result<std::vector<Message>>& r) {
+    std::vector<std::string> out;
+    for (const Message& m : *r) {
+      out.push_back(m.text);
+    }
+    return out;
+  };
+  EXPECT_EQ(texts(store_->ListMessages("m1", 0, 10)),
+            (std::vector<std::string>{"在吗", "在的", "我来帮您"}));
+  EXPECT_EQ(texts(store_->ListMessages("m2", 0, 10)), (std::vector<std::string>{"hello", "hi"}));
+  EXPECT_EQ(texts(store_->ListMessages("m1", 4, 10)),
+            (std::vector<std::string>{"在的", "我来帮您"}));
+  EXPECT_EQ(texts(store_->ListRecentMessages("m1", 2)),
+            (std::vector<std::string>{"在的", "我来帮您"}));
+  EXPECT_EQ(RawSql(path,
+                   "SELECT name FROM sqlite_schema WHERE tbl_name = 'messages' AND"
+                   " type = 'index' ORDER BY name"),
+            (std::vector<std::string>{"messages_created"}));
+  // New messages join the chain built from the old ones.
+  TurnRecord r;
+  r.conversation_id = "m2";
+  r.expected_version = 0;
+  r.user = {0, "m2", "user", "where is my order", 4, "", "", "{}"};
+  r.assistant = {0, "m2", "assistant", "which one?", 5, "", "", "{}"};
+  r.state_json = "{}";
+  ASSERT_OK(store_->SaveTurn(r));
+  EXPECT_EQ(texts(store_->ListMessages("m2", 0, 10)),
+            (std::vector<std::string>{"hello", "hi", "where is my order", "which one?"}));
+}
+
+// Turns, agent messages and system notices of several conversations, interleaved: each history
+// holds its own messages only, in order, and pages by id across the others' ids.
+TEST_F(SqliteStoreTest, InterleavedConversationsKeepTheirOwnHistories) {
+  for (const char* id : {"i1", "i2", "i3"}) {
+    ASSERT_OK(store_->CreateConversation(NewConv(id)));
+  }
+  std::map<std::string, std::vector<std::string>> sent;
+  for (int round = 0; round < 4; ++round) {
+    std::vector<TurnRecord> records;
+    for (const char* id : {"i1", "i2"}) {
+      TurnRecord r;
+      r.conversation_id = id;
+      r.expected_version = round;
+      const std::string n = std::string(id) + "-" + std::to_string(round);
+      r.user = {0, id, "user", "u" + n, round, "", "", "{}"};
+      r.assistant = {0, id, "assistant", "a" + n, round, "", "", "{}"};
+      r.state_json = "{}";
+      sent[id].push_back("u" + n);
+      sent[id].push_back("a" + n);
+      records.push_back(r);
+    }
+    for (const Status& s : store_->SaveTurns(records)) {
+      ASSERT_OK(s);
+    }
+    const std::string note = "agent-" + std::to_string(round);
+    ASSERT_OK_RESULT(store_->AppendMessage({0, "i1", "agent", note, round, "", "", "{}"}));
+    sent["i1"].push_back(note);
+  }
+  for (const char* id : {"i1", "i2"}) {
+    Result<std::vector<Message>> all = store_->ListMessages(id, 0, 100);
+    ASSERT_OK_RESULT(all);
+    std::vector<std::string> texts;
+    for (size_t k = 0; k < all->size(); ++k) {
+      texts.push_back((*all)[k].text);
+      EXPECT_EQ((*all)[k].conversation_id, id);
+      if (k > 0) {
+        EXPECT_LT((*all)[k - 1].id, (*all)[k].id);
+      }
+    }
+    EXPECT_EQ(texts, sent[id]) << id;
+    // A page starting after another message of its own, and the newest few, oldest first.
+    Result<std::vector<Message>> page = store_->ListMessages(id, (*all)[2].id, 3);
+    ASSERT_EQ(page->size(), 3u);
+    EXPECT_EQ((*page)[0].id, (*all)[3].id);
+    Result<std::vector<Message>> recent = store_->ListRecentMessages(id, 2);
+    ASSERT_EQ(recent->size(), 2u);
+    EXPECT_EQ((*recent)[1].id, all->back().id);
+    EXPECT_EQ((*recent)[0].id, (*all)[all->size() - 2].id);
+  }
+  EXPECT_TRUE(store_->ListMessages("i3", 0, 10)->empty());
+  EXPECT_TRUE(store_->ListRecentMessages("i3", 10)->empty());
+  EXPECT_TRUE(store_->ListRecentMessages("i1", 0)->empty());
+  EXPECT_EQ(store_->AppendMessage({0, "nobody", "agent", "x", 1, "", "", "{}"}).status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST_F(SqliteStoreTest, TurnIsSavedAtomicallyWithItsMessagesAndEvents) {

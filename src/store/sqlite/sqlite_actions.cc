@@ -393,20 +393,19 @@ Result<int64_t> SqliteStore::AppendMessage(const Message& m) {
   auto conn = pool_->Acquire();
   Transaction tx(*conn);
   KEFU_RETURN_IF_ERROR(tx.status().WithContext("append message"));
+  Result<std::optional<int64_t>> last = LastMessageId(*conn, m.conversation_id, nullptr);
+  KEFU_RETURN_IF_ERROR(last.status().WithContext("append message"));
+  Result<int64_t> id = InsertMessage(*conn, m, *last);
+  KEFU_RETURN_IF_ERROR(id.status().WithContext("append message"));
   {
-    // updated_at only: version orders bot turns, and an agent's message must not make the
-    // turn in flight fail.
-    Stmt s(*conn, "UPDATE conversations SET updated_at = ? WHERE id = ?");
-    s.Bind(1, m.created_at).Bind(2, m.conversation_id);
+    // updated_at and the chain only: version orders bot turns, and an agent's message must not
+    // make the turn in flight fail.
+    Stmt s(*conn, "UPDATE conversations SET updated_at = ?, last_message_id = ? WHERE id = ?");
+    s.Bind(1, m.created_at).Bind(2, *id).Bind(3, m.conversation_id);
     KEFU_RETURN_IF_ERROR(s.Run().WithContext("append message"));
-    if (sqlite3_changes(conn->db()) == 0) {
-      return NotFoundError("append message: conversation not found");
-    }
   }
-  KEFU_RETURN_IF_ERROR(InsertMessage(*conn, m).WithContext("append message"));
-  const int64_t id = sqlite3_last_insert_rowid(conn->db());
   KEFU_RETURN_IF_ERROR(tx.Commit().WithContext("append message"));
-  return id;
+  return *id;
 }
 
 }  // namespace kefu::store::sqlite

@@ -494,14 +494,33 @@ Result<Conversation> SqliteStore::GetConversation(const std::string& id) {
                       s.Text(5), s.Int(6),  s.Int(7),  s.Int(8)};
 }
 
-Status SqliteStore::InsertMessage(Connection& conn, const Message& m) {
+Result<int64_t> SqliteStore::InsertMessage(Connection& conn, const Message& m,
+                                           std::optional<int64_t> prev_id) {
   Stmt s(conn,
          "INSERT INTO messages (conversation_id, role, text, created_at, intent, sentiment, trace,"
-         " prompt_tokens, completion_tokens, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+         " prompt_tokens, completion_tokens, model, prev_id)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   s.Bind(1, m.conversation_id).Bind(2, m.role).Bind(3, m.text).Bind(4, m.created_at);
   s.Bind(5, m.intent).Bind(6, m.sentiment).Bind(7, m.trace_json);
   s.Bind(8, int64_t{m.prompt_tokens}).Bind(9, int64_t{m.completion_tokens}).Bind(10, m.model);
-  return s.Run();
+  s.Bind(11, prev_id);
+  KEFU_RETURN_IF_ERROR(s.Run());
+  return sqlite3_last_insert_rowid(conn.db());
+}
+
+Result<std::optional<int64_t>> SqliteStore::LastMessageId(Connection& conn,
+                                                          const std::string& conversation_id,
+                                                          int64_t* version) {
+  Stmt s(conn, "SELECT last_message_id, version FROM conversations WHERE id = ?");
+  s.Bind(1, conversation_id);
+  if (!s.Step()) {
+    KEFU_RETURN_IF_ERROR(s.status());
+    return NotFoundError("conversation not found");
+  }
+  if (version != nullptr) {
+    *version = s.Int(1);
+  }
+  return s.OptInt(0);
 }
 
 Status SqliteStore::InsertEvent(Connection& conn, const Event& e) {
@@ -518,27 +537,32 @@ Status SqliteStore::InsertEvent(Connection& conn, const Event& e) {
 
 Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote) {
   *wrote = false;
-  {
-    Stmt s(conn,
-           "UPDATE conversations SET state = ?, lang = ?, updated_at = ?, version = version + 1"
-           " WHERE id = ? AND version = ?");
-    s.Bind(1, r.state_json).Bind(2, r.lang).Bind(3, r.updated_at).Bind(4, r.conversation_id);
-    s.Bind(5, r.expected_version);
-    KEFU_RETURN_IF_ERROR(s.Run().WithContext("save turn"));
-    if (sqlite3_changes(conn.db()) == 0) {
-      Stmt exists(conn, "SELECT 1 FROM conversations WHERE id = ?");
-      exists.Bind(1, r.conversation_id);
-      if (exists.Step()) {
-        return FailedPreconditionError("save turn: conversation changed by a concurrent turn");
-      }
-      KEFU_RETURN_IF_ERROR(exists.status());
-      return NotFoundError("save turn: conversation not found");
-    }
+  // The version check first, reading only: a turn that lost to another writer writes nothing.
+  // The transaction is IMMEDIATE, so the row cannot change between this read and the update.
+  int64_t version = 0;
+  Result<std::optional<int64_t>> last = LastMessageId(conn, r.conversation_id, &version);
+  if (!last.ok()) {
+    return last.status().WithContext("save turn");
+  }
+  if (version != r.expected_version) {
+    return FailedPreconditionError("save turn: conversation changed by a concurrent turn");
   }
   *wrote = true;
-  KEFU_RETURN_IF_ERROR(InsertMessage(conn, r.user).WithContext("save turn: user message"));
-  KEFU_RETURN_IF_ERROR(
-      InsertMessage(conn, r.assistant).WithContext("save turn: assistant message"));
+  Result<int64_t> user = InsertMessage(conn, r.user, *last);
+  KEFU_RETURN_IF_ERROR(user.status().WithContext("save turn: user message"));
+  Result<int64_t> assistant = InsertMessage(conn, r.assistant, *user);
+  KEFU_RETURN_IF_ERROR(assistant.status().WithContext("save turn: assistant message"));
+  {
+    Stmt s(conn,
+           "UPDATE conversations SET state = ?, lang = ?, updated_at = ?, version = version + 1,"
+           " last_message_id = ? WHERE id = ? AND version = ?");
+    s.Bind(1, r.state_json).Bind(2, r.lang).Bind(3, r.updated_at).Bind(4, *assistant);
+    s.Bind(5, r.conversation_id).Bind(6, r.expected_version);
+    KEFU_RETURN_IF_ERROR(s.Run().WithContext("save turn"));
+    if (sqlite3_changes(conn.db()) != 1) {
+      return InternalError("save turn: the conversation changed inside its own transaction");
+    }
+  }
   for (const Event& e : r.events) {
     KEFU_RETURN_IF_ERROR(InsertEvent(conn, e).WithContext("save turn: event " + e.type));
   }
@@ -663,14 +687,15 @@ void SqliteStore::AwaitCommit(const std::vector<PendingTurn*>& turns) {
   }
 }
 
-Result<std::vector<Message>> SqliteStore::ListMessages(const std::string& conversation_id,
-                                                       int64_t after_id, int limit) {
-  auto conn = pool_->Acquire();
-  Stmt s(*conn,
-         "SELECT id, conversation_id, role, text, created_at, intent, sentiment, trace,"
-         " prompt_tokens, completion_tokens, model"
-         " FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?");
-  s.Bind(1, conversation_id).Bind(2, after_id).Bind(3, int64_t{limit});
+// A conversation's messages are a chain from its last_message_id back through each message's
+// prev_id (migration 009): both reads walk it by row id, newest first, and stop at `after_id`
+// or after `limit` messages. A message's prev_id is always a smaller id, so a walk ends.
+namespace {
+constexpr char kMessageColumns[] =
+    "m.id, m.conversation_id, m.role, m.text, m.created_at, m.intent, m.sentiment, m.trace,"
+    " m.prompt_tokens, m.completion_tokens, m.model";
+
+Result<std::vector<Message>> ReadMessages(Stmt& s) {
   std::vector<Message> out;
   while (s.Step()) {
     out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5), s.Text(6),
@@ -679,23 +704,38 @@ Result<std::vector<Message>> SqliteStore::ListMessages(const std::string& conver
   KEFU_RETURN_IF_ERROR(s.status());
   return out;
 }
+}  // namespace
+
+Result<std::vector<Message>> SqliteStore::ListMessages(const std::string& conversation_id,
+                                                       int64_t after_id, int limit) {
+  auto conn = pool_->Acquire();
+  Stmt s(*conn, std::string("WITH RECURSIVE chain(id) AS ("
+                            " SELECT last_message_id FROM conversations"
+                            " WHERE id = ?1 AND last_message_id > ?2"
+                            " UNION ALL"
+                            " SELECT m.prev_id FROM chain JOIN messages m ON m.id = chain.id"
+                            " WHERE m.prev_id > ?2 AND m.prev_id < m.id)"
+                            " SELECT ") +
+                    kMessageColumns +
+                    " FROM chain JOIN messages m ON m.id = chain.id ORDER BY m.id LIMIT ?3");
+  s.Bind(1, conversation_id).Bind(2, after_id).Bind(3, int64_t{limit});
+  return ReadMessages(s);
+}
 
 Result<std::vector<Message>> SqliteStore::ListRecentMessages(const std::string& conversation_id,
                                                              int limit) {
   auto conn = pool_->Acquire();
-  Stmt s(*conn,
-         "SELECT id, conversation_id, role, text, created_at, intent, sentiment, trace,"
-         " prompt_tokens, completion_tokens, model"
-         " FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?");
+  Stmt s(*conn, std::string("WITH RECURSIVE chain(id, n) AS ("
+                            " SELECT last_message_id, 1 FROM conversations"
+                            " WHERE id = ?1 AND last_message_id IS NOT NULL AND ?2 > 0"
+                            " UNION ALL"
+                            " SELECT m.prev_id, chain.n + 1 FROM chain JOIN messages m"
+                            " ON m.id = chain.id WHERE m.prev_id < m.id AND chain.n < ?2)"
+                            " SELECT ") +
+                    kMessageColumns +
+                    " FROM chain JOIN messages m ON m.id = chain.id ORDER BY m.id");
   s.Bind(1, conversation_id).Bind(2, int64_t{limit});
-  std::vector<Message> out;
-  while (s.Step()) {
-    out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5), s.Text(6),
-                   s.Text(7), static_cast<int>(s.Int(8)), static_cast<int>(s.Int(9)), s.Text(10)});
-  }
-  KEFU_RETURN_IF_ERROR(s.status());
-  std::reverse(out.begin(), out.end());
-  return out;
+  return ReadMessages(s);
 }
 
 Status SqliteStore::AppendEvent(const Event& event) {
@@ -739,8 +779,10 @@ Result<Analytics> SqliteStore::GetAnalytics(const AnalyticsQuery& q) {
                       " AS d, count(*),"
                       " sum(NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.conversation_id = c.id))"
                       " FROM conversations c WHERE c.created_at >= ?2 AND c.created_at < ?3"
-                      " AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id"
-                      " AND m.role = 'user') GROUP BY d");
+                      // With a message from the shopper: those are written after the
+                      // conversation was made, so only messages since ?2 are read.
+                      " AND c.id IN (SELECT m.conversation_id FROM messages m"
+                      " WHERE m.created_at >= ?2 AND m.role = 'user') GROUP BY d");
     s.Bind(1, tz_seconds).Bind(2, q.from).Bind(3, q.until);
     while (s.Step()) {
       DayStats& d = day(s.Int(0));

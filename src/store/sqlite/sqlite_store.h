@@ -85,7 +85,15 @@ class SqliteStore final : public Store {
  private:
   static Status InsertHandoff(Connection& conn, const HandoffTicket& ticket);
   static Status InsertEvent(Connection& conn, const Event& event);
-  static Status InsertMessage(Connection& conn, const Message& m);
+  // Inserts `m` as the message after `prev_id` in its conversation (none for the first) and
+  // returns its id. The caller points the conversation's last_message_id at it.
+  static Result<int64_t> InsertMessage(Connection& conn, const Message& m,
+                                       std::optional<int64_t> prev_id);
+  // The conversation's newest message id (nullopt when it has none); NotFound when there is no
+  // such conversation. `version`, when given, receives the conversation's version.
+  static Result<std::optional<int64_t>> LastMessageId(Connection& conn,
+                                                      const std::string& conversation_id,
+                                                      int64_t* version);
   static Status InsertOrder(Connection& conn, const OrderDetails& details);
 
   // Request threads never checkpoint (connections run with wal_autocheckpoint=0): this thread
