@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <string>
@@ -687,15 +688,24 @@ void SqliteStore::AwaitCommit(const std::vector<PendingTurn*>& turns) {
   }
 }
 
-// A conversation's messages are a chain from its last_message_id back through each message's
-// prev_id (migration 009): both reads walk it by row id, newest first, and stop at `after_id`
-// or after `limit` messages. A message's prev_id is always a smaller id, so a walk ends.
 namespace {
-constexpr char kMessageColumns[] =
-    "m.id, m.conversation_id, m.role, m.text, m.created_at, m.intent, m.sentiment, m.trace,"
-    " m.prompt_tokens, m.completion_tokens, m.model";
-
-Result<std::vector<Message>> ReadMessages(Stmt& s) {
+// A conversation's messages are a chain from its last_message_id back through each message's
+// prev_id (migration 009). Walks it by row id, newest first, for at most `steps` messages with
+// ids above `after_id`, and returns the oldest `limit` of those, oldest first. A message's
+// prev_id is always a smaller id, so a walk ends.
+Result<std::vector<Message>> WalkMessages(Connection& conn, const std::string& conversation_id,
+                                          int64_t after_id, int64_t steps, int64_t limit) {
+  Stmt s(conn,
+         "WITH RECURSIVE chain(id, n) AS ("
+         " SELECT last_message_id, 1 FROM conversations"
+         " WHERE id = ?1 AND last_message_id > ?2 AND ?3 > 0"
+         " UNION ALL"
+         " SELECT m.prev_id, chain.n + 1 FROM chain JOIN messages m ON m.id = chain.id"
+         " WHERE m.prev_id > ?2 AND m.prev_id < m.id AND chain.n < ?3)"
+         " SELECT m.id, m.conversation_id, m.role, m.text, m.created_at, m.intent, m.sentiment,"
+         " m.trace, m.prompt_tokens, m.completion_tokens, m.model"
+         " FROM chain JOIN messages m ON m.id = chain.id ORDER BY m.id LIMIT ?4");
+  s.Bind(1, conversation_id).Bind(2, after_id).Bind(3, steps).Bind(4, limit);
   std::vector<Message> out;
   while (s.Step()) {
     out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Text(5), s.Text(6),
@@ -709,33 +719,13 @@ Result<std::vector<Message>> ReadMessages(Stmt& s) {
 Result<std::vector<Message>> SqliteStore::ListMessages(const std::string& conversation_id,
                                                        int64_t after_id, int limit) {
   auto conn = pool_->Acquire();
-  Stmt s(*conn, std::string("WITH RECURSIVE chain(id) AS ("
-                            " SELECT last_message_id FROM conversations"
-                            " WHERE id = ?1 AND last_message_id > ?2"
-                            " UNION ALL"
-                            " SELECT m.prev_id FROM chain JOIN messages m ON m.id = chain.id"
-                            " WHERE m.prev_id > ?2 AND m.prev_id < m.id)"
-                            " SELECT ") +
-                    kMessageColumns +
-                    " FROM chain JOIN messages m ON m.id = chain.id ORDER BY m.id LIMIT ?3");
-  s.Bind(1, conversation_id).Bind(2, after_id).Bind(3, int64_t{limit});
-  return ReadMessages(s);
+  return WalkMessages(*conn, conversation_id, after_id, std::numeric_limits<int64_t>::max(), limit);
 }
 
 Result<std::vector<Message>> SqliteStore::ListRecentMessages(const std::string& conversation_id,
                                                              int limit) {
   auto conn = pool_->Acquire();
-  Stmt s(*conn, std::string("WITH RECURSIVE chain(id, n) AS ("
-                            " SELECT last_message_id, 1 FROM conversations"
-                            " WHERE id = ?1 AND last_message_id IS NOT NULL AND ?2 > 0"
-                            " UNION ALL"
-                            " SELECT m.prev_id, chain.n + 1 FROM chain JOIN messages m"
-                            " ON m.id = chain.id WHERE m.prev_id < m.id AND chain.n < ?2)"
-                            " SELECT ") +
-                    kMessageColumns +
-                    " FROM chain JOIN messages m ON m.id = chain.id ORDER BY m.id");
-  s.Bind(1, conversation_id).Bind(2, int64_t{limit});
-  return ReadMessages(s);
+  return WalkMessages(*conn, conversation_id, std::numeric_limits<int64_t>::min(), limit, limit);
 }
 
 Status SqliteStore::AppendEvent(const Event& event) {
