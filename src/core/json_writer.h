@@ -35,6 +35,31 @@ class JsonWriter {
     Put(':');
     return *this;
   }
+  // A key spelled in the code ("trace_id"): most keys a turn writes. Printable ASCII without '"'
+  // or '\\' is copied with its quotes and colon in one go instead of scanned for escapes; any
+  // other array (a buffer, a NUL inside) takes the general path above.
+  template <size_t N>
+  JsonWriter& Key(const char (&key)[N]) {
+    static_assert(N > 0);
+    constexpr size_t n = N - 1;
+    for (size_t i = 0; i < n; ++i) {
+      const auto c = static_cast<unsigned char>(key[i]);
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+        return Key(std::string_view(key));
+      }
+    }
+    if (key[n] != '\0') {
+      return Key(std::string_view(key, N));
+    }
+    Separate();
+    char* at = Room(n + 3);
+    at[0] = '"';
+    std::memcpy(at + 1, key, n);
+    at[n + 1] = '"';
+    at[n + 2] = ':';
+    len_ += n + 3;
+    return *this;
+  }
   JsonWriter& String(std::string_view v) {
     Separate();
     AppendString(v);

@@ -791,6 +791,7 @@ struct Engine::Impl {
     store::TurnRecord r;
     r.conversation_id = t.conversation_id;
     r.expected_version = t.conversation.version;
+    r.expected_last_message_id = t.conversation.last_message_id;
     // The shopper's feeling and the conversation's mood after it, stored with the message:
     // analytics reads them per day, per emotion and per aspect from this column.
     JsonWriter feeling;
@@ -827,7 +828,12 @@ struct Engine::Impl {
     for (const auto& [type, payload] : t.outcome.events) {
       r.events.push_back({t.conversation_id, type, payload, t.replied_at});
     }
-    r.mood = t.state.mood;
+    // A ticket is open only while the conversation is not "open" (queued, or with an agent):
+    // then its mood follows the shopper's. A ticket another path queued after this turn's load
+    // gets the mood at the conversation's next turn.
+    if (t.conversation.status != "open") {
+      r.mood = t.state.mood;
+    }
     if (t.outcome.handoff) {
       store::HandoffTicket ticket;
       ticket.conversation_id = t.conversation_id;

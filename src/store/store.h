@@ -156,6 +156,7 @@ struct Conversation {
   int64_t version = 0;            // incremented by each saved turn
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  int64_t last_message_id = 0;  // its newest message (0: none yet)
 };
 
 struct Message {
@@ -259,6 +260,9 @@ struct HandoffTicket {
 struct TurnRecord {
   std::string conversation_id;
   int64_t expected_version = 0;  // the version the turn read; see SaveTurn
+  // The conversation's last_message_id read with that version (0: none), which saves the store
+  // reading it again; -1 when not known.
+  int64_t expected_last_message_id = -1;
   Message user;
   Message assistant;
   std::string state_json;

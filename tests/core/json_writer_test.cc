@@ -45,6 +45,32 @@ TEST(JsonWriterTest, EscapesWhatJsonRequiresAndKeepsUtf8) {
   EXPECT_EQ(out, nlohmann::json::array({text}).dump());
 }
 
+// Keys spelled in the code take a copying path; those that need escaping, are not ASCII, or are
+// buffers rather than literals must come out exactly as through the general one.
+TEST(JsonWriterTest, LiteralKeysComeOutAsTheGeneralPathWritesThem) {
+  char buffer[16] = "short";                  // NUL-padded: the key is five bytes, not fifteen
+  const char full[4] = {'a', 'b', 'c', 'd'};  // no NUL at all
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("plain").Int(1);
+  w.Key("quo\"te").Int(2);
+  w.Key("back\\slash").Int(3);
+  w.Key("名字").Int(4);
+  w.Key("tab\there").Int(5);
+  w.Key("").Int(6);
+  w.Key(buffer).Int(7);
+  w.Key(full).Int(8);
+  w.EndObject();
+  const std::string out = std::move(w).Take();
+  const nlohmann::json expected = {{"plain", 1}, {"quo\"te", 2},   {"back\\slash", 3},
+                                   {"名字", 4},  {"tab\there", 5}, {"", 6},
+                                   {"short", 7}, {"abcd", 8}};
+  EXPECT_EQ(nlohmann::json::parse(out), expected);
+  EXPECT_NE(out.find(R"("quo\"te":2)"), std::string::npos);
+  EXPECT_NE(out.find(R"("名字":4)"), std::string::npos);
+  EXPECT_NE(out.find(R"("short":7)"), std::string::npos);
+}
+
 TEST(JsonWriterTest, ReplacesInvalidUtf8SoTheOutputAlwaysParses) {
   JsonWriter w;
   w.BeginArray().String("ab\xff\xc3(cd\xe4\xbd").String("\xed\xa0\x80").EndArray();

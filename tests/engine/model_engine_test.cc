@@ -109,6 +109,24 @@ TEST_F(ModelEngineTest, AThreatQueuesTheShopperWithPriorityMoodAndAnApology) {
   EXPECT_EQ((*queue)[1].conversation_id, other->id);
 }
 
+// While the ticket waits for an agent, every turn moves its mood with the shopper's, so the
+// queue's order follows who is getting angrier; before any ticket, a turn touches no ticket.
+TEST_F(ModelEngineTest, AWaitingTicketsMoodFollowsTheShopper) {
+  Say("你好");
+  EXPECT_EQ(engine_->GetHandoff(conv_.id).status().code(), StatusCode::kNotFound);
+  TurnResult asked = Say("请帮我转人工，谢谢");
+  ASSERT_TRUE(asked.queued);
+  Result<store::HandoffTicket> before = engine_->GetHandoff(conv_.id);
+  ASSERT_OK_RESULT(before);
+  TurnResult angry = Say("等了这么久还没人理我，太差劲了，气死我了！");
+  EXPECT_FALSE(angry.silent);
+  Result<store::HandoffTicket> after = engine_->GetHandoff(conv_.id);
+  ASSERT_OK_RESULT(after);
+  const nlohmann::json trace = nlohmann::json::parse(angry.trace_json);
+  EXPECT_LT(after->mood, before->mood);
+  EXPECT_NEAR(after->mood, trace["mood"]["mood"].get<double>(), 1e-3);
+}
+
 TEST_F(ModelEngineTest, AHandoffIsQueuedWithASummaryAndTheBotThenStaysSilent) {
   Say(std::string("我的订单 ") + kefu::testing::kShippedOrder + " 到哪了");
   Say("5678");

@@ -402,6 +402,55 @@ TEST_F(SqliteStoreTest, TurnIsSavedAtomicallyWithItsMessagesAndEvents) {
   EXPECT_EQ(store_->SaveTurn(r).code(), StatusCode::kNotFound);
 }
 
+// A turn that says which message was last when it read the conversation is saved without the
+// store reading it again; an agent's message since then still ends up in the chain before the
+// turn's own, and a stale version still loses without writing.
+TEST_F(SqliteStoreTest, ATurnThatKnowsTheLastMessageKeepsTheChainWhateverCameSince) {
+  ASSERT_OK(store_->CreateConversation(NewConv("k1")));
+  ASSERT_OK(store_->CreateConversation(NewConv("k2")));
+  auto record = [&](const std::string& id, const std::string& text) {
+    Result<Conversation> c = store_->GetConversation(id);
+    TurnRecord r;
+    r.conversation_id = id;
+    r.expected_version = c->version;
+    r.expected_last_message_id = c->last_message_id;
+    r.user = {0, id, "user", text, 1, "", "", "{}"};
+    r.assistant = {0, id, "assistant", "re " + text, 2, "", "", "{}"};
+    r.state_json = "{}";
+    return r;
+  };
+  EXPECT_EQ(store_->GetConversation("k1")->last_message_id, 0);
+  std::vector<TurnRecord> first = {record("k1", "a"), record("k2", "x")};
+  for (const Status& s : store_->SaveTurns(first)) {
+    ASSERT_OK(s);
+  }
+  const int64_t last = store_->GetConversation("k1")->last_message_id;
+  EXPECT_GT(last, 0);
+  // Read before an agent writes in k1; saved after.
+  TurnRecord late = record("k1", "b");
+  ASSERT_OK_RESULT(store_->AppendMessage({0, "k1", "agent", "agent note", 3, "", "", "{}"}));
+  TurnRecord stale = record("k2", "y");
+  stale.expected_version = 7;
+  std::vector<TurnRecord> second = {late, stale, record("k2", "z")};
+  std::vector<Status> saved = store_->SaveTurns(second);
+  ASSERT_EQ(saved.size(), 3u);
+  EXPECT_OK(saved[0]);
+  EXPECT_EQ(saved[1].code(), StatusCode::kFailedPrecondition);
+  EXPECT_OK(saved[2]);
+  auto texts = [&](const std::string& id) {
+    std::vector<std::string> out;
+    Result<std::vector<Message>> all = store_->ListMessages(id, 0, 100);
+    for (const Message& m : *all) {
+      out.push_back(m.text);
+    }
+    return out;
+  };
+  EXPECT_EQ(texts("k1"), (std::vector<std::string>{"a", "re a", "agent note", "b", "re b"}));
+  EXPECT_EQ(texts("k2"), (std::vector<std::string>{"x", "re x", "z", "re z"}));
+  EXPECT_EQ(store_->GetConversation("k1")->version, 2);
+  EXPECT_EQ(store_->GetConversation("k2")->version, 2);
+}
+
 TEST_F(SqliteStoreTest, ListMessagesPagesAfterAnId) {
   ASSERT_OK(store_->CreateConversation(NewConv("c2")));
   for (int i = 0; i < 3; ++i) {

@@ -484,27 +484,32 @@ Status SqliteStore::CreateConversation(const Conversation& c) {
 Result<Conversation> SqliteStore::GetConversation(const std::string& id) {
   auto conn = pool_->Acquire();
   Stmt s(*conn,
-         "SELECT id, token_hash, channel, lang, state, status, version, created_at, updated_at"
-         " FROM conversations WHERE id = ?");
+         "SELECT id, token_hash, channel, lang, state, status, version, created_at, updated_at,"
+         " last_message_id FROM conversations WHERE id = ?");
   s.Bind(1, id);
   if (!s.Step()) {
     KEFU_RETURN_IF_ERROR(s.status());
     return NotFoundError("conversation not found");
   }
   return Conversation{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
-                      s.Text(5), s.Int(6),  s.Int(7),  s.Int(8)};
+                      s.Text(5), s.Int(6),  s.Int(7),  s.Int(8),  s.OptInt(9).value_or(0)};
 }
 
 Result<int64_t> SqliteStore::InsertMessage(Connection& conn, const Message& m,
-                                           std::optional<int64_t> prev_id) {
+                                           std::optional<int64_t> prev_id, int64_t id) {
   Stmt s(conn,
-         "INSERT INTO messages (conversation_id, role, text, created_at, intent, sentiment, trace,"
-         " prompt_tokens, completion_tokens, model, prev_id)"
-         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  s.Bind(1, m.conversation_id).Bind(2, m.role).Bind(3, m.text).Bind(4, m.created_at);
-  s.Bind(5, m.intent).Bind(6, m.sentiment).Bind(7, m.trace_json);
-  s.Bind(8, int64_t{m.prompt_tokens}).Bind(9, int64_t{m.completion_tokens}).Bind(10, m.model);
-  s.Bind(11, prev_id);
+         "INSERT INTO messages (id, conversation_id, role, text, created_at, intent, sentiment,"
+         " trace, prompt_tokens, completion_tokens, model, prev_id)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (id > 0) {
+    s.Bind(1, id);
+  } else {
+    s.Bind(1, std::optional<int64_t>());  // the next row id
+  }
+  s.Bind(2, m.conversation_id).Bind(3, m.role).Bind(4, m.text).Bind(5, m.created_at);
+  s.Bind(6, m.intent).Bind(7, m.sentiment).Bind(8, m.trace_json);
+  s.Bind(9, int64_t{m.prompt_tokens}).Bind(10, int64_t{m.completion_tokens}).Bind(11, m.model);
+  s.Bind(12, prev_id);
   KEFU_RETURN_IF_ERROR(s.Run());
   return sqlite3_last_insert_rowid(conn.db());
 }
@@ -536,34 +541,61 @@ Status SqliteStore::InsertEvent(Connection& conn, const Event& e) {
   return s.Run();
 }
 
-Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote) {
+Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote,
+                              int64_t* last_id) {
   *wrote = false;
-  // The version check first, reading only: a turn that lost to another writer writes nothing.
-  // The transaction is IMMEDIATE, so the row cannot change between this read and the update.
-  int64_t version = 0;
-  Result<std::optional<int64_t>> last = LastMessageId(conn, r.conversation_id, &version);
-  if (!last.ok()) {
-    return last.status().WithContext("save turn");
-  }
-  if (version != r.expected_version) {
-    return FailedPreconditionError("save turn: conversation changed by a concurrent turn");
-  }
-  *wrote = true;
-  Result<int64_t> user = InsertMessage(conn, r.user, *last);
-  KEFU_RETURN_IF_ERROR(user.status().WithContext("save turn: user message"));
-  Result<int64_t> assistant = InsertMessage(conn, r.assistant, *user);
-  KEFU_RETURN_IF_ERROR(assistant.status().WithContext("save turn: assistant message"));
-  {
-    Stmt s(conn,
-           "UPDATE conversations SET state = ?, lang = ?, updated_at = ?, version = version + 1,"
-           " last_message_id = ? WHERE id = ? AND version = ?");
-    s.Bind(1, r.state_json).Bind(2, r.lang).Bind(3, r.updated_at).Bind(4, *assistant);
+  // The conversation row first, guarded by the version the turn read: a turn that lost to
+  // another writer writes nothing. The transaction is IMMEDIATE, so nothing else writes between
+  // this and the inserts, and the two messages take the next two row ids.
+  const int64_t user_id = *last_id + 1;
+  const int64_t assistant_id = *last_id + 2;
+  auto update = [&](bool guard_last) -> Result<bool> {
+    Stmt s(conn, guard_last ? "UPDATE conversations SET state = ?, lang = ?, updated_at = ?,"
+                              " version = version + 1, last_message_id = ?"
+                              " WHERE id = ? AND version = ? AND IFNULL(last_message_id, 0) = ?"
+                            : "UPDATE conversations SET state = ?, lang = ?, updated_at = ?,"
+                              " version = version + 1, last_message_id = ?"
+                              " WHERE id = ? AND version = ?");
+    s.Bind(1, r.state_json).Bind(2, r.lang).Bind(3, r.updated_at).Bind(4, assistant_id);
     s.Bind(5, r.conversation_id).Bind(6, r.expected_version);
+    if (guard_last) {
+      s.Bind(7, r.expected_last_message_id);
+    }
     KEFU_RETURN_IF_ERROR(s.Run().WithContext("save turn"));
-    if (sqlite3_changes(conn.db()) != 1) {
+    return sqlite3_changes(conn.db()) == 1;
+  };
+  // The chain's last link as the turn read it; when unknown, or when an agent's message came
+  // in since (it moves the chain, not the version), as it is now.
+  int64_t prev = r.expected_last_message_id;
+  bool updated = false;
+  if (prev >= 0) {
+    Result<bool> u = update(/*guard_last=*/true);
+    KEFU_RETURN_IF_ERROR(u.status());
+    updated = *u;
+  }
+  if (!updated) {
+    int64_t version = 0;
+    Result<std::optional<int64_t>> last = LastMessageId(conn, r.conversation_id, &version);
+    if (!last.ok()) {
+      return last.status().WithContext("save turn");
+    }
+    if (version != r.expected_version) {
+      return FailedPreconditionError("save turn: conversation changed by a concurrent turn");
+    }
+    prev = last->value_or(0);
+    Result<bool> u = update(/*guard_last=*/false);
+    KEFU_RETURN_IF_ERROR(u.status());
+    if (!*u) {
       return InternalError("save turn: the conversation changed inside its own transaction");
     }
   }
+  *wrote = true;
+  Result<int64_t> user =
+      InsertMessage(conn, r.user, prev > 0 ? std::optional<int64_t>(prev) : std::nullopt, user_id);
+  KEFU_RETURN_IF_ERROR(user.status().WithContext("save turn: user message"));
+  Result<int64_t> assistant = InsertMessage(conn, r.assistant, *user, assistant_id);
+  KEFU_RETURN_IF_ERROR(assistant.status().WithContext("save turn: assistant message"));
+  *last_id = assistant_id;
   for (const Event& e : r.events) {
     KEFU_RETURN_IF_ERROR(InsertEvent(conn, e).WithContext("save turn: event " + e.type));
   }
@@ -594,11 +626,24 @@ void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
       }
       return;
     }
+    // The newest message id: each turn's two messages take the next two (ApplyTurn).
+    int64_t last_id = 0;
+    {
+      Stmt s(*conn, "SELECT IFNULL(MAX(id), 0) FROM messages");
+      Status read = s.Step() ? OkStatus() : s.status();
+      if (!read.ok() || !s.status().ok()) {
+        for (PendingTurn* p : batch) {
+          p->status = (read.ok() ? s.status() : read).WithContext("save turn");
+        }
+        return;
+      }
+      last_id = s.Int(0);
+    }
     bool half_written = false;
     for (PendingTurn* p : batch) {
       bool wrote = false;
       if (!savepoints) {
-        p->status = ApplyTurn(*conn, *p->record, &wrote);
+        p->status = ApplyTurn(*conn, *p->record, &wrote, &last_id);
         if (!p->status.ok() && wrote) {
           half_written = true;
           break;
@@ -607,7 +652,7 @@ void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
       }
       Status s = Stmt(*conn, "SAVEPOINT turn").Run();
       if (s.ok()) {
-        s = ApplyTurn(*conn, *p->record, &wrote);
+        s = ApplyTurn(*conn, *p->record, &wrote, &last_id);
         if (!s.ok()) {
           (void)Stmt(*conn, "ROLLBACK TO turn").Run();
         }

@@ -85,10 +85,11 @@ class SqliteStore final : public Store {
  private:
   static Status InsertHandoff(Connection& conn, const HandoffTicket& ticket);
   static Status InsertEvent(Connection& conn, const Event& event);
-  // Inserts `m` as the message after `prev_id` in its conversation (none for the first) and
-  // returns its id. The caller points the conversation's last_message_id at it.
+  // Inserts `m` as the message after `prev_id` in its conversation (none for the first) with row
+  // id `id` (0: the next free one) and returns its id. The caller points the conversation's
+  // last_message_id at it.
   static Result<int64_t> InsertMessage(Connection& conn, const Message& m,
-                                       std::optional<int64_t> prev_id);
+                                       std::optional<int64_t> prev_id, int64_t id = 0);
   // The conversation's newest message id (nullopt when it has none); NotFound when there is no
   // such conversation. `version`, when given, receives the conversation's version.
   static Result<std::optional<int64_t>> LastMessageId(Connection& conn,
@@ -120,7 +121,8 @@ class SqliteStore final : public Store {
     bool done;
   };
   // *wrote: whether anything was written before an error (the version check writes nothing).
-  static Status ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote);
+  // *last_id: the newest message id in the transaction, moved past the turn's two messages.
+  static Status ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote, int64_t* last_id);
   void CommitBatch(const std::vector<PendingTurn*>& batch);
   // Queues `turns` and returns once each is done, committing queued turns while no one else is.
   void AwaitCommit(const std::vector<PendingTurn*>& turns);
