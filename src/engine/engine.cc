@@ -170,6 +170,7 @@ struct Turn {
   dialog::TurnOutcome outcome;
   bool silent = false;     // an agent holds the conversation: store the message, say nothing
   nlohmann::json llm;      // what the responder did (reply.phrase)
+  bool no_model = false;   // no model is configured: the trace says so in fixed words
   std::string state_json;  // the state as BuildRecord stored it (encoded once per turn)
   std::optional<VoiceInput> voice;  // a voice turn's recognition
   nlohmann::json assist;            // what the model said about the intent (nlu.assist), when asked
@@ -369,7 +370,9 @@ std::string TraceJson(const Turn& t, const RequestContext& ctx) {
     w.Key("decode_ms").Int(std::lround(t.voice->decode_seconds * 1000));
     w.EndObject();
   }
-  if (!t.llm.is_null()) {
+  if (t.no_model) {
+    w.Key("llm").Raw(R"({"reason":"no model configured","used":false})");
+  } else if (!t.llm.is_null()) {
     w.Key("llm").Raw(t.llm.dump());
   }
   if (!t.assist.is_null()) {
@@ -614,7 +617,7 @@ struct Engine::Impl {
   // Without one, the trace still says why the template answered.
   void Phrase(Turn& t, RequestContext& ctx) {
     if (!responder.enabled()) {
-      t.llm = {{"used", false}, {"reason", "no model configured"}};
+      t.no_model = true;
       return;
     }
     RespondInput in;

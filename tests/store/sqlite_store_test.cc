@@ -451,6 +451,31 @@ TEST_F(SqliteStoreTest, ATurnThatKnowsTheLastMessageKeepsTheChainWhateverCameSin
   EXPECT_EQ(store_->GetConversation("k2")->version, 2);
 }
 
+// A turn's events are written several to a statement: every one is stored, in order, with its
+// own payload and time, whatever their number.
+TEST_F(SqliteStoreTest, EveryEventOfATurnIsStoredHoweverMany) {
+  ASSERT_OK(store_->CreateConversation(NewConv("e1")));
+  TurnRecord r;
+  r.conversation_id = "e1";
+  r.user = {0, "e1", "user", "u", 1, "", "", "{}"};
+  r.assistant = {0, "e1", "assistant", "a", 2, "", "", "{}"};
+  r.state_json = "{}";
+  for (int i = 0; i < 9; ++i) {
+    r.events.push_back(
+        {"e1", i % 3 == 0 ? "step_a" : "step_b", "{\"i\":" + std::to_string(i) + "}", 100 + i});
+  }
+  ASSERT_OK(store_->SaveTurn(r));
+  EXPECT_EQ(*store_->CountEvents("step_a"), 3);
+  EXPECT_EQ(*store_->CountEvents("step_b"), 6);
+  std::vector<std::string> expected;
+  for (int i = 0; i < 9; ++i) {
+    expected.push_back("e1|{\"i\":" + std::to_string(i) + "}|" + std::to_string(100 + i));
+  }
+  EXPECT_EQ(RawSql(dir_.File("kefu.db"),
+                   "SELECT conversation_id, payload, created_at FROM events ORDER BY id"),
+            expected);
+}
+
 TEST_F(SqliteStoreTest, ListMessagesPagesAfterAnId) {
   ASSERT_OK(store_->CreateConversation(NewConv("c2")));
   for (int i = 0; i < 3; ++i) {

@@ -3,6 +3,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <limits>
@@ -530,15 +531,41 @@ Result<std::optional<int64_t>> SqliteStore::LastMessageId(Connection& conn,
 }
 
 Status SqliteStore::InsertEvent(Connection& conn, const Event& e) {
-  Stmt s(conn,
-         "INSERT INTO events (conversation_id, type, payload, created_at) VALUES (?, ?, ?, ?)");
-  if (e.conversation_id.empty()) {
-    s.Bind(1, std::optional<int64_t>());
-  } else {
-    s.Bind(1, e.conversation_id);
+  return InsertEvents(conn, std::span<const Event>(&e, 1));
+}
+
+// One statement for up to kRows events (a turn writes one to three): the statement's own cost
+// is paid once rather than per row.
+Status SqliteStore::InsertEvents(Connection& conn, std::span<const Event> events) {
+  constexpr size_t kRows = 4;
+  static const std::array<std::string, kRows + 1> kSql = [] {
+    std::array<std::string, kRows + 1> sql;
+    for (size_t n = 1; n <= kRows; ++n) {
+      sql[n] =
+          "INSERT INTO events (conversation_id, type, payload, created_at) VALUES (?, ?, ?, ?)";
+      for (size_t i = 1; i < n; ++i) {
+        sql[n] += ", (?, ?, ?, ?)";
+      }
+    }
+    return sql;
+  }();
+  while (!events.empty()) {
+    const size_t n = std::min(events.size(), kRows);
+    Stmt s(conn, kSql[n]);
+    for (size_t i = 0; i < n; ++i) {
+      const Event& e = events[i];
+      const int at = static_cast<int>(4 * i);
+      if (e.conversation_id.empty()) {
+        s.Bind(at + 1, std::optional<int64_t>());
+      } else {
+        s.Bind(at + 1, e.conversation_id);
+      }
+      s.Bind(at + 2, e.type).Bind(at + 3, e.payload_json).Bind(at + 4, e.created_at);
+    }
+    KEFU_RETURN_IF_ERROR(s.Run());
+    events = events.subspan(n);
   }
-  s.Bind(2, e.type).Bind(3, e.payload_json).Bind(4, e.created_at);
-  return s.Run();
+  return OkStatus();
 }
 
 Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote,
@@ -596,9 +623,7 @@ Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote
   Result<int64_t> assistant = InsertMessage(conn, r.assistant, *user, assistant_id);
   KEFU_RETURN_IF_ERROR(assistant.status().WithContext("save turn: assistant message"));
   *last_id = assistant_id;
-  for (const Event& e : r.events) {
-    KEFU_RETURN_IF_ERROR(InsertEvent(conn, e).WithContext("save turn: event " + e.type));
-  }
+  KEFU_RETURN_IF_ERROR(InsertEvents(conn, r.events).WithContext("save turn: events"));
   if (r.handoff) {
     HandoffTicket ticket = *r.handoff;
     ticket.conversation_id = r.conversation_id;

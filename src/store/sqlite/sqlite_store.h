@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -85,6 +86,7 @@ class SqliteStore final : public Store {
  private:
   static Status InsertHandoff(Connection& conn, const HandoffTicket& ticket);
   static Status InsertEvent(Connection& conn, const Event& event);
+  static Status InsertEvents(Connection& conn, std::span<const Event> events);
   // Inserts `m` as the message after `prev_id` in its conversation (none for the first) with row
   // id `id` (0: the next free one) and returns its id. The caller points the conversation's
   // last_message_id at it.
