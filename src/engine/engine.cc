@@ -1127,6 +1127,10 @@ std::vector<size_t> Engine::Impl::RunRound(std::span<const TurnInput> inputs,
     held.push_back(locks.Lock(id));
   }
   const int64_t received_at = clock.NowMillis();
+  // The round's reads of conversations and orders share one snapshot of the store, unless a
+  // stage may wait on a model (a snapshot held across that would hold back checkpoints).
+  std::unique_ptr<store::Store::ReadScope> shared_reads =
+      options.llm == nullptr ? store.ShareReads() : nullptr;
   std::vector<Turn> turns(batch.size());
   std::vector<size_t> ready;  // positions in `batch` whose stages all succeeded
   std::vector<store::TurnRecord> records;
@@ -1156,6 +1160,7 @@ std::vector<size_t> Engine::Impl::RunRound(std::span<const TurnInput> inputs,
     records.push_back(BuildRecord(turn, *contexts[i]));
     ready.push_back(k);
   }
+  shared_reads.reset();
   const auto start = std::chrono::steady_clock::now();
   std::vector<Status> saved = store.SaveTurns(records);
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -332,6 +332,19 @@ class Store {
   // Every product, by id.
   virtual Result<std::vector<Product>> ListProducts() = 0;
 
+  // Until the returned scope ends, this thread's GetConversation and GetSharedOrderDetails may
+  // read one snapshot of the database instead of one each (a worker's round of turns: one read
+  // transaction instead of two a turn). A write by this process, on any thread, ends the
+  // snapshot before this thread's next such read, so the thread sees its own writes; writes by
+  // other processes show from the next scope on (a turn that read before one is caught by its
+  // version check). Keep a scope short and off network waits. nullptr when the store shares
+  // nothing, the default; then reads are as without a scope.
+  class ReadScope {
+   public:
+    virtual ~ReadScope() = default;
+  };
+  virtual std::unique_ptr<ReadScope> ShareReads() { return nullptr; }
+
   // Conversations. kAlreadyExists when the id is taken; kNotFound for an unknown id.
   virtual Status CreateConversation(const Conversation& conversation) = 0;
   virtual Result<Conversation> GetConversation(const std::string& id) = 0;

@@ -451,8 +451,8 @@ TEST_F(SqliteStoreTest, ATurnThatKnowsTheLastMessageKeepsTheChainWhateverCameSin
   EXPECT_EQ(store_->GetConversation("k2")->version, 2);
 }
 
-// A turn's events are written several to a statement: every one is stored, in order, with its
-// own payload and time, whatever their number.
+// Every event of a turn is stored, in order, with its own payload and time, whatever their
+// number.
 TEST_F(SqliteStoreTest, EveryEventOfATurnIsStoredHoweverMany) {
   ASSERT_OK(store_->CreateConversation(NewConv("e1")));
   TurnRecord r;
@@ -474,6 +474,83 @@ TEST_F(SqliteStoreTest, EveryEventOfATurnIsStoredHoweverMany) {
   EXPECT_EQ(RawSql(dir_.File("kefu.db"),
                    "SELECT conversation_id, payload, created_at FROM events ORDER BY id"),
             expected);
+}
+
+// Inside a ShareReads scope, conversations and orders are read from one snapshot: another
+// process's write shows only after the scope, while a write by this process, from any thread,
+// shows at the thread's next read.
+TEST_F(SqliteStoreTest, SharedReadsSeeOneSnapshotAndThisProcesssWrites) {
+  const std::string path = dir_.File("kefu.db");
+  ASSERT_OK(store_->CreateConversation(NewConv("s1")));
+  ASSERT_OK(store_->CreateConversation(NewConv("s2")));
+  {
+    std::unique_ptr<Store::ReadScope> scope = store_->ShareReads();
+    ASSERT_NE(scope, nullptr);
+    EXPECT_EQ(store_->ShareReads(), nullptr);  // nested: the outer one shares
+    EXPECT_EQ(store_->GetConversation("s1")->lang, "");
+    // Another process writes.
+    RawSql(path, "UPDATE conversations SET lang = 'en' WHERE id = 's1'");
+    EXPECT_EQ(store_->GetConversation("s1")->lang, "");
+    Result<std::shared_ptr<const OrderDetails>> order =
+        store_->GetSharedOrderDetails(kefu::testing::kShippedOrder);  // a miss reads inside it
+    ASSERT_OK_RESULT(order);
+    EXPECT_EQ((*order)->order.status, "shipped");
+    // This process writes, on another thread: the next read sees it, and the other process's.
+    std::thread writer([&] {
+      TurnRecord r;
+      r.conversation_id = "s2";
+      r.user = {0, "s2", "user", "u", 1, "", "", "{}"};
+      r.assistant = {0, "s2", "assistant", "a", 2, "", "", "{}"};
+      r.state_json = "{\"turns\":1}";
+      r.lang = "zh";
+      EXPECT_OK(store_->SaveTurn(r));
+    });
+    writer.join();
+    EXPECT_EQ(store_->GetConversation("s2")->version, 1);
+    EXPECT_EQ(store_->GetConversation("s1")->lang, "en");
+    // And a write of its own through the store: the order it cancels reads as cancelled.
+    EXPECT_EQ((*store_->GetSharedOrderDetails(kefu::testing::kPaidOrder))->order.status, "paid");
+    ASSERT_OK_RESULT(store_->CancelOrder(kefu::testing::kPaidOrder, 5));
+    Result<std::shared_ptr<const OrderDetails>> cancelled =
+        store_->GetSharedOrderDetails(kefu::testing::kPaidOrder);
+    ASSERT_OK_RESULT(cancelled);
+    EXPECT_EQ((*cancelled)->order.status, "cancelled");
+    RawSql(path, "UPDATE conversations SET lang = 'zh' WHERE id = 's1'");
+    EXPECT_EQ(store_->GetConversation("s1")->lang, "en");
+  }
+  EXPECT_EQ(store_->GetConversation("s1")->lang, "zh");
+  // Without a scope, every read is fresh.
+  RawSql(path, "UPDATE conversations SET lang = 'en' WHERE id = 's1'");
+  EXPECT_EQ(store_->GetConversation("s1")->lang, "en");
+  // The scope's connection went back: turns still save (they need one of their own).
+  TurnRecord r;
+  r.conversation_id = "s1";
+  r.user = {0, "s1", "user", "u", 1, "", "", "{}"};
+  r.assistant = {0, "s1", "assistant", "a", 2, "", "", "{}"};
+  r.state_json = "{}";
+  EXPECT_OK(store_->SaveTurn(r));
+}
+
+// One connection is always left outside the scopes, so a scope's thread can still lease one.
+TEST(SqliteStoreOpenTest, SharedReadsLeaveAConnectionToTheRest) {
+  kefu::testing::TempDir dir;
+  Result<std::unique_ptr<Store>> one = NewSqliteStore({.path = dir.File("a.db"), .pool_size = 1});
+  ASSERT_OK_RESULT(one);
+  EXPECT_EQ((*one)->ShareReads(), nullptr);
+  Result<std::unique_ptr<Store>> two = NewSqliteStore({.path = dir.File("b.db"), .pool_size = 2});
+  ASSERT_OK_RESULT(two);
+  std::unique_ptr<Store::ReadScope> first = (*two)->ShareReads();
+  EXPECT_NE(first, nullptr);
+  // A scope ends on the thread that began it.
+  std::thread other([&] { EXPECT_EQ((*two)->ShareReads(), nullptr); });
+  other.join();
+  first.reset();
+  std::thread again([&] {
+    std::unique_ptr<Store::ReadScope> second = (*two)->ShareReads();
+    EXPECT_NE(second, nullptr);
+    EXPECT_TRUE((*two)->GetConversation("none").status().code() == StatusCode::kNotFound);
+  });
+  again.join();
 }
 
 TEST_F(SqliteStoreTest, ListMessagesPagesAfterAnId) {

@@ -144,6 +144,14 @@ ConnectionPool::Lease ConnectionPool::Acquire() {
   return Lease(*this, std::move(conn));
 }
 
+int ConnectionPool::ForEachFree(const std::function<void(Connection&)>& f) {
+  std::scoped_lock lock(mutex_);
+  for (const std::unique_ptr<Connection>& conn : free_) {
+    f(*conn);
+  }
+  return static_cast<int>(free_.size());
+}
+
 void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
   {
     std::scoped_lock lock(mutex_);
@@ -176,12 +184,16 @@ Status Transaction::Commit() {
 }
 
 ReadTransaction::ReadTransaction(Connection& conn) : conn_(conn) {
+  if (sqlite3_get_autocommit(conn_.db()) == 0) {
+    return;  // already inside one
+  }
   Stmt begin(conn_, "BEGIN");
   status_ = begin.Run();
+  open_ = status_.ok();
 }
 
 ReadTransaction::~ReadTransaction() {
-  if (status_.ok()) {
+  if (open_) {
     Stmt end(conn_, "COMMIT");
     (void)end.Run();
   }

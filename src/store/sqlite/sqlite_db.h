@@ -3,6 +3,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -84,9 +85,15 @@ class ConnectionPool {
    public:
     Lease(ConnectionPool& pool, std::unique_ptr<Connection> conn)
         : pool_(pool), conn_(std::move(conn)) {}
-    ~Lease() { pool_.Release(std::move(conn_)); }
+    ~Lease() {
+      if (conn_ != nullptr) {
+        pool_.Release(std::move(conn_));
+      }
+    }
+    Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(std::move(other.conn_)) {}
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
+    Lease& operator=(Lease&&) = delete;
     Connection& operator*() { return *conn_; }
     Connection* operator->() { return conn_.get(); }
 
@@ -97,6 +104,8 @@ class ConnectionPool {
 
   void Add(std::unique_ptr<Connection> conn);
   Lease Acquire();
+  // Calls f on each connection not leased out (all of them before any use); their number.
+  int ForEachFree(const std::function<void(Connection&)>& f);
 
  private:
   void Release(std::unique_ptr<Connection> conn);
@@ -123,6 +132,7 @@ class Transaction {
 };
 
 // BEGIN (deferred) ... COMMIT around several reads, for one snapshot and one WAL read lock.
+// Inside a transaction already open on the connection (a shared snapshot), it does nothing.
 class ReadTransaction {
  public:
   explicit ReadTransaction(Connection& conn);
@@ -134,6 +144,7 @@ class ReadTransaction {
  private:
   Connection& conn_;
   Status status_;
+  bool open_ = false;  // this object began the transaction
 };
 
 }  // namespace kefu::store::sqlite

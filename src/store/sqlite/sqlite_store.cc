@@ -3,7 +3,6 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <limits>
@@ -350,7 +349,7 @@ Result<OrderDetails> SqliteStore::GetOrderDetails(const std::string& order_numbe
 
 Result<std::shared_ptr<const OrderDetails>> SqliteStore::GetSharedOrderDetails(
     const std::string& order_number) {
-  auto conn = pool_->Acquire();
+  ReadLease conn = AcquireRead();
   {
     Stmt s(*conn, "SELECT etag FROM orders WHERE order_number = ?");
     s.Bind(1, order_number);
@@ -482,8 +481,79 @@ Status SqliteStore::CreateConversation(const Conversation& c) {
   return s.Run().WithContext("create conversation");
 }
 
+namespace {
+// The shared snapshot a thread holds on one store (ShareReads), while it holds one. A scope
+// ends on the thread that began it.
+struct SharedRead {
+  const SqliteStore* store = nullptr;
+  std::optional<ConnectionPool::Lease> lease;  // taken at the first read
+  bool open = false;                           // a read transaction is open on it
+  uint64_t generation = 0;                     // the store's write generation when it began
+};
+thread_local SharedRead* tls_shared_read = nullptr;
+}  // namespace
+
+class SqliteStore::SharedReadScope final : public Store::ReadScope {
+ public:
+  explicit SharedReadScope(SqliteStore& store) : store_(store) {
+    state_.store = &store;
+    tls_shared_read = &state_;
+  }
+  ~SharedReadScope() override {
+    if (state_.open) {
+      (void)(*state_.lease)->Exec("COMMIT");  // ends the read transaction; nothing was written
+    }
+    state_.lease.reset();
+    tls_shared_read = nullptr;
+    store_.shared_scopes_.fetch_sub(1);
+  }
+
+ private:
+  SqliteStore& store_;
+  SharedRead state_;
+};
+
+std::unique_ptr<Store::ReadScope> SqliteStore::ShareReads() {
+  if (tls_shared_read != nullptr) {
+    return nullptr;  // nested: the outer scope shares already
+  }
+  // A scope holds a connection while its thread may lease another for other reads: one is
+  // always left to the rest, so no two scopes can wait on each other.
+  if (shared_scopes_.fetch_add(1) + 1 >= pool_size_) {
+    shared_scopes_.fetch_sub(1);
+    return nullptr;
+  }
+  return std::make_unique<SharedReadScope>(*this);
+}
+
+SqliteStore::ReadLease SqliteStore::AcquireRead() {
+  SharedRead* shared = tls_shared_read;
+  if (shared == nullptr || shared->store != this) {
+    return ReadLease(pool_->Acquire());
+  }
+  if (!shared->lease) {
+    shared->lease.emplace(pool_->Acquire());
+  }
+  Connection& conn = **shared->lease;
+  const uint64_t generation = write_generation_.load(std::memory_order_acquire);
+  if (shared->open && shared->generation != generation) {
+    shared->open = false;  // this process wrote since: a new snapshot, which shows it
+    if (!conn.Exec("COMMIT").ok()) {
+      return ReadLease(pool_->Acquire());
+    }
+  }
+  if (!shared->open) {
+    if (!conn.Exec("BEGIN").ok()) {
+      return ReadLease(pool_->Acquire());
+    }
+    shared->open = true;
+    shared->generation = generation;  // read before the snapshot starts (at the next SELECT)
+  }
+  return ReadLease(&conn);
+}
+
 Result<Conversation> SqliteStore::GetConversation(const std::string& id) {
-  auto conn = pool_->Acquire();
+  ReadLease conn = AcquireRead();
   Stmt s(*conn,
          "SELECT id, token_hash, channel, lang, state, status, version, created_at, updated_at,"
          " last_message_id FROM conversations WHERE id = ?");
@@ -531,41 +601,15 @@ Result<std::optional<int64_t>> SqliteStore::LastMessageId(Connection& conn,
 }
 
 Status SqliteStore::InsertEvent(Connection& conn, const Event& e) {
-  return InsertEvents(conn, std::span<const Event>(&e, 1));
-}
-
-// One statement for up to kRows events (a turn writes one to three): the statement's own cost
-// is paid once rather than per row.
-Status SqliteStore::InsertEvents(Connection& conn, std::span<const Event> events) {
-  constexpr size_t kRows = 4;
-  static const std::array<std::string, kRows + 1> kSql = [] {
-    std::array<std::string, kRows + 1> sql;
-    for (size_t n = 1; n <= kRows; ++n) {
-      sql[n] =
-          "INSERT INTO events (conversation_id, type, payload, created_at) VALUES (?, ?, ?, ?)";
-      for (size_t i = 1; i < n; ++i) {
-        sql[n] += ", (?, ?, ?, ?)";
-      }
-    }
-    return sql;
-  }();
-  while (!events.empty()) {
-    const size_t n = std::min(events.size(), kRows);
-    Stmt s(conn, kSql[n]);
-    for (size_t i = 0; i < n; ++i) {
-      const Event& e = events[i];
-      const int at = static_cast<int>(4 * i);
-      if (e.conversation_id.empty()) {
-        s.Bind(at + 1, std::optional<int64_t>());
-      } else {
-        s.Bind(at + 1, e.conversation_id);
-      }
-      s.Bind(at + 2, e.type).Bind(at + 3, e.payload_json).Bind(at + 4, e.created_at);
-    }
-    KEFU_RETURN_IF_ERROR(s.Run());
-    events = events.subspan(n);
+  Stmt s(conn,
+         "INSERT INTO events (conversation_id, type, payload, created_at) VALUES (?, ?, ?, ?)");
+  if (e.conversation_id.empty()) {
+    s.Bind(1, std::optional<int64_t>());
+  } else {
+    s.Bind(1, e.conversation_id);
   }
-  return OkStatus();
+  s.Bind(2, e.type).Bind(3, e.payload_json).Bind(4, e.created_at);
+  return s.Run();
 }
 
 Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote,
@@ -623,7 +667,9 @@ Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote
   Result<int64_t> assistant = InsertMessage(conn, r.assistant, *user, assistant_id);
   KEFU_RETURN_IF_ERROR(assistant.status().WithContext("save turn: assistant message"));
   *last_id = assistant_id;
-  KEFU_RETURN_IF_ERROR(InsertEvents(conn, r.events).WithContext("save turn: events"));
+  for (const Event& e : r.events) {
+    KEFU_RETURN_IF_ERROR(InsertEvent(conn, e).WithContext("save turn: event " + e.type));
+  }
   if (r.handoff) {
     HandoffTicket ticket = *r.handoff;
     ticket.conversation_id = r.conversation_id;

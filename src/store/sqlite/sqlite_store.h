@@ -3,6 +3,7 @@
 // the handoff queue and agent messages.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,18 @@ class SqliteStore final : public Store {
       : pool_(std::move(pool)),
         checkpointer_(std::move(checkpointer)),
         wal_restart_frames_(wal_restart_frames) {
+    // Every commit of a write by this process moves the generation that shared snapshots
+    // (ShareReads) are checked against.
+    pool_size_ = pool_->ForEachFree([this](Connection& conn) {
+      sqlite3_commit_hook(
+          conn.db(),
+          [](void* generation) {
+            static_cast<std::atomic<uint64_t>*>(generation)
+                ->fetch_add(1, std::memory_order_release);
+            return 0;  // go on with the commit
+          },
+          &write_generation_);
+    });
     checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
   }
   ~SqliteStore() override {
@@ -44,6 +57,7 @@ class SqliteStore final : public Store {
       const std::string& order_number) override;
   Result<Customer> GetCustomer(int64_t id) override;
   Result<std::vector<Product>> ListProducts() override;
+  std::unique_ptr<ReadScope> ShareReads() override;
   Status CreateConversation(const Conversation& conversation) override;
   Result<Conversation> GetConversation(const std::string& id) override;
   Status SaveTurn(const TurnRecord& record) override;
@@ -84,9 +98,24 @@ class SqliteStore final : public Store {
   Result<int64_t> AppendMessage(const Message& message) override;
 
  private:
+  class SharedReadScope;
+  // A connection for one read: the thread's shared snapshot when it holds one on this store
+  // (ShareReads), else a pooled connection of its own.
+  class ReadLease {
+   public:
+    explicit ReadLease(ConnectionPool::Lease own) : own_(std::move(own)), conn_(&**own_) {}
+    explicit ReadLease(Connection* shared) : conn_(shared) {}
+    Connection& operator*() { return *conn_; }
+    Connection* operator->() { return conn_; }
+
+   private:
+    std::optional<ConnectionPool::Lease> own_;
+    Connection* conn_;
+  };
+  ReadLease AcquireRead();
+
   static Status InsertHandoff(Connection& conn, const HandoffTicket& ticket);
   static Status InsertEvent(Connection& conn, const Event& event);
-  static Status InsertEvents(Connection& conn, std::span<const Event> events);
   // Inserts `m` as the message after `prev_id` in its conversation (none for the first) with row
   // id `id` (0: the next free one) and returns its id. The caller points the conversation's
   // last_message_id at it.
@@ -105,6 +134,9 @@ class SqliteStore final : public Store {
   void CheckpointLoop();
 
   std::unique_ptr<ConnectionPool> pool_;
+  int pool_size_ = 0;
+  std::atomic<uint64_t> write_generation_{0};  // commits of writes by this process
+  std::atomic<int> shared_scopes_{0};          // ShareReads scopes holding a connection
   std::unique_ptr<Connection> checkpointer_;
   const int64_t wal_restart_frames_;  // SqliteOptions::wal_restart_frames
   std::thread checkpoint_thread_;
