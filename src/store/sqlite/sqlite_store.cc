@@ -491,6 +491,19 @@ struct SharedRead {
   uint64_t generation = 0;                     // the store's write generation when it began
 };
 thread_local SharedRead* tls_shared_read = nullptr;
+
+// Ends the read transaction open on `conn`, if any, so that the connection goes on (or back to
+// the pool) in autocommit mode whatever happened. Nothing was written in it: a failed COMMIT is
+// followed by a ROLLBACK, which ends it the same way.
+bool EndSharedRead(Connection& conn) {
+  if (sqlite3_get_autocommit(conn.db()) != 0) {
+    return true;
+  }
+  if (conn.Exec("COMMIT").ok()) {
+    return true;
+  }
+  return conn.Exec("ROLLBACK").ok();
+}
 }  // namespace
 
 class SqliteStore::SharedReadScope final : public Store::ReadScope {
@@ -500,8 +513,8 @@ class SqliteStore::SharedReadScope final : public Store::ReadScope {
     tls_shared_read = &state_;
   }
   ~SharedReadScope() override {
-    if (state_.open) {
-      (void)(*state_.lease)->Exec("COMMIT");  // ends the read transaction; nothing was written
+    if (state_.lease && !EndSharedRead(**state_.lease)) {
+      KEFU_LOG_ERROR("store: a shared read transaction could not be ended");
     }
     state_.lease.reset();
     tls_shared_read = nullptr;
@@ -538,7 +551,7 @@ SqliteStore::ReadLease SqliteStore::AcquireRead() {
   const uint64_t generation = write_generation_.load(std::memory_order_acquire);
   if (shared->open && shared->generation != generation) {
     shared->open = false;  // this process wrote since: a new snapshot, which shows it
-    if (!conn.Exec("COMMIT").ok()) {
+    if (!EndSharedRead(conn)) {
       return ReadLease(pool_->Acquire());
     }
   }
