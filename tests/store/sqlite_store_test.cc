@@ -116,6 +116,17 @@ std::vector<std::string> RawSql(const std::string& path, const std::string& sql)
   return rows;
 }
 
+// A turn on conversation `id` read at `version`: one short message each way, an empty state.
+TurnRecord PlainTurn(const std::string& id, int64_t version) {
+  TurnRecord r;
+  r.conversation_id = id;
+  r.expected_version = version;
+  r.user = {0, id, "user", "u", 1, "", "", "{}"};
+  r.assistant = {0, id, "assistant", "a", 2, "", "", "{}"};
+  r.state_json = "{}";
+  return r;
+}
+
 // GetOrderDetails keeps orders it read in memory and re-checks each by its etag (migration 008):
 // a change to anything shown with the order, written by another connection or process, must be
 // seen on the next read.
@@ -455,11 +466,7 @@ TEST_F(SqliteStoreTest, ATurnThatKnowsTheLastMessageKeepsTheChainWhateverCameSin
 // number.
 TEST_F(SqliteStoreTest, EveryEventOfATurnIsStoredHoweverMany) {
   ASSERT_OK(store_->CreateConversation(NewConv("e1")));
-  TurnRecord r;
-  r.conversation_id = "e1";
-  r.user = {0, "e1", "user", "u", 1, "", "", "{}"};
-  r.assistant = {0, "e1", "assistant", "a", 2, "", "", "{}"};
-  r.state_json = "{}";
+  TurnRecord r = PlainTurn("e1", 0);
   for (int i = 0; i < 9; ++i) {
     r.events.push_back(
         {"e1", i % 3 == 0 ? "step_a" : "step_b", "{\"i\":" + std::to_string(i) + "}", 100 + i});
@@ -496,15 +503,7 @@ TEST_F(SqliteStoreTest, SharedReadsSeeOneSnapshotAndThisProcesssWrites) {
     ASSERT_OK_RESULT(order);
     EXPECT_EQ((*order)->order.status, "shipped");
     // This process writes, on another thread: the next read sees it, and the other process's.
-    std::thread writer([&] {
-      TurnRecord r;
-      r.conversation_id = "s2";
-      r.user = {0, "s2", "user", "u", 1, "", "", "{}"};
-      r.assistant = {0, "s2", "assistant", "a", 2, "", "", "{}"};
-      r.state_json = "{\"turns\":1}";
-      r.lang = "zh";
-      EXPECT_OK(store_->SaveTurn(r));
-    });
+    std::thread writer([&] { EXPECT_OK(store_->SaveTurn(PlainTurn("s2", 0))); });
     writer.join();
     EXPECT_EQ(store_->GetConversation("s2")->version, 1);
     EXPECT_EQ(store_->GetConversation("s1")->lang, "en");
@@ -523,12 +522,7 @@ TEST_F(SqliteStoreTest, SharedReadsSeeOneSnapshotAndThisProcesssWrites) {
   RawSql(path, "UPDATE conversations SET lang = 'en' WHERE id = 's1'");
   EXPECT_EQ(store_->GetConversation("s1")->lang, "en");
   // The scope's connection went back: turns still save (they need one of their own).
-  TurnRecord r;
-  r.conversation_id = "s1";
-  r.user = {0, "s1", "user", "u", 1, "", "", "{}"};
-  r.assistant = {0, "s1", "assistant", "a", 2, "", "", "{}"};
-  r.state_json = "{}";
-  EXPECT_OK(store_->SaveTurn(r));
+  EXPECT_OK(store_->SaveTurn(PlainTurn("s1", 0)));
 }
 
 // One connection is always left outside the scopes, so a scope's thread can still lease one.
@@ -622,12 +616,7 @@ TEST_F(SqliteStoreTest, SaveTurnsStoresEachTurnOrExplainsWhyNot) {
   ASSERT_OK(store_->CreateConversation(NewConv("b1")));
   ASSERT_OK(store_->CreateConversation(NewConv("b2")));
   auto record = [](const std::string& id, int64_t version) {
-    TurnRecord r;
-    r.conversation_id = id;
-    r.expected_version = version;
-    r.user = {0, id, "user", "u", 1, "", "", "{}"};
-    r.assistant = {0, id, "assistant", "a", 2, "", "", "{}"};
-    r.state_json = "{}";
+    TurnRecord r = PlainTurn(id, version);
     r.events = {{id, "handoff_requested", "{}", 2}};
     return r;
   };
@@ -663,12 +652,7 @@ TEST_F(SqliteStoreTest, ConcurrentSaveTurnsCallersEachGetTheirOwnResults) {
       for (int i = 0; i < kRounds; ++i) {
         std::vector<TurnRecord> batch(2);
         for (int k = 0; k < 2; ++k) {
-          TurnRecord& r = batch[k];
-          r.conversation_id = k == 0 ? a : b;
-          r.expected_version = k == 0 ? i : 1000;  // b's version is always stale
-          r.user = {0, r.conversation_id, "user", "u", 1, "", "", "{}"};
-          r.assistant = {0, r.conversation_id, "assistant", "a", 2, "", "", "{}"};
-          r.state_json = "{}";
+          batch[k] = PlainTurn(k == 0 ? a : b, k == 0 ? i : 1000);  // b's version is always stale
         }
         std::vector<Status> saved = store_->SaveTurns(batch);
         if (saved.size() != 2 || !saved[0].ok() ||
