@@ -317,12 +317,9 @@ TEST_F(SqliteStoreTest, TheMessageChainMigrationKeepsEveryHistory) {
                    " type = 'index' ORDER BY name"),
             (std::vector<std::string>{"messages_created"}));
   // New messages join the chain built from the old ones.
-  TurnRecord r;
-  r.conversation_id = "m2";
-  r.expected_version = 0;
-  r.user = {0, "m2", "user", "where is my order", 4, "", "", "{}"};
-  r.assistant = {0, "m2", "assistant", "which one?", 5, "", "", "{}"};
-  r.state_json = "{}";
+  TurnRecord r = PlainTurn("m2", 0);
+  r.user.text = "where is my order";
+  r.assistant.text = "which one?";
   ASSERT_OK(store_->SaveTurn(r));
   EXPECT_EQ(texts(store_->ListMessages("m2", 0, 10)),
             (std::vector<std::string>{"hello", "hi", "where is my order", "which one?"}));
