@@ -17,6 +17,7 @@
 #include "core/logging.h"
 #include "core/thread_name.h"
 #include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/wal_vfs.h"
 #include "store/store.h"
 
 namespace kefu {
@@ -35,7 +36,7 @@ constexpr std::chrono::milliseconds kSlowRestart{100};
 Result<std::unique_ptr<Connection>> Open(const SqliteOptions& options) {
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, nullptr);
+  const int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, CoalescingWalVfs());
   auto conn = std::make_unique<Connection>(db);  // owns db even when open failed
   if (rc != SQLITE_OK) {
     return UnavailableError("open '" + options.path + "': " + sqlite3_errstr(rc));
