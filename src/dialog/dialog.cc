@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <iterator>
 #include <regex>
 #include <set>
 #include <utility>
@@ -607,8 +608,10 @@ void Turn::UseOrderVars(std::shared_ptr<const RenderedOrder> rendered) {
       vars_.emplace(k, v);  // set since: the turn's value stays
     }
   }
-  for (const auto& [k, v] : rendered->vars) {
-    vars_.erase(k);
+  // The order's fields win over this turn's values of the same names. The turn has a few, the
+  // order dozens: the turn's are walked (walking the order's cost 2% of the store worker).
+  for (auto it = vars_.begin(); it != vars_.end();) {
+    it = rendered->vars.contains(it->first) ? vars_.erase(it) : std::next(it);
   }
   order_vars_ = std::move(rendered);
 }

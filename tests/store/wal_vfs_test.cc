@@ -27,7 +27,9 @@ class Db {
   Db& operator=(const Db&) = delete;
 
   int open_rc() const { return rc_; }
-  int Exec(const std::string& sql) { return sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr); }
+  int Exec(const std::string& sql) {
+    return sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  }
   int64_t Int(const std::string& sql) {
     sqlite3_stmt* s = nullptr;
     int64_t v = -1;
@@ -111,13 +113,13 @@ TEST(WalVfsTest, EveryCommitIsOnDiskWhenItReturns) {
   int64_t rows = 0;
   for (int i = 0; i < 60; ++i) {
     const int n = i % 10 == 9 ? 400 : 1 + i % 4;  // now and then a transaction that spills
-    ASSERT_EQ(db.Exec("BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
-                      " WHERE i < " +
-                      std::to_string(n) +
-                      ") INSERT INTO t (v) SELECT printf('%d-%d-%.300c', " + std::to_string(i) +
-                      ", i, 'y') FROM n; UPDATE t SET v = v || 'z' WHERE id % 7 = " +
-                      std::to_string(i % 7) + "; COMMIT;"),
-              SQLITE_OK);
+    ASSERT_EQ(
+        db.Exec("BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                " WHERE i < " +
+                std::to_string(n) + ") INSERT INTO t (v) SELECT printf('%d-%d-%.300c', " +
+                std::to_string(i) + ", i, 'y') FROM n; UPDATE t SET v = v || 'z' WHERE id % 7 = " +
+                std::to_string(i % 7) + "; COMMIT;"),
+        SQLITE_OK);
     rows += n;
     ASSERT_EQ(reader.Int("SELECT count(*) FROM t"), rows) << "after commit " << i;
     if (i % 20 == 19) {
@@ -148,8 +150,7 @@ int FailingWrite(sqlite3_file* f, const void* data, int amount, sqlite3_int64 of
   return fail_wal_writes ? SQLITE_FULL : base_write(f, data, amount, offset);
 }
 
-int FailingOpen(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags,
-                int* out) {
+int FailingOpen(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags, int* out) {
   auto* base = static_cast<sqlite3_vfs*>(vfs->pAppData);
   const int rc = base->xOpen(base, name, file, flags, out);
   if (rc == SQLITE_OK && (flags & SQLITE_OPEN_WAL) != 0) {

@@ -4,8 +4,8 @@
 #include <atomic>
 #include <cstring>
 #include <new>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <sqlite3.h>
@@ -42,8 +42,12 @@ struct WalFile {
 
 constexpr size_t kRealOffset = (sizeof(WalFile) + 15) & ~size_t{15};
 
-WalFile* Wal(sqlite3_file* f) { return reinterpret_cast<WalFile*>(f); }
-const sqlite3_io_methods* Real(WalFile* f) { return f->real->pMethods; }
+WalFile* Wal(sqlite3_file* f) {
+  return reinterpret_cast<WalFile*>(f);
+}
+const sqlite3_io_methods* Real(WalFile* f) {
+  return f->real->pMethods;
+}
 
 // Writes what is buffered, in one call. On failure the bytes are dropped: SQLite treats the
 // failed write as its own (a commit fails and rolls back; frames past the last commit are
@@ -105,8 +109,8 @@ int WalWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 off
   // Written at once, not kept: a commit header that does not extend the buffer (a frame SQLite
   // rewrites after reading it, which may be the last write of a commit), a write right after a
   // read (the same rewrites), and anything too large to keep.
-  const bool direct = (commit_header && !extends) || after_read ||
-                      static_cast<size_t>(amount) > kMaxBuffer;
+  const bool direct =
+      (commit_header && !extends) || after_read || static_cast<size_t>(amount) > kMaxBuffer;
   if (!extends) {
     if (int rc = Flush(f); rc != SQLITE_OK) {
       return rc;
@@ -261,7 +265,9 @@ const sqlite3_io_methods kWalMethods = {
     WalUnfetch,
 };
 
-sqlite3_vfs* Base(sqlite3_vfs* vfs) { return static_cast<sqlite3_vfs*>(vfs->pAppData); }
+sqlite3_vfs* Base(sqlite3_vfs* vfs) {
+  return static_cast<sqlite3_vfs*>(vfs->pAppData);
+}
 
 int VfsOpen(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags,
             int* out_flags) {
@@ -301,15 +307,21 @@ int VfsFullPathname(sqlite3_vfs* vfs, const char* name, int n, char* out) {
 void* VfsDlOpen(sqlite3_vfs* vfs, const char* name) {
   return Base(vfs)->xDlOpen(Base(vfs), name);
 }
-void VfsDlError(sqlite3_vfs* vfs, int n, char* out) { Base(vfs)->xDlError(Base(vfs), n, out); }
+void VfsDlError(sqlite3_vfs* vfs, int n, char* out) {
+  Base(vfs)->xDlError(Base(vfs), n, out);
+}
 void (*VfsDlSym(sqlite3_vfs* vfs, void* handle, const char* symbol))(void) {
   return Base(vfs)->xDlSym(Base(vfs), handle, symbol);
 }
-void VfsDlClose(sqlite3_vfs* vfs, void* handle) { Base(vfs)->xDlClose(Base(vfs), handle); }
+void VfsDlClose(sqlite3_vfs* vfs, void* handle) {
+  Base(vfs)->xDlClose(Base(vfs), handle);
+}
 int VfsRandomness(sqlite3_vfs* vfs, int n, char* out) {
   return Base(vfs)->xRandomness(Base(vfs), n, out);
 }
-int VfsSleep(sqlite3_vfs* vfs, int micros) { return Base(vfs)->xSleep(Base(vfs), micros); }
+int VfsSleep(sqlite3_vfs* vfs, int micros) {
+  return Base(vfs)->xSleep(Base(vfs), micros);
+}
 int VfsCurrentTime(sqlite3_vfs* vfs, double* out) {
   return Base(vfs)->xCurrentTime(Base(vfs), out);
 }
