@@ -433,11 +433,13 @@ struct SqliteOptions {
   int busy_timeout_ms = 5'000;
   int pool_size = 4;
   // Under sustained writes SQLite never starts its WAL over by itself; the store's checkpointer
-  // restarts it once it holds this many frames (4 KiB pages: 1 GiB) and cuts the file back to
-  // that size. A restart holds writers for a full checkpoint's fsyncs (25-45 ms measured), so it
-  // is kept rare: about every 20 s at 5,000 turns/s, and never while load leaves pauses in which
-  // SQLite restarts the WAL itself.
-  int64_t wal_restart_frames = 262'144;
+  // restarts it once it holds this many frames (4 KiB pages: 128 MiB) and cuts the file back to
+  // that size. A restart holds writers for what is left of a checkpoint (the passive rounds
+  // before it copy and sync the rest): about every 1.6 s at 10,000 turns/s, and never while
+  // load leaves pauses in which SQLite restarts the WAL itself. A short WAL is cheaper to append
+  // to than a long one (its pages stay in the page cache, written over rather than allocated):
+  // 128 MiB against 1 GiB measured +7% turns/s with the same p99 (bench/results/experiments.md).
+  int64_t wal_restart_frames = 32'768;
 };
 
 // Opens (creating when missing) the database and applies pending migrations.
