@@ -2,7 +2,6 @@
 #include "store/sqlite/wal_vfs.h"
 
 #include <atomic>
-#include <cstring>
 #include <new>
 #include <string>
 #include <utility>
