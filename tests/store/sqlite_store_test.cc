@@ -480,6 +480,78 @@ TEST_F(SqliteStoreTest, EveryEventOfATurnIsStoredHoweverMany) {
             expected);
 }
 
+// A batch's messages and events go in as multi-row INSERTs of 32, 16, ... rows. A big batch is
+// stored whole, every column of every row in place and in order; when one turn's row breaks a
+// constraint, that turn alone fails and the rest of the batch is still stored.
+TEST_F(SqliteStoreTest, ABatchIsInsertedTogetherAndABadRowFailsOnlyItsTurn) {
+  const std::string path = dir_.File("kefu.db");
+  std::vector<TurnRecord> records;
+  for (int i = 0; i < 23; ++i) {  // 46 messages (32 + 8 + 4 + 2), 35 events (32 + 2 + 1)
+    const std::string id = "b" + std::to_string(i);
+    ASSERT_OK(store_->CreateConversation(NewConv(id)));
+    TurnRecord r = PlainTurn(id, 0);
+    r.user = {
+        0,   id, "user", "问 " + id, 100 + i, "order_status", "{\"s\":" + std::to_string(i) + "}",
+        "{}"};
+    r.assistant = {0,  id,          "assistant", "答 " + id, 200 + i, "order_status",
+                   "", "{\"t\":1}", i,           2 * i,      "m"};
+    r.events.push_back({id, "flow_started", "{\"i\":" + std::to_string(i) + "}", 300 + i});
+    if (i % 2 == 0) {
+      r.events.push_back({"", "unlinked", "{}", 400 + i});
+    }
+    records.push_back(r);
+  }
+  std::vector<Status> saved = store_->SaveTurns(records);
+  ASSERT_EQ(saved.size(), records.size());
+  for (const Status& s : saved) {
+    ASSERT_OK(s);
+  }
+  EXPECT_EQ(RawSql(path, "SELECT COUNT(*) FROM messages").front(), "46");
+  EXPECT_EQ(RawSql(path,
+                   "SELECT role, text, created_at, intent, sentiment, trace, prompt_tokens,"
+                   " completion_tokens, model, IFNULL(prev_id, 'null') FROM messages"
+                   " WHERE conversation_id = 'b17' ORDER BY id"),
+            (std::vector<std::string>{
+                "user|问 b17|117|order_status|{\"s\":17}|{}|0|0||null",
+                "assistant|答 b17|217|order_status||{\"t\":1}|17|34|m|" +
+                    RawSql(path, "SELECT id FROM messages WHERE text = '问 b17'").front()}));
+  EXPECT_EQ(*store_->CountEvents("flow_started"), 23);
+  EXPECT_EQ(*store_->CountEvents("unlinked"), 12);
+  EXPECT_EQ(RawSql(path, "SELECT COUNT(*) FROM events WHERE conversation_id IS NULL").front(),
+            "12");
+  const std::vector<std::string> order =
+      RawSql(path, "SELECT payload FROM events WHERE type = 'flow_started' ORDER BY id LIMIT 3");
+  EXPECT_EQ(order, (std::vector<std::string>{"{\"i\":0}", "{\"i\":1}", "{\"i\":2}"}));
+  for (int i = 0; i < 23; ++i) {
+    const std::string id = "b" + std::to_string(i);
+    Result<std::vector<Message>> history = store_->ListMessages(id, 0, 10);
+    ASSERT_EQ(history->size(), 2u) << id;
+    EXPECT_EQ((*history)[1].text, "答 " + id);
+    EXPECT_EQ(store_->GetConversation(id)->last_message_id, (*history)[1].id);
+  }
+
+  // Second round: the middle turn's assistant row breaks the role check.
+  for (TurnRecord& r : records) {
+    r.expected_version = 1;
+    r.expected_last_message_id = store_->GetConversation(r.conversation_id)->last_message_id;
+  }
+  records[11].assistant.role = "robot";
+  saved = store_->SaveTurns(records);
+  for (size_t i = 0; i < saved.size(); ++i) {
+    if (i == 11) {
+      EXPECT_EQ(saved[i].code(), StatusCode::kInvalidArgument);
+    } else {
+      EXPECT_OK(saved[i]) << i;
+    }
+  }
+  EXPECT_EQ(RawSql(path, "SELECT COUNT(*) FROM messages").front(), "90");
+  EXPECT_EQ(store_->ListMessages("b11", 0, 10)->size(), 2u);
+  EXPECT_EQ(store_->GetConversation("b11")->version, 1);
+  EXPECT_EQ(store_->ListMessages("b12", 0, 10)->size(), 4u);
+  EXPECT_EQ(store_->GetConversation("b12")->version, 2);
+  EXPECT_EQ(*store_->CountEvents("flow_started"), 45);
+}
+
 // Inside a ShareReads scope, conversations and orders are read from one snapshot: another
 // process's write shows only after the scope, while a write by this process, from any thread,
 // shows at the thread's next read.

@@ -3,6 +3,8 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <chrono>
 #include <condition_variable>
 #include <limits>
@@ -580,21 +582,91 @@ Result<Conversation> SqliteStore::GetConversation(const std::string& id) {
                       s.Text(5), s.Int(6),  s.Int(7),  s.Int(8),  s.OptInt(9).value_or(0)};
 }
 
+namespace {
+
+// "INSERT INTO <table> (<columns>) VALUES (?, ...), ..." for `rows` rows of `columns` values.
+std::string MultiRowInsert(std::string_view head, int columns, size_t rows) {
+  std::string row = "(?";
+  for (int c = 1; c < columns; ++c) {
+    row += ", ?";
+  }
+  row += ")";
+  std::string sql(head);
+  sql += " VALUES ";
+  for (size_t i = 0; i < rows; ++i) {
+    sql += i == 0 ? "" : ", ";
+    sql += row;
+  }
+  return sql;
+}
+
+// The row counts one multi-row INSERT takes: n rows go out as the powers of two that sum to n
+// (at most 32 each), so each connection prepares at most six statements per table.
+constexpr size_t kMaxRowsPerInsert = 32;
+constexpr size_t kRowChunks = 6;  // 1, 2, 4, ..., 32
+
+size_t NextChunk(size_t left) {
+  size_t n = kMaxRowsPerInsert;
+  while (n > left) {
+    n /= 2;
+  }
+  return n;
+}
+
+constexpr std::string_view kMessagesInsert =
+    "INSERT INTO messages (id, conversation_id, role, text, created_at, intent, sentiment, trace,"
+    " prompt_tokens, completion_tokens, model, prev_id)";
+constexpr int kMessageColumns = 12;
+constexpr std::string_view kEventsInsert =
+    "INSERT INTO events (conversation_id, type, payload, created_at)";
+constexpr int kEventColumns = 4;
+
+// The statement texts for 1, 2, 4, ... 32 rows of a table, made once.
+using InsertTexts = std::array<std::string, kRowChunks>;
+InsertTexts MakeInsertTexts(std::string_view head, int columns) {
+  InsertTexts sql;
+  for (size_t k = 0; k < kRowChunks; ++k) {
+    sql[k] = MultiRowInsert(head, columns, size_t{1} << k);
+  }
+  return sql;
+}
+
+const std::string& MessagesInsertSql(size_t rows) {
+  static const InsertTexts sql = MakeInsertTexts(kMessagesInsert, kMessageColumns);
+  return sql[static_cast<size_t>(std::countr_zero(rows))];
+}
+
+const std::string& EventsInsertSql(size_t rows) {
+  static const InsertTexts sql = MakeInsertTexts(kEventsInsert, kEventColumns);
+  return sql[static_cast<size_t>(std::countr_zero(rows))];
+}
+
+// One row's values, from parameter base + 1 on: a message with its id (none: the next row id)
+// and the message before it in its conversation, and an event.
+void BindMessage(Stmt& s, int base, const Message& m, std::optional<int64_t> id,
+                 std::optional<int64_t> prev_id) {
+  s.Bind(base + 1, id).Bind(base + 2, m.conversation_id).Bind(base + 3, m.role);
+  s.Bind(base + 4, m.text).Bind(base + 5, m.created_at).Bind(base + 6, m.intent);
+  s.Bind(base + 7, m.sentiment).Bind(base + 8, m.trace_json);
+  s.Bind(base + 9, int64_t{m.prompt_tokens}).Bind(base + 10, int64_t{m.completion_tokens});
+  s.Bind(base + 11, m.model).Bind(base + 12, prev_id);
+}
+
+void BindEvent(Stmt& s, int base, const Event& e) {
+  if (e.conversation_id.empty()) {
+    s.Bind(base + 1, std::optional<int64_t>());
+  } else {
+    s.Bind(base + 1, e.conversation_id);
+  }
+  s.Bind(base + 2, e.type).Bind(base + 3, e.payload_json).Bind(base + 4, e.created_at);
+}
+
+}  // namespace
+
 Result<int64_t> SqliteStore::InsertMessage(Connection& conn, const Message& m,
                                            std::optional<int64_t> prev_id, int64_t id) {
-  Stmt s(conn,
-         "INSERT INTO messages (id, conversation_id, role, text, created_at, intent, sentiment,"
-         " trace, prompt_tokens, completion_tokens, model, prev_id)"
-         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  if (id > 0) {
-    s.Bind(1, id);
-  } else {
-    s.Bind(1, std::optional<int64_t>());  // the next row id
-  }
-  s.Bind(2, m.conversation_id).Bind(3, m.role).Bind(4, m.text).Bind(5, m.created_at);
-  s.Bind(6, m.intent).Bind(7, m.sentiment).Bind(8, m.trace_json);
-  s.Bind(9, int64_t{m.prompt_tokens}).Bind(10, int64_t{m.completion_tokens}).Bind(11, m.model);
-  s.Bind(12, prev_id);
+  Stmt s(conn, MessagesInsertSql(1));
+  BindMessage(s, 0, m, id > 0 ? std::optional<int64_t>(id) : std::nullopt, prev_id);
   KEFU_RETURN_IF_ERROR(s.Run());
   return sqlite3_last_insert_rowid(conn.db());
 }
@@ -615,19 +687,13 @@ Result<std::optional<int64_t>> SqliteStore::LastMessageId(Connection& conn,
 }
 
 Status SqliteStore::InsertEvent(Connection& conn, const Event& e) {
-  Stmt s(conn,
-         "INSERT INTO events (conversation_id, type, payload, created_at) VALUES (?, ?, ?, ?)");
-  if (e.conversation_id.empty()) {
-    s.Bind(1, std::optional<int64_t>());
-  } else {
-    s.Bind(1, e.conversation_id);
-  }
-  s.Bind(2, e.type).Bind(3, e.payload_json).Bind(4, e.created_at);
+  Stmt s(conn, EventsInsertSql(1));
+  BindEvent(s, 0, e);
   return s.Run();
 }
 
-Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote,
-                              int64_t* last_id) {
+Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote, int64_t* last_id,
+                              TurnRows* deferred) {
   *wrote = false;
   // The conversation row first, guarded by the version the turn read: a turn that lost to
   // another writer writes nothing. The transaction is IMMEDIATE, so nothing else writes between
@@ -675,14 +741,22 @@ Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote
     }
   }
   *wrote = true;
-  Result<int64_t> user =
-      InsertMessage(conn, r.user, prev > 0 ? std::optional<int64_t>(prev) : std::nullopt, user_id);
-  KEFU_RETURN_IF_ERROR(user.status().WithContext("save turn: user message"));
-  Result<int64_t> assistant = InsertMessage(conn, r.assistant, *user, assistant_id);
-  KEFU_RETURN_IF_ERROR(assistant.status().WithContext("save turn: assistant message"));
+  const std::optional<int64_t> user_prev = prev > 0 ? std::optional<int64_t>(prev) : std::nullopt;
   *last_id = assistant_id;
-  for (const Event& e : r.events) {
-    KEFU_RETURN_IF_ERROR(InsertEvent(conn, e).WithContext("save turn: event " + e.type));
+  if (deferred != nullptr) {
+    deferred->messages.push_back({&r.user, user_prev, user_id});
+    deferred->messages.push_back({&r.assistant, user_id, assistant_id});
+    for (const Event& e : r.events) {
+      deferred->events.push_back(&e);
+    }
+  } else {
+    Result<int64_t> user = InsertMessage(conn, r.user, user_prev, user_id);
+    KEFU_RETURN_IF_ERROR(user.status().WithContext("save turn: user message"));
+    Result<int64_t> assistant = InsertMessage(conn, r.assistant, *user, assistant_id);
+    KEFU_RETURN_IF_ERROR(assistant.status().WithContext("save turn: assistant message"));
+    for (const Event& e : r.events) {
+      KEFU_RETURN_IF_ERROR(InsertEvent(conn, e).WithContext("save turn: event " + e.type));
+    }
   }
   if (r.handoff) {
     HandoffTicket ticket = *r.handoff;
@@ -692,6 +766,29 @@ Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote
     Stmt s(conn, "UPDATE handoffs SET mood = ? WHERE conversation_id = ? AND status <> 'closed'");
     s.BindDouble(1, *r.mood).Bind(2, r.conversation_id);
     KEFU_RETURN_IF_ERROR(s.Run().WithContext("save turn: mood"));
+  }
+  return OkStatus();
+}
+
+Status SqliteStore::InsertRows(Connection& conn, const TurnRows& rows) {
+  for (size_t at = 0; at < rows.messages.size();) {
+    const size_t n = NextChunk(rows.messages.size() - at);
+    Stmt s(conn, MessagesInsertSql(n));
+    for (size_t i = 0; i < n; ++i) {
+      const TurnRows::MessageRow& row = rows.messages[at + i];
+      BindMessage(s, static_cast<int>(i) * kMessageColumns, *row.message, row.id, row.prev_id);
+    }
+    KEFU_RETURN_IF_ERROR(s.Run().WithContext("save turns: messages"));
+    at += n;
+  }
+  for (size_t at = 0; at < rows.events.size();) {
+    const size_t n = NextChunk(rows.events.size() - at);
+    Stmt s(conn, EventsInsertSql(n));
+    for (size_t i = 0; i < n; ++i) {
+      BindEvent(s, static_cast<int>(i) * kEventColumns, *rows.events[at + i]);
+    }
+    KEFU_RETURN_IF_ERROR(s.Run().WithContext("save turns: events"));
+    at += n;
   }
   return OkStatus();
 }
@@ -725,10 +822,12 @@ void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
       last_id = s.Int(0);
     }
     bool half_written = false;
+    TurnRows rows;  // the first pass inserts every turn's messages and events together
+    rows.messages.reserve(2 * batch.size());
     for (PendingTurn* p : batch) {
       bool wrote = false;
       if (!savepoints) {
-        p->status = ApplyTurn(*conn, *p->record, &wrote, &last_id);
+        p->status = ApplyTurn(*conn, *p->record, &wrote, &last_id, &rows);
         if (!p->status.ok() && wrote) {
           half_written = true;
           break;
@@ -747,6 +846,17 @@ void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
         }
       }
       p->status = s;
+    }
+    if (!savepoints && !half_written) {
+      // Which turn a failed insert belongs to is not known: with more than one, the savepoint
+      // pass inserts each turn's rows on their own, and only that turn fails.
+      if (Status inserted = InsertRows(*conn, rows).WithContext("save turn"); !inserted.ok()) {
+        if (batch.size() == 1) {
+          batch.front()->status = inserted;
+          return;  // the transaction rolls back
+        }
+        half_written = true;
+      }
     }
     if (half_written) {
       if (batch.size() == 1) {

@@ -154,9 +154,24 @@ class SqliteStore final : public Store {
     Status status;
     bool done;
   };
+  // The messages and events of a batch's turns, inserted together once every turn's
+  // conversation row is written (InsertRows): a few multi-row INSERTs instead of four
+  // statements per turn. The pointers are into the batch's TurnRecords.
+  struct TurnRows {
+    struct MessageRow {
+      const Message* message;
+      std::optional<int64_t> prev_id;
+      int64_t id;
+    };
+    std::vector<MessageRow> messages;
+    std::vector<const Event*> events;
+  };
   // *wrote: whether anything was written before an error (the version check writes nothing).
   // *last_id: the newest message id in the transaction, moved past the turn's two messages.
-  static Status ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote, int64_t* last_id);
+  // With `deferred`, the turn's messages and events are added to it instead of inserted.
+  static Status ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote, int64_t* last_id,
+                          TurnRows* deferred = nullptr);
+  static Status InsertRows(Connection& conn, const TurnRows& rows);
   void CommitBatch(const std::vector<PendingTurn*>& batch);
   // Queues `turns` and returns once each is done, committing queued turns while no one else is.
   void AwaitCommit(const std::vector<PendingTurn*>& turns);
