@@ -502,10 +502,11 @@ bool EndSharedRead(Connection& conn) {
   if (sqlite3_get_autocommit(conn.db()) != 0) {
     return true;
   }
-  if (conn.Exec("COMMIT").ok()) {
+  // Prepared once per connection (Stmt), not parsed again at every round as Exec would.
+  if (Stmt(conn, "COMMIT").Run().ok()) {
     return true;
   }
-  return conn.Exec("ROLLBACK").ok();
+  return Stmt(conn, "ROLLBACK").Run().ok();
 }
 }  // namespace
 
@@ -559,7 +560,7 @@ SqliteStore::ReadLease SqliteStore::AcquireRead() {
     }
   }
   if (!shared->open) {
-    if (!conn.Exec("BEGIN").ok()) {
+    if (!Stmt(conn, "BEGIN").Run().ok()) {
       return ReadLease(pool_->Acquire());
     }
     shared->open = true;
