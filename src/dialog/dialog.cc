@@ -477,7 +477,7 @@ bool Turn::FitsAwaited(const FlowSpec& flow, const Task& task) {
     return false;
   }
   if (task.awaiting == "verification") {
-    return u_.Find("digits4").has_value() || u_.Find("order_id").has_value();
+    return u_.Find("digits4") != nullptr || u_.Find("order_id") != nullptr;
   }
   if (task.awaiting == "confirm") {
     // "actually make it the blue one" changes the colour before confirming, whatever the
@@ -486,7 +486,7 @@ bool Turn::FitsAwaited(const FlowSpec& flow, const Task& task) {
   }
   const SlotSpec* slot = flow.Slot(task.awaiting);
   if (task.awaiting == "order_id") {
-    return u_.Find("order_id").has_value();
+    return u_.Find("order_id") != nullptr;
   }
   if (slot == nullptr) {
     return false;
@@ -1307,7 +1307,7 @@ Result<TurnOutcome> Turn::Run() {
     const int offer_priority = std::exchange(s_.offer_priority, 0);
     const bool task_intent = d_.FlowForIntent(u_.intent) != nullptr && u_.confidence >= 0.6;
     // Four digits after a lock are another guess, not a yes to the offer of a person.
-    const bool digits_only = u_.Find("digits4").has_value() || u_.Find("order_id").has_value();
+    const bool digits_only = u_.Find("digits4") != nullptr || u_.Find("order_id") != nullptr;
     if (!task_intent && !digits_only && IsYes()) {
       if (offer == "human") {
         Handoff({offer_reason.empty() ? "requested" : std::move(offer_reason), offer_priority});
@@ -1337,7 +1337,7 @@ Result<TurnOutcome> Turn::Run() {
       return Finish();
     } else if (!FitsAwaited(*flow, *task)) {
       const FlowSpec* other = d_.FlowForIntent(u_.intent);
-      const bool has_product = u_.Find("product").has_value();
+      const bool has_product = u_.Find("product") != nullptr;
       if (other != nullptr && other != flow && u_.confidence >= 0.5 &&
           !(other->name == "product_inquiry" && !has_product)) {
         const size_t depth = s_.stack.size();
@@ -1369,7 +1369,7 @@ Result<TurnOutcome> Turn::Run() {
   }
   // 4. A new task, small talk, the knowledge base. A policy question about a task ("退货运费谁
   // 出？") is answered when the knowledge base knows the answer; a request starts the task.
-  const bool has_product = u_.Find("product").has_value();
+  const bool has_product = u_.Find("product") != nullptr;
   const FlowSpec* start = d_.FlowForIntent(u_.intent);
   const bool asks_about_rules =
       IsQuestion() || utf8::CodePointCount(text_.text) >= 8;  // "以旧换新的旧手机回收规则"

@@ -98,13 +98,13 @@ class RuleUnderstander final : public Understander {
 
 }  // namespace
 
-std::optional<Entity> Understanding::Find(const std::string& type) const {
+const Entity* Understanding::Find(std::string_view type) const {
   for (const Entity& e : entities) {
     if (e.type == type) {
-      return e;
+      return &e;
     }
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 std::vector<Entity> ExtractEntities(const std::string& s) {

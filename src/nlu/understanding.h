@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -37,8 +38,9 @@ struct Understanding {
   std::vector<std::pair<std::string, double>> alternatives;  // next best intents
   std::vector<Entity> entities;
 
-  // The first entity of `type`, if any.
-  std::optional<Entity> Find(const std::string& type) const;
+  // The first entity of `type`, or nullptr: a pointer into `entities`, not a copy (the
+  // dialogue asks several times a turn).
+  const Entity* Find(std::string_view type) const;
 };
 
 // Thread-safe: one instance serves all sessions.
