@@ -52,7 +52,7 @@ int RunServe(const CommonFlags& common, const ServeFlags& flags) {
                                 .port = sc.port,
                                 .io_threads = sc.io_threads,
                                 .worker_threads = workers,
-                                .max_batch = with_model ? 1 : 64,
+                                .max_batch = with_model ? 1 : sc.max_batch,
                                 .queue_limit = sc.queue_limit,
                                 .max_body_bytes = sc.max_body_bytes,
                                 .request_timeout_ms = sc.request_timeout_ms,

@@ -86,6 +86,7 @@ const std::vector<Key>& Keys() {
       IntKey("server", "io_threads", &Config::server, &ServerConfig::io_threads),
       IntKey("server", "worker_threads", &Config::server, &ServerConfig::worker_threads),
       IntKey("server", "queue_limit", &Config::server, &ServerConfig::queue_limit),
+      IntKey("server", "max_batch", &Config::server, &ServerConfig::max_batch),
       IntKey("server", "max_body_bytes", &Config::server, &ServerConfig::max_body_bytes),
       IntKey("server", "request_timeout_ms", &Config::server, &ServerConfig::request_timeout_ms),
       IntKey("server", "shutdown_grace_ms", &Config::server, &ServerConfig::shutdown_grace_ms),
@@ -334,6 +335,7 @@ Status Validate(const Config& c) {
   KEFU_RETURN_IF_ERROR(positive(c.server.io_threads, "server.io_threads"));
   KEFU_RETURN_IF_ERROR(positive(c.server.worker_threads, "server.worker_threads"));
   KEFU_RETURN_IF_ERROR(positive(c.server.queue_limit, "server.queue_limit"));
+  KEFU_RETURN_IF_ERROR(positive(c.server.max_batch, "server.max_batch"));
   KEFU_RETURN_IF_ERROR(positive(c.server.max_body_bytes, "server.max_body_bytes"));
   KEFU_RETURN_IF_ERROR(positive(c.server.request_timeout_ms, "server.request_timeout_ms"));
   KEFU_RETURN_IF_ERROR(positive(c.store.pool_size, "store.pool_size"));

@@ -28,7 +28,12 @@ struct ServerConfig {
   // Blocking work (store, engine). One is fastest while every turn is SQLite-bound: more
   // threads add lock and cache contention in SQLite (bench/results/e2e.md has the figures).
   int worker_threads = 1;
-  int queue_limit = 256;            // queued + running jobs before answering 503
+  int queue_limit = 256;  // queued + running jobs before answering 503
+  // The most turns a worker answers in one store transaction. Under load a worker that took
+  // every waiting turn released all their answers at once, and the I/O threads and the clients
+  // then idled while it ran the next lot alone; capped, the next batch is already waiting while
+  // the last one's answers go out (bench/results/experiments.md, 2026-12-02).
+  int max_batch = 32;
   int max_body_bytes = 16 * 1024;   // request body limit
   int request_timeout_ms = 15'000;  // reading one request
   int shutdown_grace_ms = 10'000;   // SIGTERM: how long in-flight turns may take

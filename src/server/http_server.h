@@ -25,9 +25,10 @@ struct ServerOptions {
   int port = 8080;  // 0 picks a free port; see port()
   int io_threads = 2;
   int worker_threads = 1;
-  // Requests one worker answers together (turns among them share one store commit). With a
-  // language model a turn waits seconds on it, so serve.cc runs one request per worker then.
-  int max_batch = 64;
+  // Requests one worker answers together (turns among them share one store commit); the
+  // config's server.max_batch. With a language model a turn waits seconds on it, so serve.cc
+  // runs one request per worker then.
+  int max_batch = 32;
   int queue_limit = 256;  // blocking requests queued or running; more get 503
   int max_body_bytes = 16 * 1024;
   int max_header_bytes = 8 * 1024;

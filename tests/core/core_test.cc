@@ -125,6 +125,18 @@ TEST(ConfigTest, BadValuesNameTheKey) {
   EXPECT_EQ(LoadConfig(dir.File("missing.toml"), {}).status().code(), StatusCode::kNotFound);
 }
 
+TEST(ConfigTest, MaxBatchComesFromFileOrEnvironmentAndMustBePositive) {
+  EXPECT_EQ(LoadConfig("", {})->server.max_batch, 32);
+  testing::TempDir dir;
+  std::ofstream(dir.File("kefu.toml")) << "[server]\nmax_batch = 8\n";
+  EXPECT_EQ(LoadConfig(dir.File("kefu.toml"), {})->server.max_batch, 8);
+  EXPECT_EQ(LoadConfig(dir.File("kefu.toml"), {{"KEFU_SERVER_MAX_BATCH", "48"}})->server.max_batch,
+            48);
+  Result<Config> zero = LoadConfig("", {{"KEFU_SERVER_MAX_BATCH", "0"}});
+  EXPECT_EQ(zero.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(zero.status().message().find("server.max_batch"), std::string::npos);
+}
+
 TEST(ConfigTest, SecretsComeFromFileOrTheirShortEnvironmentNames) {
   testing::TempDir dir;
   std::ofstream(dir.File("kefu.toml")) << "[server]\nagent_key = \"a1\"\n"
