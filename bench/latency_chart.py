@@ -13,7 +13,7 @@ import sys
 GOAL_MS = 20.0
 W, H = 840, 440
 LEFT, RIGHT, TOP, BOTTOM = 70, 250, 40, 60
-COLOURS = {"healthz": ["#7a9cc6", "#3b5b92", "#1f3a66"], "turns": ["#e3a15f", "#c0632b", "#8a3b12"]}
+COLOURS = {"healthz": ["#7a9cc6", "#3b5b92", "#1f3a66", "#9fb7d9"], "turns": ["#e3a15f", "#c0632b", "#8a3b12"]}
 LABELS = {"healthz": "GET /healthz", "turns": "POST …/messages (turn)"}
 MAX_X = 4.5  # where the slowest request is drawn, past 99.99 (x = 4)
 
@@ -62,7 +62,8 @@ def chart(series, title):
     out.append(f"<line x1='{LEFT}' x2='{LEFT + pw}' y1='{gy:.1f}' y2='{gy:.1f}' stroke='#c00' stroke-dasharray='5,4'/>")
     out.append(f"<text x='{LEFT + 4}' y='{gy - 5:.1f}' fill='#c00'>turn p99 goal: 20 ms</text>")
     for i, (kind, rnd, pts) in enumerate(series):
-        colour = COLOURS.get(kind, ["#555"])[(rnd - 1) % 3]
+        palette = COLOURS.get(kind, ["#555"])
+        colour = palette[(rnd - 1) % len(palette)]
         path = " ".join(f"{'M' if j == 0 else 'L'}{sx(nines(p)):.1f},{sy(ms):.1f}" for j, (p, ms) in enumerate(pts) if p >= 1)
         out.append(f"<path d='{path}' fill='none' stroke='{colour}' stroke-width='2'/>")
         ly = TOP + 14 + 18 * i
