@@ -407,7 +407,36 @@ TEST_F(SqliteStoreTest, TurnIsSavedAtomicallyWithItsMessagesAndEvents) {
   EXPECT_EQ(store_->ListMessages("c1", 0, 10)->size(), 2u);
   EXPECT_EQ(*store_->CountEvents("turn"), 1);
   r.conversation_id = "nope";
+  r.user.conversation_id = r.assistant.conversation_id = "nope";
   EXPECT_EQ(store_->SaveTurn(r).code(), StatusCode::kNotFound);
+}
+
+// A batch's messages go in without their foreign-key check, which the conversation row's
+// update makes redundant; so a message must name its turn's conversation, and nothing of a
+// turn for an unknown conversation is stored.
+TEST_F(SqliteStoreTest, BatchMessagesBelongToTheirTurnsConversationAndForeignKeysStayOn) {
+  ASSERT_OK(store_->CreateConversation(NewConv("f1")));
+  auto record = [](const std::string& conv, const std::string& msg_conv) {
+    TurnRecord r;
+    r.conversation_id = conv;
+    r.expected_version = 0;
+    r.user = {0, msg_conv, "user", "我的订单到哪了", 10, "", "", "{}"};
+    r.assistant = {0, msg_conv, "assistant", "请提供订单号", 11, "", "", "{}"};
+    r.state_json = "{}";
+    return r;
+  };
+  std::vector<TurnRecord> records = {record("f1", "ghost"), record("ghost", "ghost"),
+                                     record("f1", "f1")};
+  std::vector<Status> saved = store_->SaveTurns(records);
+  ASSERT_EQ(saved.size(), 3u);
+  EXPECT_EQ(saved[0].code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(saved[1].code(), StatusCode::kNotFound);
+  EXPECT_OK(saved[2]);
+  Result<std::vector<Message>> f1 = store_->ListMessages("f1", 0, 10);
+  ASSERT_OK_RESULT(f1);
+  ASSERT_EQ(f1->size(), 2u);
+  EXPECT_EQ((*f1)[0].text, "我的订单到哪了");
+  EXPECT_TRUE(store_->ListMessages("ghost", 0, 10)->empty());
 }
 
 // A turn that says which message was last when it read the conversation is saved without the
@@ -1382,6 +1411,7 @@ TEST_F(HandoffTest, SaveTurnQueuesItsTicketInTheSameTransaction) {
   ASSERT_OK(store_->CreateConversation(NewConv("c2")));
   TurnRecord stale = r;
   stale.conversation_id = "c2";
+  stale.user.conversation_id = stale.assistant.conversation_id = "c2";
   stale.expected_version = 7;
   EXPECT_EQ(store_->SaveTurn(stale).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->GetHandoff("c2").status().code(), StatusCode::kNotFound);

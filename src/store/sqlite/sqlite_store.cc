@@ -696,6 +696,12 @@ Status SqliteStore::InsertEvent(Connection& conn, const Event& e) {
 Status SqliteStore::ApplyTurn(Connection& conn, const TurnRecord& r, bool* wrote, int64_t* last_id,
                               TurnRows* deferred) {
   *wrote = false;
+  // A batch inserts its messages without their foreign-key check (CommitBatch): they must
+  // name the conversation whose row this turn updates.
+  if (r.user.conversation_id != r.conversation_id ||
+      r.assistant.conversation_id != r.conversation_id) {
+    return InvalidArgumentError("save turn: a message names another conversation");
+  }
   // The conversation row first, guarded by the version the turn read: a turn that lost to
   // another writer writes nothing. The transaction is IMMEDIATE, so nothing else writes between
   // this and the inserts, and the two messages take the next two row ids.
@@ -800,7 +806,7 @@ Status SqliteStore::InsertRows(Connection& conn, const TurnRows& rows) {
 // savepoint per turn, which keeps the others. The common case pays for no savepoints.
 void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
   std::scoped_lock write_lock(write_mutex_);
-  auto conn = pool_->Acquire();
+  Connection* conn = turn_writer_.get();  // foreign keys off: see turn_writer_
   for (bool savepoints : {false, true}) {
     Transaction tx(*conn);
     if (!tx.status().ok()) {
@@ -1234,9 +1240,12 @@ Result<std::unique_ptr<Store>> NewSqliteStore(const SqliteOptions& options) {
     }
     pool->Add(std::move(conn));
   }
+  KEFU_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> turn_writer, sqlite::Open(options));
+  KEFU_RETURN_IF_ERROR(turn_writer->Exec("PRAGMA foreign_keys=OFF;"));
   KEFU_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> checkpointer, sqlite::Open(options));
-  return std::unique_ptr<Store>(std::make_unique<sqlite::SqliteStore>(
-      std::move(pool), std::move(checkpointer), options.wal_restart_frames));
+  return std::unique_ptr<Store>(
+      std::make_unique<sqlite::SqliteStore>(std::move(pool), std::move(turn_writer),
+                                            std::move(checkpointer), options.wal_restart_frames));
 }
 
 }  // namespace kefu::store
