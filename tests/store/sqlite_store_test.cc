@@ -601,6 +601,7 @@ TEST_F(SqliteStoreTest, SharedReadsSeeOneSnapshotAndThisProcesssWrites) {
     ASSERT_OK_RESULT(order);
     EXPECT_EQ((*order)->order.status, "shipped");
     // This process writes, on another thread: the next read sees it, and the other process's.
+    // The scope holds the turn writer's connection, so that commit goes through the pool's.
     std::thread writer([&] { EXPECT_OK(store_->SaveTurn(PlainTurn("s2", 0))); });
     writer.join();
     EXPECT_EQ(store_->GetConversation("s2")->version, 1);

@@ -489,7 +489,9 @@ namespace {
 // ends on the thread that began it.
 struct SharedRead {
   const SqliteStore* store = nullptr;
-  std::optional<ConnectionPool::Lease> lease;  // taken at the first read
+  Connection* conn = nullptr;                  // chosen at the first read: one of the two below
+  std::unique_lock<std::mutex> turn_writer;    // the store's turn writer, when it was free
+  std::optional<ConnectionPool::Lease> lease;  // else a connection of the pool
   bool open = false;                           // a read transaction is open on it
   uint64_t generation = 0;                     // the store's write generation when it began
 };
@@ -517,10 +519,13 @@ class SqliteStore::SharedReadScope final : public Store::ReadScope {
     tls_shared_read = &state_;
   }
   ~SharedReadScope() override {
-    if (state_.lease && !EndSharedRead(**state_.lease)) {
+    if (state_.conn != nullptr && !EndSharedRead(*state_.conn)) {
       KEFU_LOG_ERROR("store: a shared read transaction could not be ended");
     }
     state_.lease.reset();
+    if (state_.turn_writer.owns_lock()) {
+      state_.turn_writer.unlock();
+    }
     tls_shared_read = nullptr;
     store_.shared_scopes_.fetch_sub(1);
   }
@@ -548,10 +553,19 @@ SqliteStore::ReadLease SqliteStore::AcquireRead() {
   if (shared == nullptr || shared->store != this) {
     return ReadLease(pool_->Acquire());
   }
-  if (!shared->lease) {
-    shared->lease.emplace(pool_->Acquire());
+  if (shared->conn == nullptr) {
+    // The turn writer when it is free: a connection's page cache survives its own commits but
+    // is dropped whole when another connection has written, so a worker whose round reads on
+    // the connection that committed its last batch finds the conversations' pages still there.
+    shared->turn_writer = std::unique_lock(turn_writer_mutex_, std::try_to_lock);
+    if (shared->turn_writer.owns_lock()) {
+      shared->conn = turn_writer_.get();
+    } else {
+      shared->lease.emplace(pool_->Acquire());
+      shared->conn = &**shared->lease;
+    }
   }
-  Connection& conn = **shared->lease;
+  Connection& conn = *shared->conn;
   const uint64_t generation = write_generation_.load(std::memory_order_acquire);
   if (shared->open && shared->generation != generation) {
     shared->open = false;  // this process wrote since: a new snapshot, which shows it
@@ -806,7 +820,15 @@ Status SqliteStore::InsertRows(Connection& conn, const TurnRows& rows) {
 // savepoint per turn, which keeps the others. The common case pays for no savepoints.
 void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
   std::scoped_lock write_lock(write_mutex_);
-  Connection* conn = turn_writer_.get();  // foreign keys off: see turn_writer_
+  // The turn writer (foreign keys off: see turn_writer_) unless a shared read scope holds it;
+  // then a connection of the pool, whose foreign-key checks are only redundant. Never waited
+  // for: a scope's thread may be waiting on write_mutex_, held here.
+  std::unique_lock turn_writer(turn_writer_mutex_, std::try_to_lock);
+  std::optional<ConnectionPool::Lease> pooled;
+  if (!turn_writer.owns_lock()) {
+    pooled.emplace(pool_->Acquire());
+  }
+  Connection* conn = turn_writer.owns_lock() ? turn_writer_.get() : &**pooled;
   for (bool savepoints : {false, true}) {
     Transaction tx(*conn);
     if (!tx.status().ok()) {

@@ -141,13 +141,16 @@ class SqliteStore final : public Store {
   int pool_size_ = 0;
   std::atomic<uint64_t> write_generation_{0};  // commits of writes by this process
   std::atomic<int> shared_scopes_{0};          // ShareReads scopes holding a connection
-  // CommitBatch's connection, used under write_mutex_ only. Its foreign keys are off: every
+  // CommitBatch's connection, for writes under write_mutex_ only. Its foreign keys are off: every
   // message a batch inserts belongs to a conversation whose row the same IMMEDIATE transaction
   // has just updated (ApplyTurn: one row changed, and a message must name that conversation),
   // so the check, a search of the conversations' id index a message, proved nothing there.
   // It was 8.6% of a turn's instructions (callgrind, BM_HandleTurnsBatch/16). A connection of
   // its own, because switching the pragma expires every statement a connection has prepared.
   std::unique_ptr<Connection> turn_writer_;
+  // Held by whoever uses turn_writer_: CommitBatch, or a shared read scope (ShareReads) that
+  // found it free, so that a worker's round reads where its last batch was written.
+  std::mutex turn_writer_mutex_;
   std::unique_ptr<Connection> checkpointer_;
   const int64_t wal_restart_frames_;  // SqliteOptions::wal_restart_frames
   std::thread checkpoint_thread_;
