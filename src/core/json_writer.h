@@ -98,6 +98,15 @@ class JsonWriter {
     return EndArray();
   }
 
+  // Room for n more bytes in one allocation, for a caller that knows roughly how long its
+  // document gets (growing copies and zero-fills what was written so far).
+  JsonWriter& Reserve(size_t n) {
+    if (out_.size() - len_ < n) {
+      out_.resize(len_ + n);
+    }
+    return *this;
+  }
+
   const std::string& str() const {
     out_.resize(len_);
     return out_;

@@ -288,6 +288,8 @@ std::string UiJson(const Turn& t) {
 // through a nlohmann::json tree: every turn writes one.
 std::string TraceJson(const Turn& t, const RequestContext& ctx) {
   JsonWriter w;
+  // An order's status writes about 1.5 KB; MakeResult appends the persist stage in place.
+  w.Reserve(2048);
   w.BeginObject();
   w.Key("trace_id").String(ctx.trace_id());
   w.Key("lang").String(t.state.lang);
@@ -405,6 +407,7 @@ std::string WithStage(std::string trace, const StageTiming& stage) {
     return trace;
   }
   JsonWriter w;
+  w.Reserve(64);  // not the first growth's 1 KB
   w.BeginObject().Key("name").String(stage.name).Key("us").Int(stage.micros);
   w.Key("ok").Bool(stage.ok).EndObject();
   const size_t at = trace.size() - 2;

@@ -200,6 +200,8 @@ std::unique_ptr<ChannelSink> SinkFor(const HttpRequest& request, const std::stri
 std::string TurnBody(const engine::TurnResult& t, int tz) {
   // Written straight into the string (every turn's answer; a JSON tree cost 4% of a turn).
   JsonWriter w;
+  // The trace and the card are most of it (3-4 KB for an order's status): one buffer.
+  w.Reserve(t.trace_json.size() + t.ui_json.size() + t.reply.size() + t.action.size() + 512);
   w.BeginObject();
   w.Key("conversation_id").String(t.conversation_id);
   w.Key("reply").BeginObject();

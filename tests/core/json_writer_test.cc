@@ -182,5 +182,28 @@ TEST(JsonWriterTest, DocumentsLargerThanTheFirstBufferAndReadMidWay) {
   EXPECT_EQ(std::move(empty).Take(), R"(["",[]])");
 }
 
+// Reserve only sizes the buffer: the document is the same whether the reserve was too small,
+// exact or generous, first or mid-way (after a read of it).
+TEST(JsonWriterTest, ReserveChangesNothingButTheBuffer) {
+  auto write = [](size_t first, size_t later) {
+    JsonWriter w;
+    w.Reserve(first);
+    w.BeginObject().Key("回复").String("您的订单已发货");
+    EXPECT_EQ(w.str(), R"({"回复":"您的订单已发货")");
+    w.Reserve(later);
+    w.Key("items").BeginArray();
+    for (int i = 0; i < 300; ++i) {
+      w.Int(i).Double(i / 4.0);
+    }
+    w.EndArray().EndObject();
+    return std::move(w).Take();
+  };
+  const std::string plain = write(0, 0);
+  EXPECT_TRUE(nlohmann::json::accept(plain));
+  for (auto [first, later] : {std::pair<size_t, size_t>{1, 1}, {16, 4096}, {1 << 16, 0}}) {
+    EXPECT_EQ(write(first, later), plain) << first << " / " << later;
+  }
+}
+
 }  // namespace
 }  // namespace kefu
