@@ -624,6 +624,64 @@ TEST_F(SqliteStoreTest, SharedReadsSeeOneSnapshotAndThisProcesssWrites) {
   EXPECT_OK(store_->SaveTurn(PlainTurn("s1", 0)));
 }
 
+// A round's reads of conversations (inside ShareReads) come from rows kept in memory while
+// nothing but the store's own turn batches has written: each scope must still read exactly
+// what a fresh read outside any scope reads, whoever wrote last.
+TEST_F(SqliteStoreTest, ConversationsReadInRoundsMatchFreshReadsWhoeverWrote) {
+  const std::string path = dir_.File("kefu.db");
+  ASSERT_OK(store_->CreateConversation(NewConv("w1")));
+  ASSERT_OK(store_->CreateConversation(NewConv("w2")));
+  auto in_round = [&](const std::string& id) {
+    std::unique_ptr<Store::ReadScope> scope = store_->ShareReads();
+    EXPECT_NE(scope, nullptr);
+    Result<Conversation> c = store_->GetConversation(id);
+    EXPECT_OK(c.status());
+    return c.ok() ? *c : Conversation{};
+  };
+  auto expect_fresh = [&](const std::string& id, const std::string& when) {
+    const Conversation round = in_round(id);
+    Result<Conversation> fresh = store_->GetConversation(id);
+    ASSERT_OK_RESULT(fresh);
+    EXPECT_EQ(round.version, fresh->version) << when;
+    EXPECT_EQ(round.state_json, fresh->state_json) << when;
+    EXPECT_EQ(round.lang, fresh->lang) << when;
+    EXPECT_EQ(round.status, fresh->status) << when;
+    EXPECT_EQ(round.updated_at, fresh->updated_at) << when;
+    EXPECT_EQ(round.last_message_id, fresh->last_message_id) << when;
+    EXPECT_EQ(round.token_hash, fresh->token_hash) << when;
+  };
+  EXPECT_EQ(in_round("w1").version, 0);  // read once: kept
+  for (int turn = 0; turn < 3; ++turn) {
+    TurnRecord r = PlainTurn("w1", turn);
+    r.state_json = R"({"turns":)" + std::to_string(turn + 1) + "}";
+    r.lang = turn % 2 == 0 ? "zh" : "en";
+    r.updated_at = 100 + turn;
+    std::vector<Status> saved = store_->SaveTurns(std::vector<TurnRecord>{r, PlainTurn("w2", 9)});
+    EXPECT_OK(saved[0]);
+    EXPECT_EQ(saved[1].code(), StatusCode::kFailedPrecondition);
+    expect_fresh("w1", "after turn " + std::to_string(turn));
+    expect_fresh("w2", "after a stale turn " + std::to_string(turn));
+  }
+  EXPECT_EQ(in_round("w1").version, 3);
+  // Another connection of this process: an agent's message moves the chain and updated_at.
+  ASSERT_OK_RESULT(store_->AppendMessage({0, "w1", "agent", "您好", 200, "", "", "{}"}));
+  expect_fresh("w1", "after an agent's message");
+  // Another process.
+  RawSql(path, "UPDATE conversations SET lang = 'zh-Hant', status = 'agent' WHERE id = 'w1'");
+  EXPECT_EQ(in_round("w1").status, "agent");
+  expect_fresh("w1", "after another process");
+  // A turn that queues a ticket moves the status in the same batch.
+  RawSql(path, "UPDATE conversations SET status = 'open' WHERE id = 'w1'");
+  EXPECT_EQ(in_round("w1").status, "open");
+  TurnRecord handoff = PlainTurn("w1", 3);
+  handoff.handoff = HandoffTicket{};
+  handoff.handoff->priority = 2;
+  handoff.handoff->queued_at = 300;
+  ASSERT_OK(store_->SaveTurns(std::vector<TurnRecord>{handoff})[0]);
+  EXPECT_EQ(in_round("w1").status, "queued");
+  expect_fresh("w1", "after a handoff turn");
+}
+
 // One connection is always left outside the scopes, so a scope's thread can still lease one.
 TEST(SqliteStoreOpenTest, SharedReadsLeaveAConnectionToTheRest) {
   kefu::testing::TempDir dir;

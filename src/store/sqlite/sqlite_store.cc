@@ -579,12 +579,54 @@ SqliteStore::ReadLease SqliteStore::AcquireRead() {
     }
     shared->open = true;
     shared->generation = generation;  // read before the snapshot starts (at the next SELECT)
+    if (&conn == turn_writer_.get()) {
+      CheckConversationCache(conn);  // starts the snapshot
+    }
   }
   return ReadLease(&conn);
 }
 
+void SqliteStore::CheckConversationCache(Connection& turn_writer) {
+  Stmt s(turn_writer, "PRAGMA data_version");
+  const int64_t version = s.Step() ? s.Int(0) : -1;
+  std::scoped_lock lock(conversation_cache_mutex_);
+  if (version < 0 || version != conversation_cache_data_version_) {
+    conversation_cache_.clear();
+    conversation_cache_data_version_ = version;
+  }
+}
+
+// REQUIRES: the batch was committed on turn_writer_.
+void SqliteStore::ConversationsCommitted(const std::vector<PendingTurn*>& batch) {
+  std::scoped_lock lock(conversation_cache_mutex_);
+  for (const PendingTurn* p : batch) {
+    const TurnRecord& r = *p->record;
+    auto it = conversation_cache_.find(r.conversation_id);
+    if (it == conversation_cache_.end()) {
+      continue;
+    }
+    if (!p->status.ok() || r.handoff) {
+      conversation_cache_.erase(it);  // written by another (or queued: its status moved)
+      continue;
+    }
+    Conversation& c = it->second;  // as ApplyTurn's UPDATE left it
+    c.state_json = r.state_json;
+    c.lang = r.lang;
+    c.updated_at = r.updated_at;
+    c.version = r.expected_version + 1;
+    c.last_message_id = p->last_message_id;
+  }
+}
+
 Result<Conversation> SqliteStore::GetConversation(const std::string& id) {
   ReadLease conn = AcquireRead();
+  const bool cached = &*conn == turn_writer_.get();  // see conversation_cache_
+  if (cached) {
+    std::scoped_lock lock(conversation_cache_mutex_);
+    if (auto it = conversation_cache_.find(id); it != conversation_cache_.end()) {
+      return it->second;
+    }
+  }
   Stmt s(*conn,
          "SELECT id, token_hash, channel, lang, state, status, version, created_at, updated_at,"
          " last_message_id FROM conversations WHERE id = ?");
@@ -593,8 +635,16 @@ Result<Conversation> SqliteStore::GetConversation(const std::string& id) {
     KEFU_RETURN_IF_ERROR(s.status());
     return NotFoundError("conversation not found");
   }
-  return Conversation{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
-                      s.Text(5), s.Int(6),  s.Int(7),  s.Int(8),  s.OptInt(9).value_or(0)};
+  Conversation c{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4),
+                 s.Text(5), s.Int(6),  s.Int(7),  s.Int(8),  s.OptInt(9).value_or(0)};
+  if (cached) {
+    std::scoped_lock lock(conversation_cache_mutex_);
+    if (conversation_cache_.size() >= kMaxCachedConversations) {
+      conversation_cache_.clear();
+    }
+    conversation_cache_.insert_or_assign(id, c);
+  }
+  return c;
 }
 
 namespace {
@@ -857,6 +907,7 @@ void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
       bool wrote = false;
       if (!savepoints) {
         p->status = ApplyTurn(*conn, *p->record, &wrote, &last_id, &rows);
+        p->last_message_id = last_id;
         if (!p->status.ok() && wrote) {
           half_written = true;
           break;
@@ -875,6 +926,7 @@ void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
         }
       }
       p->status = s;
+      p->last_message_id = last_id;
     }
     if (!savepoints && !half_written) {
       // Which turn a failed insert belongs to is not known: with more than one, the savepoint
@@ -898,6 +950,8 @@ void SqliteStore::CommitBatch(const std::vector<PendingTurn*>& batch) {
       for (PendingTurn* p : batch) {
         p->status = committed;
       }
+    } else if (conn == turn_writer_.get()) {
+      ConversationsCommitted(batch);
     }
     return;
   }

@@ -167,6 +167,7 @@ class SqliteStore final : public Store {
     const TurnRecord* record;
     Status status;
     bool done;
+    int64_t last_message_id = 0;  // once applied: the conversation's newest message
   };
   // The messages and events of a batch's turns, inserted together once every turn's
   // conversation row is written (InsertRows): a few multi-row INSERTs instead of four
@@ -205,6 +206,20 @@ class SqliteStore final : public Store {
   };
   std::mutex order_cache_mutex_;
   std::unordered_map<std::string, CachedOrder> order_cache_;  // guarded by order_cache_mutex_
+
+  // Conversation rows as read or written on turn_writer_, for GetConversation inside a shared
+  // read scope that holds it (a worker's round). SQLite drops a connection's pages when another
+  // connection has committed, and counts that in the connection's PRAGMA data_version; read as
+  // each such scope begins its snapshot, a change there (a write by any other connection, of
+  // this process or another) drops these rows too. Its own commits move nothing, so CommitBatch
+  // brings the rows of the turns it committed on turn_writer_ up to date instead. At most
+  // kMaxCachedConversations; when full it starts over.
+  void CheckConversationCache(Connection& turn_writer);
+  void ConversationsCommitted(const std::vector<PendingTurn*>& batch);
+  static constexpr size_t kMaxCachedConversations = 8192;
+  std::mutex conversation_cache_mutex_;
+  std::unordered_map<std::string, Conversation> conversation_cache_;
+  int64_t conversation_cache_data_version_ = -1;  // turn_writer_'s when the rows were last valid
 };
 
 }  // namespace kefu::store::sqlite
