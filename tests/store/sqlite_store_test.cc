@@ -682,6 +682,36 @@ TEST_F(SqliteStoreTest, ConversationsReadInRoundsMatchFreshReadsWhoeverWrote) {
   expect_fresh("w1", "after a handoff turn");
 }
 
+// Inside rounds on the turn writer an order is taken without its etag read while no other
+// connection has committed; any commit elsewhere (another process, this process's own tool
+// writes, even in the same round) must show at the next read.
+TEST_F(SqliteStoreTest, OrdersReadInRoundsSeeEveryOtherWrite) {
+  const std::string path = dir_.File("kefu.db");
+  const std::string shipped = kefu::testing::kShippedOrder;
+  const std::string paid = kefu::testing::kPaidOrder;
+  ASSERT_OK(store_->CreateConversation(NewConv("o1")));
+  auto in_round = [&](const std::string& order) {
+    std::unique_ptr<Store::ReadScope> scope = store_->ShareReads();
+    EXPECT_NE(scope, nullptr);
+    EXPECT_OK(store_->GetConversation("o1").status());  // a round reads its conversation first
+    return store_->GetSharedOrderDetails(order).value();
+  };
+  std::shared_ptr<const OrderDetails> first = in_round(shipped);
+  EXPECT_EQ(in_round(shipped), first);  // nothing written: the same copy
+  ASSERT_OK(store_->SaveTurns(std::vector<TurnRecord>{PlainTurn("o1", 0)})[0]);
+  EXPECT_EQ(in_round(shipped), first);  // the worker's own turns write no orders
+  RawSql(path, "UPDATE orders SET receiver_name = '王五' WHERE order_number = '" + shipped + "'");
+  EXPECT_EQ(in_round(shipped)->order.receiver_name, "王五");
+  {
+    std::unique_ptr<Store::ReadScope> scope = store_->ShareReads();
+    EXPECT_EQ(store_->GetSharedOrderDetails(paid).value()->order.status, "paid");
+    ASSERT_OK_RESULT(store_->CancelOrder(paid, 5));  // a tool's write inside the round
+    EXPECT_EQ(store_->GetSharedOrderDetails(paid).value()->order.status, "cancelled");
+  }
+  EXPECT_EQ(in_round(paid)->order.status, "cancelled");
+  EXPECT_EQ(in_round(shipped)->order.receiver_name, "王五");
+}
+
 // One connection is always left outside the scopes, so a scope's thread can still lease one.
 TEST(SqliteStoreOpenTest, SharedReadsLeaveAConnectionToTheRest) {
   kefu::testing::TempDir dir;

@@ -353,6 +353,16 @@ Result<OrderDetails> SqliteStore::GetOrderDetails(const std::string& order_numbe
 Result<std::shared_ptr<const OrderDetails>> SqliteStore::GetSharedOrderDetails(
     const std::string& order_number) {
   ReadLease conn = AcquireRead();
+  // On turn_writer_ inside a round: the epoch its snapshot began in (see CachedOrder::epoch).
+  const uint64_t epoch =
+      &*conn == turn_writer_.get() ? turn_writer_epoch_.load(std::memory_order_relaxed) : 0;
+  if (epoch != 0) {
+    std::scoped_lock lock(order_cache_mutex_);
+    auto it = order_cache_.find(order_number);
+    if (it != order_cache_.end() && it->second.epoch == epoch) {
+      return it->second.details;
+    }
+  }
   {
     Stmt s(*conn, "SELECT etag FROM orders WHERE order_number = ?");
     s.Bind(1, order_number);
@@ -364,6 +374,9 @@ Result<std::shared_ptr<const OrderDetails>> SqliteStore::GetSharedOrderDetails(
     std::scoped_lock lock(order_cache_mutex_);
     auto it = order_cache_.find(order_number);
     if (it != order_cache_.end() && it->second.etag == etag) {
+      if (epoch != 0) {
+        it->second.epoch = epoch;
+      }
       return it->second.details;
     }
   }
@@ -447,7 +460,7 @@ Result<std::shared_ptr<const OrderDetails>> SqliteStore::GetSharedOrderDetails(
     order_cache_.clear();
   }
   auto shared = std::make_shared<const OrderDetails>(std::move(d));
-  order_cache_[order_number] = CachedOrder{etag, shared};
+  order_cache_[order_number] = CachedOrder{etag, shared, epoch};
   return shared;
 }
 
@@ -593,6 +606,7 @@ void SqliteStore::CheckConversationCache(Connection& turn_writer) {
   if (version < 0 || version != conversation_cache_data_version_) {
     conversation_cache_.clear();
     conversation_cache_data_version_ = version;
+    turn_writer_epoch_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 

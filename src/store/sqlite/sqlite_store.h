@@ -203,6 +203,10 @@ class SqliteStore final : public Store {
   struct CachedOrder {
     int64_t etag = 0;
     std::shared_ptr<const OrderDetails> details;
+    // turn_writer_epoch_ when the etag was last read on turn_writer_ (0: never). While it is
+    // still the epoch, no other connection has committed since, and turn_writer_ writes no
+    // orders: a round on turn_writer_ takes the order without reading its etag.
+    uint64_t epoch = 0;
   };
   std::mutex order_cache_mutex_;
   std::unordered_map<std::string, CachedOrder> order_cache_;  // guarded by order_cache_mutex_
@@ -220,6 +224,8 @@ class SqliteStore final : public Store {
   std::mutex conversation_cache_mutex_;
   std::unordered_map<std::string, Conversation> conversation_cache_;
   int64_t conversation_cache_data_version_ = -1;  // turn_writer_'s when the rows were last valid
+  // Moves each time CheckConversationCache finds that another connection has committed.
+  std::atomic<uint64_t> turn_writer_epoch_{0};
 };
 
 }  // namespace kefu::store::sqlite
