@@ -15,6 +15,40 @@ JsonWriter& JsonWriter::Double(double v) {
     Append("null");
     return *this;
   }
+  // Most doubles a turn writes were rounded to thousandths (sentiment scores, the mood): those
+  // are written from their whole thousandths, without the shortest-round-trip search. The text
+  // is what to_chars writes: below 1000 the thousandths' decimal is the only one this short
+  // that reads back as v (doubles there lie far closer than 0.001), and fixed notation is never
+  // longer than scientific for it (a tie, 0.001 or 1e-03, goes to fixed).
+  if (v != 0 && std::fabs(v) < 1000) {
+    const double thousandths = std::nearbyint(v * 1000);
+    if (thousandths / 1000 == v) {
+      auto k = static_cast<int64_t>(thousandths);
+      char* at = Room(16);  // "-999.999"
+      char* p = at;
+      if (k < 0) {
+        *p++ = '-';
+        k = -k;
+      }
+      p = std::to_chars(p, p + 4, k / 1000).ptr;
+      *p++ = '.';
+      int fraction = static_cast<int>(k % 1000);
+      int digits = 3;
+      if (fraction == 0) {
+        digits = 1;  // "12.0": always a '.', like the general path
+      }
+      while (digits > 1 && fraction % 10 == 0) {
+        fraction /= 10;
+        --digits;
+      }
+      for (int d = digits - 1; d >= 0; --d) {
+        p[d] = static_cast<char>('0' + fraction % 10);
+        fraction /= 10;
+      }
+      len_ += static_cast<size_t>(p + digits - at);
+      return *this;
+    }
+  }
   char* at = Room(34);
   const auto [end, ec] = std::to_chars(at, at + 32, v);
   const std::string_view text(at, ec == std::errc() ? static_cast<size_t>(end - at) : 0);

@@ -1,5 +1,6 @@
 #include "core/json_writer.h"
 
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -129,6 +130,39 @@ TEST(JsonWriterTest, DoublesRoundTripAndStayFloatingPoint) {
       .Double(std::numeric_limits<double>::infinity())
       .EndArray();
   EXPECT_EQ(std::move(w).Take(), "[null,null]");
+}
+
+// Thousandths below 1000 take a shortcut; its text must be to_chars' own (plus ".0" where that
+// has neither '.' nor exponent), for every such value and for values just beside them.
+TEST(JsonWriterTest, ThousandthsAreWrittenExactlyAsTheGeneralPath) {
+  auto reference = [](double v) {
+    char buf[64];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    std::string text(buf, end);
+    if (text.find_first_of(".e") == std::string::npos) {
+      text += ".0";
+    }
+    return "[" + text + "]";
+  };
+  auto written = [](double v) {
+    JsonWriter w;
+    w.BeginArray().Double(v).EndArray();
+    return std::move(w).Take();
+  };
+  int mismatches = 0;
+  for (int64_t k = -1'000'001; k <= 1'000'001 && mismatches < 5; ++k) {
+    const double v = static_cast<double>(k) / 1000;
+    for (double x : {v, std::nextafter(v, 0.0), std::nextafter(v, 2000.0)}) {
+      if (written(x) != reference(x)) {
+        ADD_FAILURE() << reference(x) << " written as " << written(x);
+        ++mismatches;
+      }
+    }
+  }
+  EXPECT_EQ(written(0.001), "[0.001]");
+  EXPECT_EQ(written(-12.5), "[-12.5]");
+  EXPECT_EQ(written(7.0), "[7.0]");
+  EXPECT_EQ(written(-0.0), "[-0.0]");
 }
 
 // Plain ASCII is scanned eight bytes at a time: a byte that needs escaping must be found at every
