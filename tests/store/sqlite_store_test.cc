@@ -414,7 +414,7 @@ TEST_F(SqliteStoreTest, TurnIsSavedAtomicallyWithItsMessagesAndEvents) {
 // A batch's messages go in without their foreign-key check, which the conversation row's
 // update makes redundant; so a message must name its turn's conversation, and nothing of a
 // turn for an unknown conversation is stored.
-TEST_F(SqliteStoreTest, BatchMessagesBelongToTheirTurnsConversationAndForeignKeysStayOn) {
+TEST_F(SqliteStoreTest, BatchMessagesMustNameTheirTurnsConversation) {
   ASSERT_OK(store_->CreateConversation(NewConv("f1")));
   auto record = [](const std::string& conv, const std::string& msg_conv) {
     TurnRecord r;
