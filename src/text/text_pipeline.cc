@@ -83,9 +83,18 @@ Status LoadT2sTables(T2sTables& t) {
     if (key.empty() || key.size() > kMaxPhraseChars) {
       continue;
     }
-    if (value != key) {
+    if (value.size() != key.size()) {
       for (char32_t cp : key) {
         t.SetTrigger(cp);
+      }
+    } else {
+      // Only the characters the phrase changes: text without any of them is left as it is
+      // whether the phrase matches or not (most phrases change one character of two, and the
+      // other is everyday simplified text, such as 到 or 了).
+      for (size_t k = 0; k < key.size(); ++k) {
+        if (key[k] != value[k]) {
+          t.SetTrigger(key[k]);
+        }
       }
     }
     t.phrase_lengths[key[0]] |= 1u << key.size();

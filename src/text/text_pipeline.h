@@ -34,8 +34,9 @@ bool NfkcChanges(char32_t cp);
 // Appends NFKC(run) to `out`. Returns false, leaving `out` as it was, when ICU is unavailable.
 bool NfkcAppend(std::u32string_view run, std::u32string& out);
 
-// True when `cp` may be changed by t2s: the character table changes it, or it occurs in a
-// phrase that t2s rewrites. Text without such characters is left exactly as it is by t2s.
+// True when `cp` may be changed by t2s: the character table changes it, or a phrase that t2s
+// rewrites changes it (every character of a phrase whose length changes). Text without such
+// characters is left exactly as it is by t2s.
 bool MaybeTraditional(char32_t cp);
 
 // t2s of `text`, appended to `out` with, for each output code point, the index into `text` of

@@ -1,14 +1,17 @@
 #include "text/normalize.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <random>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "core/utf8.h"
+#include "test_util.h"
 #include "text/text_pipeline.h"
 
 namespace kefu::text {
@@ -115,6 +118,55 @@ TEST(NormalizeTest, T2sMatchesOpenCcOnPhrases) {
                         "我們的軟體和滑鼠都沒問題", "一隻隻瞭望塔上的鐘錶", "乾乾淨淨"}) {
     EXPECT_EQ(OurT2s(s), OpenCcT2s(s)) << s;
   }
+}
+
+// Normalize skips t2s for text with no MaybeTraditional() character; that must never skip a
+// change OpenCC would make. Every message of the project's intent data (zh-Hans and zh-Hant, about
+// 17,000) is checked, and random text over every ideograph that is not a trigger, including the
+// everyday characters that sit in rewritten phrases (到, 了, 么, ...).
+TEST(NormalizeTest, TextWithoutTriggersIsLeftAsItIsByOpenCc) {
+  std::ifstream in(testing::SourceDataDir() + "/nlu/intents.tsv");
+  ASSERT_TRUE(in.good());
+  std::string line;
+  size_t plain = 0;
+  size_t rows = 0;
+  while (std::getline(in, line)) {
+    const std::string text = line.substr(0, line.find('\t'));
+    const std::u32string cps = utf8::Decode(text);
+    ++rows;
+    if (std::none_of(cps.begin(), cps.end(), internal::MaybeTraditional)) {
+      ++plain;
+      ASSERT_EQ(OpenCcT2s(text), text) << "row " << rows;
+    }
+  }
+  EXPECT_GT(plain, rows / 2);  // most rows take the fast path
+  std::u32string pool;
+  for (char32_t cp = 0x4E00; cp <= 0x9FFF; ++cp) {
+    if (!internal::MaybeTraditional(cp)) {
+      pool.push_back(cp);
+    }
+  }
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<size_t> pick(0, pool.size() - 1);
+  for (int iter = 0; iter < 2000; ++iter) {
+    std::u32string s;
+    for (int k = 0; k < 16; ++k) {
+      s.push_back(pool[pick(rng)]);
+    }
+    const std::string text = utf8::Encode(s);
+    ASSERT_EQ(OpenCcT2s(text), text);
+  }
+}
+
+// A phrase that rewrites one of its characters triggers on that character, not on the rest.
+TEST(NormalizeTest, OnlyTheCharactersAPhraseChangesTrigger) {
+  EXPECT_FALSE(internal::MaybeTraditional(U'到'));
+  EXPECT_FALSE(internal::MaybeTraditional(U'了'));
+  EXPECT_TRUE(internal::MaybeTraditional(U'髮'));
+  EXPECT_TRUE(internal::MaybeTraditional(U'瞭'));
+  EXPECT_EQ(Normalize("我的订单 2026112464518311 到哪了？").text,
+            "我的订单 2026112464518311 到哪了?");
+  EXPECT_EQ(Normalize("頭髮後來瞭解").text, "头发后来了解");
 }
 
 TEST(NormalizeTest, T2sMatchesOpenCcOnRandomTraditionalText) {
