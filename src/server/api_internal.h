@@ -43,6 +43,12 @@ std::string PathId(const std::string& path, std::string_view prefix, std::string
 nlohmann::json MessageJson(const store::Message& m, int timezone_offset_minutes,
                            bool with_trace = false);
 
+// The text of a turn body that is exactly {"text": "..."} (white space allowed) whose string
+// needs no unescaping: what the chat widget and most clients send. Anything else (escapes,
+// other fields, a malformed body) is nullopt and left to the JSON parser, which reads it the
+// same way or rejects it. The body's UTF-8 is the caller's to check.
+std::optional<std::string_view> PlainTurnText(std::string_view body);
+
 // A turn's answer as JSON: reply, intent, trace, ui (docs/web.md).
 std::string TurnBody(const engine::TurnResult& t, int timezone_offset_minutes);
 

@@ -5,6 +5,7 @@
 
 #include "core/clock.h"
 #include "fakes/shop_fixture.h"
+#include "server/api_internal.h"
 #include "server/status_mapping.h"
 #include "test_util.h"
 
@@ -150,6 +151,66 @@ TEST_F(ApiTest, BadAuthorizationHeaders) {
   EXPECT_EQ(Call({"GET", path, "Bearer wrong", "", "", ""}).status, 403);
   EXPECT_EQ(Call({"GET", "/v1/conversations/../../etc/messages", "Bearer x", "", "", ""}).status,
             404);
+}
+
+// The fast path for turn bodies takes only what the JSON parser reads the same way: whenever it
+// answers, the answer is the parsed "text"; whatever it declines, the parser still handles.
+TEST(PlainTurnTextTest, AgreesWithTheJsonParserOrDeclines) {
+  const std::vector<std::string> taken = {
+      R"({"text":"我的订单 2026112464518311 到哪了？"})",
+      R"({"text":""})",
+      " {\n\t\"text\" :\r \"where is my order\" }\n",
+      R"({"text":"emoji 😡 and 繁體 and '/'"})",
+      "{\"text\":\"DEL \x7f is allowed\"}",
+  };
+  for (const std::string& body : taken) {
+    const std::optional<std::string_view> fast = PlainTurnText(body);
+    ASSERT_TRUE(fast.has_value()) << body;
+    const json parsed = json::parse(body);
+    EXPECT_EQ(std::string(*fast), parsed["text"].get<std::string>()) << body;
+  }
+  const std::vector<std::string> declined = {
+      R"({"text":"a\"quote"})",       // an escape: the parser unescapes it
+      R"({"text":"line\nbreak"})",    //
+      R"({"text":"\u6211"})",         //
+      "{\"text\":\"raw\ttab\"}",      // a control character: invalid JSON
+      R"({"text":"a","lang":"zh"})",  // another field
+      R"({"lang":"zh","text":"a"})",  //
+      R"({"text":"a","text":"b"})",   // a duplicate
+      R"({"text":1})",                // not a string
+      R"({"text":"unterminated})",    //
+      R"({"text":"a"} trailing)",     //
+      R"({"text":"a"}})",             //
+      R"(["text","a"])",              //
+      R"({"Text":"a"})",              //
+      "",                             //
+  };
+  for (const std::string& body : declined) {
+    EXPECT_FALSE(PlainTurnText(body).has_value()) << body;
+  }
+}
+
+TEST_F(ApiTest, TurnBodiesOnEitherPathGetTheSameAnswer) {
+  HttpResponse c = Call({"POST", "/v1/conversations", "", "", "application/json", "{}"});
+  ASSERT_EQ(c.status, 201);
+  json conv = json::parse(c.body);
+  const std::string path =
+      "/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages";
+  const std::string auth = "Bearer " + conv["token"].get<std::string>();
+  // The same greeting, plain and escaped: both are read as 你好.
+  for (const char* body : {R"({"text":"你好"})", R"({"text":"\u4f60\u597d"})"}) {
+    HttpResponse r = Call({"POST", path, auth, "", "application/json", body});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body)["intent"], "greeting") << body;
+  }
+  for (const char* body : {R"({"text":"a\tb"})", R"({"text":"ok","extra":true})"}) {
+    EXPECT_EQ(Call({"POST", path, auth, "", "application/json", body}).status, 200) << body;
+  }
+  for (const char* body : {"{\"text\":\"raw\ttab\"}", R"({"text":2})", R"({"text":"x"} junk)"}) {
+    HttpResponse r = Call({"POST", path, auth, "", "application/json", body});
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "invalid_argument") << body;
+  }
 }
 
 TEST(StatusMappingTest, FollowsTheGoogleApiMapping) {
