@@ -67,14 +67,12 @@ void JsonWriter::Grow(size_t n) {
 
 namespace {
 
-// True when none of the 8 bytes at p needs a look: no byte at or above 0x80, no control byte
+// True when none of the 8 bytes of v needs a look: no byte at or above 0x80, no control byte
 // (below 0x20), no '"' and no '\\'. SWAR: the high bit of a byte of `hit` marks one that does
 // (exact for "any", which is all this asks).
-bool PlainAscii8(const char* p) {
+[[gnu::always_inline]] inline bool PlainAsciiWord(uint64_t v) {
   constexpr uint64_t kOnes = 0x0101010101010101ULL;
   constexpr uint64_t kHigh = 0x8080808080808080ULL;
-  uint64_t v;
-  std::memcpy(&v, p, sizeof v);
   if ((v & kHigh) != 0) {
     return false;
   }
@@ -84,10 +82,34 @@ bool PlainAscii8(const char* p) {
   return hit == 0;
 }
 
+[[gnu::always_inline]] inline bool PlainAscii8(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return PlainAsciiWord(v);
+}
+
+// The same for the last 1-7 bytes of a string, read without going past its end: two 4-byte
+// loads that overlap cover 4-7 bytes, the first, middle and last byte cover 1-3 (a byte read
+// twice changes no answer). Most strings a turn writes are that short ("zh", "neutral"), and
+// took the byte-at-a-time loop below.
+[[gnu::always_inline]] inline bool PlainAsciiTail(const char* p, size_t n) {
+  constexpr uint64_t kFill = 0x6161616161616161ULL;  // 'a'
+  if (n >= 4) {
+    uint32_t head;
+    uint32_t tail;
+    std::memcpy(&head, p, 4);
+    std::memcpy(&tail, p + n - 4, 4);
+    return PlainAsciiWord(uint64_t{head} | (uint64_t{tail} << 32));
+  }
+  const auto byte = [&](size_t k) { return uint64_t{static_cast<unsigned char>(p[k])}; };
+  return PlainAsciiWord((kFill << 24) | byte(0) | (byte(n / 2) << 8) | (byte(n - 1) << 16));
+}
+
 }  // namespace
 
 // Runs of bytes that need no escaping (printable ASCII, valid UTF-8 sequences) are copied in
-// one append: traces and cards are mostly such runs. ASCII is checked eight bytes at a time.
+// one append: traces and cards are mostly such runs. ASCII is checked eight bytes at a time, a
+// tail of fewer at once too.
 void JsonWriter::AppendString(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   Room(s.size() + 2);
@@ -95,9 +117,14 @@ void JsonWriter::AppendString(std::string_view s) {
   size_t run = 0;  // s[run, i) is copied as it is
   size_t i = 0;
   while (i < s.size()) {
-    if (i + 8 <= s.size() && PlainAscii8(s.data() + i)) {
-      i += 8;
-      continue;
+    if (i + 8 <= s.size()) {
+      if (PlainAscii8(s.data() + i)) {
+        i += 8;
+        continue;
+      }
+    } else if (PlainAsciiTail(s.data() + i, s.size() - i)) {
+      i = s.size();
+      break;
     }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {

@@ -170,7 +170,7 @@ TEST(JsonWriterTest, ThousandthsAreWrittenExactlyAsTheGeneralPath) {
 TEST(JsonWriterTest, EscapesAreFoundAtEveryOffsetOfTheEightByteScan) {
   const std::string specials[] = {
       "\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", "退", "\xf0\x9f\x98\xa1"};
-  for (size_t length : {1u, 7u, 8u, 9u, 16u, 23u}) {
+  for (size_t length : {1u, 2u, 3u, 5u, 6u, 7u, 8u, 9u, 12u, 15u, 16u, 23u}) {
     for (size_t at = 0; at < length; ++at) {
       for (const std::string& special : specials) {
         std::string text(length, 'a');
