@@ -93,9 +93,18 @@ class Lexicon {
 
   Lexicon(std::initializer_list<std::pair<std::string_view, int>> terms);
 
-  Match LongestAt(Text t, size_t i) const;
+  // Inline, so that the common answer (no term starts with this character: most positions of
+  // most scans) costs a bit test where it is asked, not a call.
+  Match LongestAt(Text t, size_t i) const {
+    if (i >= t.size() || (t[i] < 0x10000 && !first_bmp_[t[i]])) {
+      return {};
+    }
+    return LongestFrom(t, i);
+  }
 
  private:
+  Match LongestFrom(Text t, size_t i) const;  // LongestAt past the bit test
+
   struct Term {
     std::u32string text;
     int payload = 0;

@@ -249,10 +249,7 @@ Lexicon::Lexicon(std::initializer_list<std::pair<std::string_view, int>> terms) 
   }
 }
 
-Lexicon::Match Lexicon::LongestAt(Text t, size_t i) const {
-  if (i >= t.size() || (t[i] < 0x10000 && !first_bmp_.test(t[i]))) {
-    return {};
-  }
+Lexicon::Match Lexicon::LongestFrom(Text t, size_t i) const {
   const auto it = by_first_.find(t[i]);
   if (it == by_first_.end()) {
     return {};
