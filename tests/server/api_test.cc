@@ -29,6 +29,19 @@ class ApiTest : public ::testing::Test {
     return api_->Handle(r, ctx);
   }
 
+  // A new conversation, as a client sees it: where its messages go and its Authorization header.
+  struct Opened {
+    std::string path;
+    std::string auth;
+  };
+  Opened Open() {
+    HttpResponse c = Call({"POST", "/v1/conversations", "", "", "application/json", "{}"});
+    EXPECT_EQ(c.status, 201);
+    const json conv = json::parse(c.body);
+    return {"/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages",
+            "Bearer " + conv["token"].get<std::string>()};
+  }
+
   kefu::testing::TempDir dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<engine::Engine> engine_;
@@ -45,12 +58,7 @@ TEST_F(ApiTest, ClassifiesStoreWorkAsBlocking) {
 }
 
 TEST_F(ApiTest, ConversationThenMessage) {
-  HttpResponse c = Call({"POST", "/v1/conversations", "", "", "application/json", "{}"});
-  ASSERT_EQ(c.status, 201);
-  json conv = json::parse(c.body);
-  const std::string path =
-      "/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages";
-  const std::string auth = "Bearer " + conv["token"].get<std::string>();
+  const auto [path, auth] = Open();
   HttpResponse r = Call({"POST", path, auth, "", "application/json", R"({"text":"你好"})"});
   ASSERT_EQ(r.status, 200) << r.body;
   json body = json::parse(r.body);
@@ -64,11 +72,7 @@ TEST_F(ApiTest, ConversationThenMessage) {
 
 // A verified order-status reply carries the order card a chat window draws.
 TEST_F(ApiTest, AVerifiedOrderReplyCarriesItsCard) {
-  json conv =
-      json::parse(Call({"POST", "/v1/conversations", "", "", "application/json", "{}"}).body);
-  const std::string path =
-      "/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages";
-  const std::string auth = "Bearer " + conv["token"].get<std::string>();
+  const auto [path, auth] = Open();
   const std::string ask =
       json{{"text", std::string("我的订单 ") + kefu::testing::kShippedOrder + " 到哪了"}}.dump();
   json first = json::parse(Call({"POST", path, auth, "", "application/json", ask}).body);
@@ -191,12 +195,7 @@ TEST(PlainTurnTextTest, AgreesWithTheJsonParserOrDeclines) {
 }
 
 TEST_F(ApiTest, TurnBodiesOnEitherPathGetTheSameAnswer) {
-  HttpResponse c = Call({"POST", "/v1/conversations", "", "", "application/json", "{}"});
-  ASSERT_EQ(c.status, 201);
-  json conv = json::parse(c.body);
-  const std::string path =
-      "/v1/conversations/" + conv["conversation_id"].get<std::string>() + "/messages";
-  const std::string auth = "Bearer " + conv["token"].get<std::string>();
+  const auto [path, auth] = Open();
   // The same greeting, plain and escaped: both are read as 你好.
   for (const char* body : {R"({"text":"你好"})", R"({"text":"\u4f60\u597d"})"}) {
     HttpResponse r = Call({"POST", path, auth, "", "application/json", body});
