@@ -11,7 +11,7 @@ PACKAGES=(
   # libraries
   libboost1.81-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libjemalloc-dev
-  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
+  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libzstd-dev
   libicu-dev libopencc-dev opencc libfriso-dev friso-dict libfasttext-dev fasttext libhnswlib-dev
   libyaml-cpp-dev
   # pinyin readings of Han characters (text/pinyin.h reads the table from its Go source)

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "fakes/shop_fixture.h"
+#include "store/sqlite/packed_json.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/store.h"
 #include "test_util.h"
@@ -409,6 +410,52 @@ TEST_F(SqliteStoreTest, TurnIsSavedAtomicallyWithItsMessagesAndEvents) {
   r.conversation_id = "nope";
   r.user.conversation_id = r.assistant.conversation_id = "nope";
   EXPECT_EQ(store_->SaveTurn(r).code(), StatusCode::kNotFound);
+}
+
+// A reply's trace is most of what a turn stores: a long one is packed (packed_json.h), and every
+// reader gets the JSON back, whichever path wrote it; one that cannot be unpacked reads as {}.
+TEST_F(SqliteStoreTest, LongTracesArePackedAndReadBackAsTheyWere) {
+  ASSERT_OK(store_->CreateConversation(NewConv("p1")));
+  std::string trace = R"({"trace_id":"t-1","intent":"order_status","stages":[)";
+  for (int i = 0; i < 20; ++i) {
+    trace += (i > 0 ? "," : "") + std::string(R"({"name":"stage.)") + std::to_string(i) +
+             R"(","us":)" + std::to_string(i * 7) + "}";
+  }
+  trace += R"(],"reply":"订单 2026112400000001 已发货，運單號 SF1234567890"})";
+  ASSERT_GE(trace.size(), sqlite::kPackMinBytes);
+  TurnRecord r = PlainTurn("p1", 0);
+  r.assistant.trace_json = trace;
+  std::vector<Status> saved = store_->SaveTurns(std::span<const TurnRecord>(&r, 1));
+  ASSERT_OK(saved.at(0));
+  r = PlainTurn("p1", 1);
+  r.assistant.trace_json = trace + " ";
+  ASSERT_OK(store_->SaveTurn(r));
+  ASSERT_OK_RESULT(store_->AppendMessage({0, "p1", "agent", "x", 5, "", "", trace}));
+  const std::string path = dir_.File("kefu.db");
+  EXPECT_EQ(RawSql(path,
+                   "SELECT typeof(trace) FROM messages WHERE conversation_id = 'p1'"
+                   " ORDER BY id"),
+            (std::vector<std::string>{"text", "blob", "text", "blob", "blob"}));
+  EXPECT_LT(std::stoul(RawSql(path,
+                              "SELECT max(length(trace)) FROM messages WHERE"
+                              " typeof(trace) = 'blob'")
+                           .front()),
+            trace.size() / 2);
+  Result<std::vector<Message>> msgs = store_->ListMessages("p1", 0, 10);
+  ASSERT_OK_RESULT(msgs);
+  ASSERT_EQ(msgs->size(), 5u);
+  EXPECT_EQ((*msgs)[1].trace_json, trace);
+  EXPECT_EQ((*msgs)[3].trace_json, trace + " ");
+  EXPECT_EQ((*msgs)[4].trace_json, trace);
+  EXPECT_EQ((*msgs)[0].trace_json, "{}");
+  // A value packed with a dictionary this binary lacks (a newer kefu's) reads as {}, and the
+  // history around it is still served.
+  RawSql(path, "UPDATE messages SET trace = X'C8FFFF' WHERE id = " + std::to_string((*msgs)[3].id));
+  msgs = store_->ListMessages("p1", 0, 10);
+  ASSERT_OK_RESULT(msgs);
+  ASSERT_EQ(msgs->size(), 5u);
+  EXPECT_EQ((*msgs)[3].trace_json, "{}");
+  EXPECT_EQ((*msgs)[4].trace_json, trace);
 }
 
 // A batch's messages go in without their foreign-key check, which the conversation row's
@@ -1557,9 +1604,12 @@ TEST_F(SqliteStoreTest, AnalyticsCountsDaysIntentsUnansweredAndLatency) {
     r.state_json = "{}";
     ASSERT_OK(store_->SaveTurn(r));
   };
+  // Long traces are stored packed (packed_json.h) and short ones as text: analytics reads both.
+  const std::string note = ",\"note\":\"" + std::string(sqlite::kPackMinBytes, 'n') + "\"}";
   const std::string fast =
-      R"({"action":"flow:order_status/done","stages":[{"us":300},{"us":200}]})";
+      R"({"action":"flow:order_status/done","stages":[{"us":300},{"us":200}])" + note;
   const std::string fell = R"({"action":"fallback","stages":[{"us":4000}]})";
+  const std::string fell_long = R"({"action":"fallback","stages":[{"us":4000}])" + note;
   conv("a", day0 + 1'000);
   turn("a", 0, day0 + 2'000, "我的订单到哪了", "order_status", -0.5, fast);
   turn("a", 1, day0 + 3'000, "火星快递", "out_of_scope", 0.0, fell);
@@ -1570,7 +1620,11 @@ TEST_F(SqliteStoreTest, AnalyticsCountsDaysIntentsUnansweredAndLatency) {
   t.queued_at = day0 + 6'001;
   ASSERT_OK(store_->EnqueueHandoff(t));
   conv("c", day0 + kDay + 10);  // the next day
-  turn("c", 0, day0 + kDay + 20, "火星快递 ", "out_of_scope", 0.5, fell);
+  turn("c", 0, day0 + kDay + 20, "火星快递 ", "out_of_scope", 0.5, fell_long);
+  EXPECT_EQ(RawSql(dir_.File("kefu.db"),
+                   "SELECT typeof(trace), COUNT(*) FROM messages"
+                   " WHERE role = 'assistant' GROUP BY 1 ORDER BY 1"),
+            (std::vector<std::string>{"blob|3", "text|1"}));
   conv("quiet", day0 + 100);      // no shopper message: not counted
   conv("late", day0 + 2 * kDay);  // after the range
 

@@ -18,6 +18,7 @@
 #include "core/embedded.h"
 #include "core/logging.h"
 #include "core/thread_name.h"
+#include "store/sqlite/packed_json.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/wal_vfs.h"
 #include "store/store.h"
@@ -45,6 +46,7 @@ Result<std::unique_ptr<Connection>> Open(const SqliteOptions& options) {
   }
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   sqlite3_extended_result_codes(db, 1);
+  KEFU_RETURN_IF_ERROR(RegisterPackedJsonFunctions(db));
   // cache_size: with SQLite's default 2 MB a connection kept evicting pages whose newest copy
   // sits in the WAL, which mmap does not cover; under turn load the store worker read them back
   // with 13,000 preads a second (6 KB a turn). 16 MB holds the demo shop's working set.
@@ -663,13 +665,8 @@ Result<Conversation> SqliteStore::GetConversation(const std::string& id) {
 
 namespace {
 
-// "INSERT INTO <table> (<columns>) VALUES (?, ...), ..." for `rows` rows of `columns` values.
-std::string MultiRowInsert(std::string_view head, int columns, size_t rows) {
-  std::string row = "(?";
-  for (int c = 1; c < columns; ++c) {
-    row += ", ?";
-  }
-  row += ")";
+// "INSERT INTO <table> (<columns>) VALUES <row>, ..." for `rows` rows, each "(?, ...)".
+std::string MultiRowInsert(std::string_view head, std::string_view row, size_t rows) {
   std::string sql(head);
   sql += " VALUES ";
   for (size_t i = 0; i < rows; ++i) {
@@ -695,28 +692,31 @@ size_t NextChunk(size_t left) {
 constexpr std::string_view kMessagesInsert =
     "INSERT INTO messages (id, conversation_id, role, text, created_at, intent, sentiment, trace,"
     " prompt_tokens, completion_tokens, model, prev_id)";
+// The trace is stored packed (packed_json.h): most of a turn's bytes, a sixth of them packed.
+constexpr std::string_view kMessageRow = "(?, ?, ?, ?, ?, ?, ?, kefu_pack(?), ?, ?, ?, ?)";
 constexpr int kMessageColumns = 12;
 constexpr std::string_view kEventsInsert =
     "INSERT INTO events (conversation_id, type, payload, created_at)";
+constexpr std::string_view kEventRow = "(?, ?, ?, ?)";
 constexpr int kEventColumns = 4;
 
 // The statement texts for 1, 2, 4, ... 32 rows of a table, made once.
 using InsertTexts = std::array<std::string, kRowChunks>;
-InsertTexts MakeInsertTexts(std::string_view head, int columns) {
+InsertTexts MakeInsertTexts(std::string_view head, std::string_view row) {
   InsertTexts sql;
   for (size_t k = 0; k < kRowChunks; ++k) {
-    sql[k] = MultiRowInsert(head, columns, size_t{1} << k);
+    sql[k] = MultiRowInsert(head, row, size_t{1} << k);
   }
   return sql;
 }
 
 const std::string& MessagesInsertSql(size_t rows) {
-  static const InsertTexts sql = MakeInsertTexts(kMessagesInsert, kMessageColumns);
+  static const InsertTexts sql = MakeInsertTexts(kMessagesInsert, kMessageRow);
   return sql[static_cast<size_t>(std::countr_zero(rows))];
 }
 
 const std::string& EventsInsertSql(size_t rows) {
-  static const InsertTexts sql = MakeInsertTexts(kEventsInsert, kEventColumns);
+  static const InsertTexts sql = MakeInsertTexts(kEventsInsert, kEventRow);
   return sql[static_cast<size_t>(std::countr_zero(rows))];
 }
 
@@ -1040,7 +1040,7 @@ Result<std::vector<Message>> WalkMessages(Connection& conn, const std::string& c
          " SELECT m.prev_id, chain.n + 1 FROM chain JOIN messages m ON m.id = chain.id"
          " WHERE m.prev_id > ?2 AND m.prev_id < m.id AND chain.n < ?3)"
          " SELECT m.id, m.conversation_id, m.role, m.text, m.created_at, m.intent, m.sentiment,"
-         " m.trace, m.prompt_tokens, m.completion_tokens, m.model"
+         " IFNULL(kefu_json(m.trace), '{}'), m.prompt_tokens, m.completion_tokens, m.model"
          " FROM chain JOIN messages m ON m.id = chain.id ORDER BY m.id LIMIT ?4");
   s.Bind(1, conversation_id).Bind(2, after_id).Bind(3, steps).Bind(4, limit);
   std::vector<Message> out;
@@ -1168,7 +1168,8 @@ Result<Analytics> SqliteStore::GetAnalytics(const AnalyticsQuery& q) {
            " AND u.role = 'user'"
            " WHERE a.created_at >= ?1 AND a.created_at < ?2 AND a.role = 'assistant'"
            " AND (a.intent = 'out_of_scope'"
-           " OR (json_valid(a.trace) AND json_extract(a.trace, '$.action') LIKE '%fallback%')"
+           " OR (json_valid(kefu_json(a.trace))"
+           " AND json_extract(kefu_json(a.trace), '$.action') LIKE '%fallback%')"
            " OR EXISTS (SELECT 1 FROM events e WHERE e.type = 'kb_unanswered'"
            " AND e.created_at = a.created_at AND e.conversation_id = a.conversation_id))"
            " GROUP BY lower(trim(u.text)) ORDER BY n DESC, max(a.created_at) DESC LIMIT ?3");
@@ -1181,9 +1182,9 @@ Result<Analytics> SqliteStore::GetAnalytics(const AnalyticsQuery& q) {
   {
     Stmt s(*conn,
            "SELECT (SELECT sum(json_extract(st.value, '$.us'))"
-           " FROM json_each(a.trace, '$.stages') st) FROM messages a"
+           " FROM json_each(kefu_json(a.trace), '$.stages') st) FROM messages a"
            " WHERE a.created_at >= ?1 AND a.created_at < ?2 AND a.role = 'assistant'"
-           " AND json_valid(a.trace) ORDER BY a.created_at DESC LIMIT ?3");
+           " AND json_valid(kefu_json(a.trace)) ORDER BY a.created_at DESC LIMIT ?3");
     s.Bind(1, q.from).Bind(2, q.until).Bind(3, int64_t{q.max_latency_samples});
     while (s.Step()) {
       if (std::optional<int64_t> us = s.OptInt(0)) {
