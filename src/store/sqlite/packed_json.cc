@@ -1,12 +1,12 @@
 #include "store/sqlite/packed_json.h"
 
-#include <zstd.h>
-
 #include <algorithm>
 #include <array>
 #include <memory>
 #include <span>
 #include <vector>
+
+#include <zstd.h>
 
 #include "core/embedded.h"
 #include "core/logging.h"
@@ -122,7 +122,9 @@ void SqlJson(sqlite3_context* ctx, int /*argc*/, sqlite3_value** argv) {
 
 }  // namespace
 
-int PackVersion() { return Dicts().newest(); }
+int PackVersion() {
+  return Dicts().newest();
+}
 
 std::optional<std::string> PackJson(std::string_view json) {
   const Dictionaries& dicts = Dicts();
@@ -168,8 +170,8 @@ Result<std::string> UnpackJson(std::string_view packed) {
     return InternalError("packed json: no zstd context");
   }
   std::string out(static_cast<size_t>(size), '\0');
-  const size_t n =
-      ZSTD_decompress_usingDDict(dctx, out.data(), out.size(), frame.data(), frame.size(), d->unpack);
+  const size_t n = ZSTD_decompress_usingDDict(dctx, out.data(), out.size(), frame.data(),
+                                              frame.size(), d->unpack);
   if (ZSTD_isError(n)) {
     return InternalError(std::string("packed json: zstd: ") + ZSTD_getErrorName(n));
   }
