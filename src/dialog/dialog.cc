@@ -205,12 +205,19 @@ class Turn {
   void Event(const std::string& type, json payload = json::object()) {
     out_.events.emplace_back(type, payload.dump());
   }
-  // A flow's start or end, on almost every turn: written without a JSON tree.
-  void FlowEvent(const std::string& type, const std::string& flow, const std::string* result) {
+  // A flow's start or end, on almost every turn: written without a JSON tree. A flow that
+  // starts and ends in one turn (an order's status for a verified shopper) is one event, its end
+  // with "started": true; flow_started is written for a flow still running when the turn ends
+  // (Finish). So a funnel counts starts as flow_started plus the ends with "started".
+  void FlowEvent(const std::string& type, const std::string& flow, const std::string* result,
+                 bool started = false) {
     JsonWriter w;
     w.BeginObject().Key("flow").String(flow);
     if (result != nullptr) {
       w.Key("result").String(*result);
+    }
+    if (started) {
+      w.Key("started").Bool(true);
     }
     w.EndObject();
     out_.events.emplace_back(type, std::move(w).Take());
@@ -292,8 +299,9 @@ class Turn {
   std::shared_ptr<const RenderedOrder> order_vars_;  // the order's fields, shared, not copied
   std::shared_ptr<const store::OrderDetails> order_;  // the store's snapshot, shared
   std::vector<std::string> actions_;
-  int depth_ = 0;           // flow transitions this turn (bounded)
-  bool corrected_ = false;  // this message changed a slot that already had a value
+  int depth_ = 0;                     // flow transitions this turn (bounded)
+  std::vector<std::string> started_;  // flows started this turn and not ended (see FlowEvent)
+  bool corrected_ = false;            // this message changed a slot that already had a value
   std::optional<kb::KbAnswer> kb_answer_;
   std::optional<HandoffRequest> escalation_offer_;  // a hook wants a person offered
 };
@@ -1076,7 +1084,13 @@ void Turn::EndTask(const FlowSpec& flow, const std::string& result) {
   if (s_.summary.size() > kMaxSummaryLines) {
     s_.summary.erase(s_.summary.begin());
   }
-  FlowEvent(result == "aborted" ? "flow_aborted" : "flow_completed", flow.name, &result);
+  auto started = std::find(started_.rbegin(), started_.rend(), flow.name);
+  const bool started_now = started != started_.rend();
+  if (started_now) {
+    started_.erase(std::next(started).base());
+  }
+  FlowEvent(result == "aborted" ? "flow_aborted" : "flow_completed", flow.name, &result,
+            started_now);
   done.awaiting.clear();
   s_.last_task = std::move(done);
 }
@@ -1108,7 +1122,7 @@ Status Turn::StartFlow(const FlowSpec& flow, bool carry_order) {
     task.slots["order_id"] = {s_.active_order, "context", 0.9};
   }
   s_.stack.push_back(std::move(task));
-  FlowEvent("flow_started", flow.name, nullptr);
+  started_.push_back(flow.name);
   Say(Text(flow.start.reply, TurnVars()));
   return RunFlow(flow);
 }
@@ -1426,6 +1440,10 @@ Result<TurnOutcome> Turn::Run() {
 }
 
 Result<TurnOutcome> Turn::Finish() {
+  for (const std::string& flow : started_) {
+    FlowEvent("flow_started", flow, nullptr);  // still running: it ends in a later turn
+  }
+  started_.clear();
   // An escalation hook asked to offer a person: the offer closes the reply, unless the turn
   // already handed off or offered something else. When the reply offers a person already (a
   // complaint), that offer takes the escalation's reason and priority.

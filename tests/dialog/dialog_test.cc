@@ -174,7 +174,8 @@ TEST_F(DialogTest, OrderDetailsOnlyAfterTheRightDigits) {
   EXPECT_EQ(state_.last_task->flow, "order_status");
 }
 
-// Every flow's start and end is an analytics event with the flow's name (and how it ended).
+// Every flow's start and end is an analytics event with the flow's name (and how it ended). A
+// flow that starts and ends in one turn is one event: its end, marked "started".
 TEST_F(DialogTest, FlowsStartAndEndAsEvents) {
   using Events = std::vector<std::pair<std::string, std::string>>;
   TurnOutcome ask = Say(std::string("我的订单 ") + kShippedOrder + " 到哪了");
@@ -182,6 +183,11 @@ TEST_F(DialogTest, FlowsStartAndEndAsEvents) {
   TurnOutcome ok = Say("5678");
   EXPECT_EQ(ok.events, (Events{{"verification_succeeded", "{}"},
                                {"flow_completed", R"({"flow":"order_status","result":"done"})"}}));
+  TurnOutcome again = Say(std::string("我的订单 ") + kShippedOrder + " 到哪了");
+  EXPECT_NE(again.reply.find("顺丰速运"), std::string::npos) << again.reply;
+  EXPECT_EQ(
+      again.events,
+      (Events{{"flow_completed", R"({"flow":"order_status","result":"done","started":true})"}}));
 }
 
 // A graphical channel gets the order as a card only once the shopper is verified, and buttons
