@@ -1323,6 +1323,10 @@ Result<std::unique_ptr<Store>> NewSqliteStore(const SqliteOptions& options) {
   // must be set before SQLite initialises; later calls are refused harmlessly.
   static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)memstatus_off;
+  // The packing dictionaries are prepared now (a few ms), not by the first turn that stores.
+  if (sqlite::PackVersion() <= 0) {
+    KEFU_LOG_WARN("no dictionary for packed JSON: traces are stored as text");
+  }
   auto pool = std::make_unique<sqlite::ConnectionPool>();
   for (int i = 0; i < options.pool_size; ++i) {
     KEFU_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> conn, sqlite::Open(options));
