@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <memory>
 #include <span>
 #include <vector>
@@ -33,14 +34,11 @@ class Dictionaries {
   Dictionaries() {
     for (const EmbeddedFile& file : StoreDictionaries()) {
       const std::string_view name = file.path;  // "<version>.json"
+      const std::string_view digits = name.substr(0, name.find('.'));
       int version = 0;
-      for (char c : name.substr(0, name.find('.'))) {
-        version = c >= '0' && c <= '9' ? version * 10 + (c - '0') : -1;
-        if (version < 0 || version > kMaxVersion) {
-          break;
-        }
-      }
-      if (version <= 0 || version > kMaxVersion) {
+      const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), version);
+      if (ec != std::errc() || end != digits.data() + digits.size() || version <= 0 ||
+          version > kMaxVersion) {
         KEFU_LOG_ERROR("packed json: dictionary file '{}' has no version number", name);
         continue;
       }
